@@ -1,0 +1,1 @@
+"""Built-in registry plugins (installed as the `registry_plugins` package)."""

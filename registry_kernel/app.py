@@ -1,0 +1,63 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from . import core_hooks
+from .api import register_error_handlers
+from .config import Settings, load_settings
+from .plugins import load_plugins
+from .runtime import Registry
+from .web import init_request_handling
+
+KERNEL_DIR = Path(__file__).parent
+
+
+def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | None = None,
+               extra_plugins: tuple[Any, ...] = (), engine: Any = None) -> Flask:
+    """Build a registry app: settings, plugins, database, UI and API.
+
+    ``overrides`` replace settings (tests, CLI); ``extra_plugins`` are plugin objects registered
+    beside the enabled ones (tests' throw-away plugins).
+    """
+    settings = settings or load_settings(overrides)
+    manager = load_plugins(settings, extra=(core_hooks, *extra_plugins))
+    registry = Registry(settings, manager, engine=engine)
+
+    app = Flask("registry_kernel", instance_path=str(settings.instance_path),
+                template_folder=str(KERNEL_DIR / "templates"),
+                static_folder=str(KERNEL_DIR / "static"))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="__Host-registry" if settings.production else "registry",
+        SESSION_COOKIE_SECURE=settings.production,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=int(settings.extra.get("max_content_length", 25 * 1024 * 1024)),
+        JSON_SORT_KEYS=False,
+        REGISTRY_SETTINGS=settings,
+    )
+    app.extensions["registry"] = registry
+    if settings.theme_path is not None:
+        app.jinja_loader = ChoiceLoader([FileSystemLoader(str(settings.theme_path / "templates")),
+                                         app.jinja_loader])  # type: ignore[list-item]
+
+    @app.context_processor
+    def _registry_context() -> dict[str, Any]:
+        return {"registry_name": settings.registry_name}
+
+    init_request_handling(app)
+    register_error_handlers(app)
+
+    from .api_views import bp as kernel_api
+
+    app.register_blueprint(kernel_api)
+    for blueprint in manager.collect("blueprints"):
+        app.register_blueprint(blueprint)
+    manager.hook.registry_startup(app=app, registry=registry)
+    return app

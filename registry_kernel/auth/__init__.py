@@ -1,0 +1,1 @@
+"""Who is acting: accounts, roles and permissions, web sessions and bearer tokens."""

@@ -1,0 +1,108 @@
+"""Schema migrations: one alembic history, a branch for the kernel and one per plugin.
+
+``version_locations`` always lists every built-in plugin's folder (so a disabled plugin's
+revisions stay known), plus third-party plugins' folders from the ``migration_location`` hook.
+``upgrade`` migrates ``kernel@head`` and then each enabled plugin's branch in dependency order.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+
+from .plugins import builtin_plugin_modules
+
+if TYPE_CHECKING:
+    from .runtime import Registry
+
+KERNEL_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class MigrationError(RuntimeError):
+    """The database cannot be migrated; the message names the cause."""
+
+
+def builtin_branches() -> dict[str, Path]:
+    """``{plugin name: versions folder}`` for built-in plugins that carry migrations."""
+    found: dict[str, Path] = {}
+    for name, module_path in builtin_plugin_modules().items():
+        spec = importlib.util.find_spec(module_path)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        versions = Path(next(iter(spec.submodule_search_locations))) / "migrations" / "versions"
+        if versions.is_dir():
+            found[name] = versions
+    return found
+
+
+def branches(registry: Registry) -> dict[str, Path]:
+    found = builtin_branches()
+    for location in registry.plugins.collect("migration_location"):
+        found[location.branch] = Path(location.path)
+    return found
+
+
+def alembic_config(registry: Registry) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(KERNEL_MIGRATIONS))
+    locations = [str(KERNEL_MIGRATIONS / "versions"), *map(str, branches(registry).values())]
+    config.set_main_option("version_locations", " ".join(locations))
+    config.set_main_option("path_separator", "space")
+    config.attributes["registry"] = registry
+    return config
+
+
+def _import_all_models(registry: Registry) -> None:
+    """Make every table known to ``Base.metadata`` (built-in plugins, enabled or not)."""
+    for module_path in builtin_plugin_modules().values():
+        try:
+            importlib.import_module(f"{module_path}.models")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{module_path}.models":
+                raise
+    for plugin in registry.plugins.loaded.values():
+        try:
+            importlib.import_module(f"{plugin.module.__name__}.models")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{plugin.module.__name__}.models":
+                raise
+
+
+def _check_known_versions(registry: Registry, config: Config) -> None:
+    script = ScriptDirectory.from_config(config)
+    with registry.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    for revision in current:
+        try:
+            script.get_revision(revision)
+        except CommandError as exc:
+            raise MigrationError(
+                f"the database is at revision {revision!r}, which no installed plugin provides "
+                "(was a third-party plugin uninstalled? reinstall it to migrate)") from exc
+
+
+def upgrade(registry: Registry, *, plugins: list[str] | None = None) -> list[str]:
+    """Migrate the kernel, then each enabled plugin's branch; returns the targets upgraded."""
+    config = alembic_config(registry)
+    _import_all_models(registry)
+    _check_known_versions(registry, config)
+    available = branches(registry)
+    targets = ["kernel"] + [name for name in (plugins or registry.plugins.enabled_names())
+                            if name in available]
+    with registry.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        for target in targets:
+            command.upgrade(config, f"{target}@head")
+    return targets
+
+
+def current_revisions(registry: Registry) -> list[str]:
+    with registry.engine.connect() as connection:
+        return sorted(MigrationContext.configure(connection).get_current_heads())

@@ -1,0 +1,153 @@
+"""Transactional outbox: side effects written with their cause, delivered by a worker.
+
+``enqueue`` adds a row in the caller's transaction. A worker claims due rows (PostgreSQL:
+``FOR UPDATE SKIP LOCKED``; SQLite: inside ``BEGIN IMMEDIATE``), runs the handler outside any
+transaction, and marks the row done or schedules a retry with exponential backoff and jitter.
+Delivery is at least once; ``message_id`` is stable across retries for de-duplication.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from .db import unit_of_work, utcnow
+from .models import OutboxMessage
+
+if TYPE_CHECKING:
+    from .runtime import Registry
+
+log = logging.getLogger(__name__)
+Handler = Callable[["Registry", OutboxMessage], None]
+CLAIM_SECONDS = 300
+
+
+def enqueue(session: Session, kind: str, payload: dict[str, Any], *, max_attempts: int = 12,
+            delay: timedelta | None = None) -> OutboxMessage:
+    """Add an outbox message in the caller's transaction."""
+    message = OutboxMessage(kind=kind, payload=payload, max_attempts=max_attempts,
+                            next_attempt_at=utcnow() + (delay or timedelta(0)))
+    session.add(message)
+    return message
+
+
+def backoff(attempts: int, base_seconds: float = 30.0, cap_seconds: float = 3600.0) -> timedelta:
+    """Exponential backoff with full jitter: about 30 s, 1 min, 2 min, ... capped at an hour."""
+    ceiling = min(cap_seconds, base_seconds * (2 ** max(0, attempts - 1)))
+    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
+
+
+@dataclass
+class DrainResult:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+class Outbox:
+    """Claims and delivers outbox messages with the handlers plugins declare."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def handlers(self) -> dict[str, Handler]:
+        merged: dict[str, Handler] = {}
+        for mapping in self.registry.plugins.hook.outbox_handlers():
+            merged.update(mapping or {})
+        return merged
+
+    def _claim(self, limit: int) -> list[OutboxMessage]:
+        now = utcnow()
+        with unit_of_work(self.registry.sessions) as session:
+            query = (select(OutboxMessage)
+                     .where(OutboxMessage.status == "pending",
+                            OutboxMessage.next_attempt_at <= now,
+                            or_(OutboxMessage.locked_until.is_(None),
+                                OutboxMessage.locked_until < now))
+                     .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            messages = list(session.scalars(query))
+            for message in messages:
+                message.locked_until = now + timedelta(seconds=CLAIM_SECONDS)
+            return messages
+
+    def _finish(self, message: OutboxMessage, error: str | None) -> str:
+        with unit_of_work(self.registry.sessions) as session:
+            values: dict[str, Any] = {"attempts": OutboxMessage.attempts + 1, "locked_until": None}
+            attempts = message.attempts + 1
+            if error is None:
+                outcome = "done"
+                values.update(status="done", done_at=utcnow(), last_error=None)
+                if message.kind == "mail":  # delivered mail need not be kept
+                    values["payload"] = {}
+            elif attempts >= message.max_attempts:
+                outcome = "failed"
+                values.update(status="failed", last_error=error[:2000])
+            else:
+                outcome = "retried"
+                values.update(last_error=error[:2000],
+                              next_attempt_at=utcnow() + backoff(attempts))
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id)
+                            .values(**values))
+        return outcome
+
+    def drain(self, limit: int = 100, max_rounds: int = 50) -> DrainResult:
+        """Deliver due messages until none are due (bounded); returns what happened."""
+        handlers = self.handlers()
+        result = DrainResult()
+        for _ in range(max_rounds):
+            batch = self._claim(limit)
+            if not batch:
+                break
+            for message in batch:
+                handler = handlers.get(message.kind)
+                error: str | None = None
+                if handler is None:
+                    error = f"no handler for outbox kind {message.kind!r} (plugin disabled?)"
+                else:
+                    try:
+                        handler(self.registry, message)
+                    except Exception as exc:  # the handler asks for a retry by raising
+                        error = f"{type(exc).__name__}: {exc}"
+                        log.warning("outbox %s %s attempt failed: %s", message.kind,
+                                    message.message_id, type(exc).__name__)
+                outcome = self._finish(message, error)
+                setattr(result, outcome if outcome != "done" else "delivered",
+                        getattr(result, outcome if outcome != "done" else "delivered") + 1)
+        return result
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start_background(self, interval: float = 2.0) -> None:
+        """Drain in a daemon thread (the embedded default for ``registry serve``)."""
+        if self._thread is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    self.drain()
+                except Exception:
+                    log.exception("outbox drain failed")
+                self._wake.wait(interval)
+                self._wake.clear()
+
+        self._thread = threading.Thread(target=loop, name="registry-outbox", daemon=True)
+        self._thread.start()
+
+    def stop_background(self) -> None:
+        self._stop.set()
+        self._wake.set()

@@ -1,0 +1,56 @@
+"""Request plumbing shared by UI and API: the per-request session and response headers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from .runtime import Registry
+
+
+def current_registry() -> Registry:
+    return current_app.extensions["registry"]
+
+
+def registry_session() -> Session:
+    """The request's session. On SQLite a request that may write takes the write lock at its
+    first statement (``BEGIN IMMEDIATE``), so reads and the writes they lead to cannot race."""
+    session: Session | None = g.get("registry_session")
+    if session is None:
+        registry = current_registry()
+        session = registry.sessions()
+        if registry.engine.dialect.name == "sqlite" and not g.get("registry_read_only"):
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        g.registry_session = session
+    return session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("registry_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Content-Security-Policy",
+                       "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                       "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+    if current_registry().settings.production:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.path.startswith("/api/") and request.path not in (
+            "/api/v1/health", "/api/v1/openapi.json"):
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_request_handling(app: Flask) -> None:
+    app.teardown_appcontext(_close_session)
+    app.after_request(_security_headers)
