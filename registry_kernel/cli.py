@@ -68,6 +68,20 @@ def db_upgrade(ctx: click.Context) -> None:
     _print_json({"upgraded": targets, "revisions": current_revisions(registry)})
 
 
+@db.command("revision", help="Autogenerate a migration for a plugin's branch (plugin authors)")
+@click.option("--branch", required=True, help="Plugin name (its branch label)")
+@click.option("--message", "-m", required=True)
+@click.pass_context
+def db_revision(ctx: click.Context, branch: str, message: str) -> None:
+    from .migrate import MigrationError, new_revision
+
+    try:
+        path = new_revision(_ctx_app(ctx).extensions["registry"], branch, message)
+    except MigrationError as exc:
+        fail(str(exc))
+    _print_json({"created": str(path)})
+
+
 @db.command("current", help="Show the database's revisions")
 @click.pass_context
 def db_current(ctx: click.Context) -> None:

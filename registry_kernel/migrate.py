@@ -106,3 +106,35 @@ def upgrade(registry: Registry, *, plugins: list[str] | None = None) -> list[str
 def current_revisions(registry: Registry) -> list[str]:
     with registry.engine.connect() as connection:
         return sorted(MigrationContext.configure(connection).get_current_heads())
+
+
+def new_revision(registry: Registry, branch: str, message: str) -> Path:
+    """Autogenerate the next revision of ``branch`` (a plugin's first one starts the branch and
+    depends on the kernel's head). Run against a scratch database: it upgrades it first."""
+    if branch not in registry.plugins.loaded:
+        raise MigrationError(f"plugin {branch!r} is not enabled")
+    module = registry.plugins.loaded[branch].module
+    versions = Path(next(iter(module.__path__))) / "migrations" / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    config = alembic_config(registry)
+    config.set_main_option("version_locations", config.get_main_option("version_locations")
+                           + (f" {versions}" if str(versions) not in
+                              config.get_main_option("version_locations") else ""))
+    _import_all_models(registry)
+    upgrade(registry)
+    script = ScriptDirectory.from_config(config)
+    existing = [rev for rev in script.walk_revisions() if branch in (rev.branch_labels or ())]
+    kernel_head = script.get_revision("kernel@head").revision
+    with registry.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        kwargs: dict[str, object] = {"message": message, "autogenerate": True,
+                                     "version_path": str(versions)}
+        if existing:
+            kwargs["head"] = f"{branch}@head"
+        else:
+            kwargs.update(head="base", branch_label=branch, depends_on=kernel_head,
+                          splice=True)
+        number = len(list(versions.glob("*.py"))) + 1
+        kwargs["rev_id"] = f"{branch[:12]}_{number:04d}"
+        script_obj = command.revision(config, **kwargs)
+    return Path(script_obj.path)  # type: ignore[union-attr]
