@@ -260,3 +260,29 @@ class OAuthAuthorizationCode(Base):
     auth_time: Mapped[int] = mapped_column(BigId)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     token_family_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class EmailToken(Base):
+    """A single-use link sent by mail (email verification, password reset), stored as a hash."""
+
+    __tablename__ = "email_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # verify|reset
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """A failed sign-in, counted per email (blind index) and per client address (HMAC)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_time", "key", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
