@@ -71,6 +71,9 @@ def test_settings(database_url: str, instance: Path, **overrides: Any) -> dict[s
     return settings
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 def migrate(database_url: str, instance: Path, plugins: list[str] | None = None) -> None:
     from .app import create_app
     from .migrate import upgrade
