@@ -8,6 +8,7 @@ revisions stay known), plus third-party plugins' folders from the ``migration_lo
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,33 +18,46 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
-from .plugins import builtin_plugin_modules
+from .plugins import builtin_plugin_modules, entry_point_plugins
 
 if TYPE_CHECKING:
     from .runtime import Registry
 
 KERNEL_MIGRATIONS = Path(__file__).parent / "migrations"
+__all__ = ["MigrationError", "alembic_config", "branches", "current_revisions", "upgrade"]
 
 
 class MigrationError(RuntimeError):
     """The database cannot be migrated; the message names the cause."""
 
 
-def builtin_branches() -> dict[str, Path]:
-    """``{plugin name: versions folder}`` for built-in plugins that carry migrations."""
-    found: dict[str, Path] = {}
-    for name, module_path in builtin_plugin_modules().items():
+def _versions_folder(module_path: str) -> Path | None:
+    try:
         spec = importlib.util.find_spec(module_path)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        versions = Path(next(iter(spec.submodule_search_locations))) / "migrations" / "versions"
-        if versions.is_dir():
-            found[name] = versions
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    versions = Path(next(iter(spec.submodule_search_locations))) / "migrations" / "versions"
+    return versions if versions.is_dir() else None
+
+
+def installed_branches() -> dict[str, Path]:
+    """``{plugin: versions folder}`` for every installed plugin (built-in or entry point),
+    enabled or not, that keeps migrations in ``<package>/migrations/versions``."""
+    found: dict[str, Path] = {}
+    modules = dict(builtin_plugin_modules())
+    for name, ep in entry_point_plugins().items():
+        modules.setdefault(name, ep.value.split(":")[0])
+    for name, module_path in modules.items():
+        folder = _versions_folder(module_path)
+        if folder is not None:
+            found[name] = folder
     return found
 
 
 def branches(registry: Registry) -> dict[str, Path]:
-    found = builtin_branches()
+    found = installed_branches()
     for location in registry.plugins.collect("migration_location"):
         found[location.branch] = Path(location.path)
     return found
