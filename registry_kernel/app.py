@@ -53,6 +53,9 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
 
     init_request_handling(app)
     register_error_handlers(app)
+    from .auth.views import init_front_door
+
+    init_front_door(app)
 
     from .api_views import bp as kernel_api
 

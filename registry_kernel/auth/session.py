@@ -98,3 +98,20 @@ def permission_required(permission: str) -> Callable[[Callable[..., Any]], Calla
         return wrapper
 
     return decorator
+
+
+def two_factor_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Staff pages: a signed-in registry staff member without two-factor sign-in is sent to
+    turn it on first (participants are not affected)."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        actor = web_actor()
+        account = current_account()
+        if actor is not None and actor.is_staff and account is not None \
+                and not account.totp_enabled:
+            return redirect(url_for("kernel_web.two_factor"))
+        return view(*args, **kwargs)
+
+    return wrapper
