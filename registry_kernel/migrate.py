@@ -107,9 +107,10 @@ def upgrade(registry: Registry, *, plugins: list[str] | None = None) -> list[str
     config = alembic_config(registry)
     _import_all_models(registry)
     _check_known_versions(registry, config)
-    available = branches(registry)
+    script = ScriptDirectory.from_config(config)
+    labelled = {label for rev in script.walk_revisions() for label in rev.branch_labels or ()}
     targets = ["kernel"] + [name for name in (plugins or registry.plugins.enabled_names())
-                            if name in available]
+                            if name in labelled]
     with registry.engine.begin() as connection:
         config.attributes["connection"] = connection
         for target in targets:

@@ -75,12 +75,17 @@ test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a 
 
 
 def migrate(database_url: str, instance: Path, plugins: list[str] | None = None) -> None:
-    from .app import create_app
+    """Build the schema from the real migrations (no Flask app needed)."""
+    from . import core_hooks
+    from .config import load_settings
     from .migrate import upgrade
+    from .plugins import load_plugins
+    from .runtime import Registry
 
-    app = create_app(test_settings(database_url, instance, plugins=plugins))
-    upgrade(app.extensions["registry"])
-    app.extensions["registry"].engine.dispose()
+    settings = load_settings(test_settings(database_url, instance, plugins=plugins))
+    registry = Registry(settings, load_plugins(settings, extra=(core_hooks,)))
+    upgrade(registry)
+    registry.engine.dispose()
 
 
 @pytest.fixture(scope="session")

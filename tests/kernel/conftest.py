@@ -24,3 +24,19 @@ def hello_plugin_path(tmp_path_factory) -> Path:
 def hello_installed(hello_plugin_path, monkeypatch) -> Path:
     monkeypatch.syspath_prepend(str(hello_plugin_path))
     return hello_plugin_path
+
+
+@pytest.fixture
+def factory(make_app):
+    """Kernel tests run the kernel alone (each plugin's tests enable it themselves)."""
+    from registry_kernel.testing import Factory
+
+    return Factory(make_app(plugins=[]))
+
+
+@pytest.fixture
+def full_factory(make_app):
+    """A factory over an app with every built-in plugin enabled."""
+    from registry_kernel.testing import Factory
+
+    return Factory(make_app())

@@ -38,7 +38,7 @@ def _all_bytes(url: str) -> bytes:
 
 def test_raw_database_holds_no_plaintext_personal_data(fresh_database, tmp_path):
     url = fresh_database()
-    app = create_app(test_settings(url, tmp_path / "inst"))
+    app = create_app(test_settings(url, tmp_path / "inst", plugins=[]))
     registry = app.extensions["registry"]
     with unit_of_work(registry.sessions) as session:
         participant = svc.create_participant(
@@ -56,7 +56,7 @@ def test_raw_database_holds_no_plaintext_personal_data(fresh_database, tmp_path)
 
 
 def test_shredding_makes_data_unreadable_and_frees_the_email(make_app):
-    app = make_app()
+    app = make_app(plugins=[])
     registry = app.extensions["registry"]
     with unit_of_work(registry.sessions) as session:
         person = svc.create_participant(session, registry, first_name="Ana", last_name="Lee",
@@ -79,7 +79,7 @@ def test_key_rotation_rewraps_without_rewriting_data(fresh_database, tmp_path):
 
     url = fresh_database()
     first = f"old:{generate_key_text()}"
-    app = create_app(test_settings(url, tmp_path / "inst", master_key=first))
+    app = create_app(test_settings(url, tmp_path / "inst", master_key=first, plugins=[]))
     registry = app.extensions["registry"]
     with unit_of_work(registry.sessions) as session:
         person = svc.create_participant(session, registry, first_name="Rot", last_name="Ate",
@@ -89,7 +89,7 @@ def test_key_rotation_rewraps_without_rewriting_data(fresh_database, tmp_path):
         before = session.get(Participant, pid).first_name_enc
     registry.engine.dispose()
     rotated = create_app(test_settings(url, tmp_path / "inst",
-                                       master_key=f"new:{generate_key_text()},{first}"))
+                                       master_key=f"new:{generate_key_text()},{first}", plugins=[]))
     reg2 = rotated.extensions["registry"]
     with reg2.sessions() as session:
         assert reg2.vault.rewrap_all(session) == 1

@@ -107,7 +107,7 @@ def test_toml_config_file_and_environment_override(tmp_path, monkeypatch):
 def test_production_mode_refuses_to_start_without_real_keys(tmp_path):
     from registry_kernel.config import load_settings
 
-    settings = load_settings({"instance_path": str(tmp_path)},
+    settings = load_settings({"instance_path": str(tmp_path), "plugins": []},
                              env={"REGISTRY_MODE": "production"})
     with pytest.raises(ConfigError, match="REGISTRY_SECRET_KEY.*REGISTRY_MASTER_KEY"):
         create_app(settings=settings)
@@ -116,7 +116,7 @@ def test_production_mode_refuses_to_start_without_real_keys(tmp_path):
 def test_development_mode_makes_its_own_keys_and_says_so(tmp_path, capsys):
     from registry_kernel.config import load_settings
 
-    settings = load_settings({"instance_path": str(tmp_path)}, env={})
+    settings = load_settings({"instance_path": str(tmp_path), "plugins": []}, env={})
     create_app(settings=settings)
     assert "development mode" in capsys.readouterr().err
     assert (tmp_path / "keys" / "dev-keys.json").exists()
@@ -129,7 +129,7 @@ def test_throwaway_plugin_contributes_through_hooks(make_app):
         def quick_links(self, actor, participant):
             return QuickLink(key="fake", label="Fake", endpoint="kernel_api.health")
 
-    app = make_app(extra_plugins=(Fake(),))
+    app = make_app(plugins=[], extra_plugins=(Fake(),))
     links = app.extensions["registry"].plugins.collect("quick_links", actor=None,
                                                        participant=None)
     assert [link.key for link in links] == ["fake"]
