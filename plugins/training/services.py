@@ -1,0 +1,1130 @@
+"""Training domain logic: plain functions over a SQLAlchemy session.
+
+Views and API handlers stay thin; they call these and turn :class:`TrainingError` into a flash
+message or a problem+json answer. Nothing here commits: the caller owns the transaction.
+
+Capacity is never exceeded. A seat is taken with one conditional ``UPDATE ... SET seats_taken =
+seats_taken + 1 WHERE seats_taken < capacity`` whose row count says whether it worked; a unique
+constraint allows one row per person per event; withdrawals lock the event row (``FOR UPDATE``
+on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serializes writers) and promote the first waitlisted
+person in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from registry_kernel import audit
+from registry_kernel.accounts import grant_role, revoke_role
+from registry_kernel.counties import canonical_county
+from registry_kernel.db import begin_write, utcnow
+from registry_kernel.models import Account, Organization, Participant, RoleGrant
+
+from .i18n import _
+from .models import (
+    ACTIVE_STATUSES,
+    Enrollment,
+    Instructor,
+    SavedEvent,
+    Training,
+    TrainingEvent,
+    TrainingLanguage,
+    TrainingSponsor,
+)
+
+if TYPE_CHECKING:
+    from registry_kernel.auth.actor import Actor
+    from registry_kernel.runtime import Registry
+
+LOCAL_TZ = ZoneInfo("America/Los_Angeles")
+
+# The 12 California Early Childhood Educator Competency areas (codes are ours, labels CDE's).
+COMPETENCY_AREAS: dict[str, str] = {
+    "CDL": "Child Development and Learning",
+    "CDE": "Culture, Diversity and Equity",
+    "RIG": "Relationships, Interactions, and Guidance",
+    "FCE": "Family and Community Engagement",
+    "DLD": "Dual-Language Development",
+    "OSAD": "Observation, Screening, Assessment, and Documentation",
+    "SNI": "Special Needs and Inclusion",
+    "LEC": "Learning Environments and Curriculum",
+    "HSN": "Health, Safety, and Nutrition",
+    "LEAD": "Leadership in Early Childhood Education",
+    "PROF": "Professionalism",
+    "ADM": "Administration and Supervision",
+}
+
+# Seeded by the first migration; administrators add more (``registry training languages add``).
+DEFAULT_LANGUAGES: tuple[tuple[str, str], ...] = (
+    ("en", "English"), ("es", "Español (Spanish)"), ("zh-yue", "粵語 (Cantonese)"),
+    ("cmn", "普通话 (Mandarin)"), ("vi", "Tiếng Việt (Vietnamese)"), ("ru", "Русский (Russian)"),
+    ("hmn", "Hmoob (Hmong)"), ("fa", "فارسی (Farsi)"), ("ko", "한국어 (Korean)"),
+    ("tl", "Tagalog"), ("ar", "العربية (Arabic)"), ("hy", "Հայերեն (Armenian)"),
+)
+
+SPONSOR_ROLES = ("sponsor_executive_director", "sponsor_contact_manager", "sponsor_manager")
+BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg",
+              b"GIF87a": "image/gif", b"GIF89a": "image/gif"}
+MAX_LOGO_BYTES = 512 * 1024
+MAX_HOURS = Decimal("1000")
+MAX_CAPACITY = 10_000
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+class TrainingError(Exception):
+    """A request the training rules refuse; ``status`` maps to HTTP, ``errors`` to fields."""
+
+    status = 422
+    title = "Unprocessable Content"
+
+    def __init__(self, detail: str, errors: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail, self.errors, self.extra = detail, errors, extra
+
+
+class Invalid(TrainingError):
+    status, title = 422, "Unprocessable Content"
+
+
+class NotFound(TrainingError):
+    status, title = 404, "Not Found"
+
+
+class Conflict(TrainingError):
+    status, title = 409, "Conflict"
+
+
+class Forbidden(TrainingError):
+    status, title = 403, "Forbidden"
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+def local_time(value: datetime | None) -> datetime | None:
+    """A UTC time in America/Los_Angeles, for display."""
+    return value.astimezone(LOCAL_TZ) if value is not None else None
+
+
+def format_local(value: datetime | None, fmt: str = "%a %b %d, %Y %I:%M %p") -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(LOCAL_TZ)
+    return local.strftime(fmt).replace(" 0", " ") + " " + (local.tzname() or "")
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def parse_hours(value: Any) -> Decimal:
+    try:
+        hours = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise Invalid(_("hours must be a number"), {"hours": _("must be a number")}) from exc
+    if not hours.is_finite() or hours <= 0 or hours > MAX_HOURS:
+        raise Invalid(_("hours must be more than 0 and at most 1000"),
+                      {"hours": _("must be more than 0 and at most 1000")})
+    if hours != hours.quantize(Decimal("0.01")):
+        raise Invalid(_("hours take at most two decimal places"),
+                      {"hours": _("at most two decimal places")})
+    return hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _search_text(*parts: str | None) -> str:
+    return " ".join(" ".join(p.split()).casefold() for p in parts if p)[:600]
+
+
+def settings(registry: Registry) -> Any:
+    from . import TrainingConfig
+
+    config = registry.plugin_config("training") if registry.plugins.is_enabled("training") \
+        else None
+    return config or TrainingConfig()
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+def manages_org(actor: Actor | None, org_id: int) -> bool:
+    """Sponsor staff of ``org_id`` (or registry staff), or a client of that organization."""
+    if actor is None:
+        return False
+    if actor.via == "client":
+        return actor.organization_id == org_id
+    if actor.organization_id is not None and actor.organization_id != org_id \
+            and not actor.is_staff:
+        return False
+    return actor.can("training.manage", org_id)
+
+
+def leads_event(actor: Actor | None, event: TrainingEvent) -> bool:
+    return (actor is not None and actor.via != "client" and actor.account_id is not None
+            and event.instructor_account_id == actor.account_id
+            and actor.has_role("instructor", event.organization_id))
+
+
+def managed_org_ids(session: Session, actor: Actor) -> list[int]:
+    """Organizations whose Training Module the actor may open."""
+    if actor.via == "client":
+        return [actor.organization_id] if actor.organization_id else []
+    if actor.is_staff:
+        return list(session.scalars(select(TrainingSponsor.organization_id)
+                                    .where(TrainingSponsor.status == "approved")))
+    ids = actor.org_ids_for(*SPONSOR_ROLES)
+    if actor.organization_id is not None:
+        ids &= {actor.organization_id}
+    return sorted(ids)
+
+
+def instructor_org_ids(actor: Actor) -> list[int]:
+    return sorted(actor.org_ids_for("instructor")) if actor.via != "client" else []
+
+
+def acting_org(session: Session, actor: Actor, requested: int | None = None) -> int:
+    """The organization an API call acts for (the client's, the token's, or the only one)."""
+    if requested is not None:
+        if not manages_org(actor, requested):
+            raise NotFound(_("no such organization"))
+        return requested
+    if actor.via == "client" or actor.organization_id is not None:
+        if actor.organization_id is None or not manages_org(actor, actor.organization_id):
+            raise Forbidden(_("this token does not act for a training sponsor"))
+        return actor.organization_id
+    candidates = managed_org_ids(session, actor) if not actor.is_staff else []
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates and not actor.is_staff:
+        raise Forbidden(_("you are not staff of a training sponsor"))
+    raise Invalid(_("say which organization with organization_id"),
+                  {"organization_id": _("required: you work for several organizations")})
+
+
+# --- sponsors --------------------------------------------------------------------------------
+
+def sponsor_record(session: Session, org_id: int, *, create: bool = False
+                   ) -> TrainingSponsor | None:
+    sponsor = session.scalar(select(TrainingSponsor)
+                             .where(TrainingSponsor.organization_id == org_id))
+    if sponsor is None and create:
+        sponsor = TrainingSponsor(organization_id=org_id, status="pending")
+        session.add(sponsor)
+        session.flush()
+    return sponsor
+
+
+def is_approved_sponsor(session: Session, registry: Registry, org: Organization) -> bool:
+    """Organizations of the configured kinds (training sponsors and R&R agencies by default,
+    created by an operator) are sponsors; others become sponsors by an approved application."""
+    if org.kind in settings(registry).sponsor_kinds:
+        return True
+    sponsor = sponsor_record(session, org.id)
+    return sponsor is not None and sponsor.status == "approved"
+
+
+def require_sponsor(session: Session, registry: Registry, org_id: int) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(_("no such organization"))
+    if not is_approved_sponsor(session, registry, org):
+        raise Forbidden(_("%(name)s is not an approved training sponsor; the executive "
+                          "director can apply", name=org.name))
+    return org
+
+
+def ensure_sponsor_info(session: Session, registry: Registry, org: Organization
+                        ) -> TrainingSponsor:
+    """The sponsor row holding the information page (made on first use for implicit sponsors)."""
+    sponsor = sponsor_record(session, org.id, create=True)
+    assert sponsor is not None
+    if sponsor.status != "approved" and org.kind in settings(registry).sponsor_kinds:
+        sponsor.status = "approved"
+    return sponsor
+
+
+def apply_as_sponsor(session: Session, registry: Registry, org: Organization, actor: Actor,
+                     note: str | None = None) -> TrainingSponsor:
+    """The executive director applies for the organization to become a training sponsor."""
+    if not actor.has_role("sponsor_executive_director", org.id):
+        raise Forbidden(_("only the organization's executive director can apply"))
+    if is_approved_sponsor(session, registry, org):
+        raise Conflict(_("%(name)s is already a training sponsor", name=org.name))
+    sponsor = sponsor_record(session, org.id, create=True)
+    assert sponsor is not None
+    if sponsor.status == "pending" and sponsor.applied_at is not None:
+        raise Conflict(_("an application is already waiting for registry staff"))
+    sponsor.status = "pending"
+    sponsor.applied_at = utcnow()
+    sponsor.applied_by_account_id = actor.account_id
+    sponsor.application_note = (note or "").strip()[:2000] or None
+    sponsor.decided_at = sponsor.decided_by_account_id = sponsor.decision_reason = None
+    audit.record(session, actor=actor, action="training.sponsor.apply",
+                 resource_type="organization", resource_id=org.id)
+    return sponsor
+
+
+def pending_applications(session: Session) -> list[TrainingSponsor]:
+    return list(session.scalars(select(TrainingSponsor).where(
+        TrainingSponsor.status == "pending", TrainingSponsor.applied_at.is_not(None))
+        .order_by(TrainingSponsor.applied_at)))
+
+
+def decide_sponsor(session: Session, registry: Registry, sponsor: TrainingSponsor,
+                   actor: Actor, *, approve: bool, reason: str | None = None) -> TrainingSponsor:
+    if not actor.can("training.sponsors.decide"):
+        raise Forbidden(_("only registry staff decide sponsor applications"))
+    if sponsor.status != "pending":
+        raise Conflict(_("this application was already decided"))
+    if not approve and not (reason or "").strip():
+        raise Invalid(_("say why the application is denied"), {"reason": _("required")})
+    sponsor.status = "approved" if approve else "denied"
+    sponsor.decided_at = utcnow()
+    sponsor.decided_by_account_id = actor.account_id
+    sponsor.decision_reason = (reason or "").strip()[:500] or None
+    audit.record(session, actor=actor, action=f"training.sponsor.{sponsor.status}",
+                 resource_type="organization", resource_id=sponsor.organization_id,
+                 reason=sponsor.decision_reason)
+    return sponsor
+
+
+SPONSOR_INFO_FIELDS = ("contact_email", "contact_phone", "website", "logistics", "vendor_number",
+                       "self_withdrawal_allowed", "withdrawal_window_days", "withdrawal_contact",
+                       "instructors_may_manage_events")
+
+
+def update_sponsor_info(session: Session, sponsor: TrainingSponsor, actor: Actor,
+                        changes: dict[str, Any]) -> list[str]:
+    unknown = set(changes) - set(SPONSOR_INFO_FIELDS)
+    if unknown:
+        raise Invalid(_("unknown fields"), dict.fromkeys(sorted(unknown), _("unknown field")))
+    days = changes.get("withdrawal_window_days")
+    if days is not None and not 0 <= int(days) <= 60:
+        raise Invalid(_("the window is 0 to 60 days"),
+                      {"withdrawal_window_days": _("0 to 60 days")})
+    changed = [k for k, v in changes.items() if getattr(sponsor, k) != v]
+    for key in changed:
+        setattr(sponsor, key, changes[key])
+    if changed:
+        audit.record(session, actor=actor, action="training.sponsor.update",
+                     resource_type="organization", resource_id=sponsor.organization_id,
+                     fields=changed)
+    return changed
+
+
+def logo_type(data: bytes) -> str | None:
+    """The image type by its magic bytes (PNG, JPEG, GIF, WebP), or ``None``."""
+    for magic, mime in LOGO_TYPES.items():
+        if data.startswith(magic):
+            return mime
+    if len(data) > 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def set_logo(session: Session, sponsor: TrainingSponsor, actor: Actor, data: bytes) -> str:
+    """Store the sponsor's logo after checking its content (not its name or declared type)."""
+    if not data:
+        raise Invalid(_("choose an image file"), {"logo": _("required")})
+    if len(data) > MAX_LOGO_BYTES:
+        raise Invalid(_("the logo may be at most 512 KB"), {"logo": _("too large")})
+    mime = logo_type(data)
+    if mime is None:
+        raise Invalid(_("the logo must be a PNG, JPEG, GIF or WebP image"),
+                      {"logo": _("not a PNG, JPEG, GIF or WebP image")})
+    import hashlib
+
+    sponsor.logo, sponsor.logo_mime = data, mime
+    sponsor.logo_sha256 = hashlib.sha256(data).hexdigest()
+    audit.record(session, actor=actor, action="training.sponsor.logo",
+                 resource_type="organization", resource_id=sponsor.organization_id)
+    return mime
+
+
+# --- languages -------------------------------------------------------------------------------
+
+def languages(session: Session, *, active_only: bool = True) -> list[TrainingLanguage]:
+    query = select(TrainingLanguage).order_by(TrainingLanguage.sort_order, TrainingLanguage.code)
+    if active_only:
+        query = query.where(TrainingLanguage.is_active.is_(True))
+    return list(session.scalars(query))
+
+
+def language_codes(session: Session) -> set[str]:
+    return {lang.code for lang in languages(session)}
+
+
+def add_language(session: Session, code: str, label: str) -> TrainingLanguage:
+    code = code.strip()
+    if not BCP47.match(code):
+        raise Invalid(_("not a BCP 47 language code"), {"code": _("e.g. km or zh-yue")})
+    if not label.strip():
+        raise Invalid(_("give the language a label"), {"label": _("required")})
+    existing = session.get(TrainingLanguage, code)
+    if existing is not None:
+        existing.label, existing.is_active = label.strip(), True
+        return existing
+    language = TrainingLanguage(code=code, label=label.strip()[:100], sort_order=200)
+    session.add(language)
+    session.flush()
+    return language
+
+
+def check_language(session: Session, code: str) -> str:
+    if session.scalar(select(TrainingLanguage.code).where(
+            TrainingLanguage.code == code, TrainingLanguage.is_active.is_(True))) is None:
+        raise Invalid(_("unknown training language %(code)s", code=code),
+                      {"language": _("not a language of the registry's list")})
+    return code
+
+
+def check_competency(code: str) -> str:
+    if code not in COMPETENCY_AREAS:
+        raise Invalid(_("unknown competency area %(code)s", code=code),
+                      {"competency_area": _("one of %(codes)s",
+                                            codes=", ".join(COMPETENCY_AREAS))})
+    return code
+
+
+# --- catalog ---------------------------------------------------------------------------------
+
+def create_training(session: Session, registry: Registry, org_id: int, actor: Actor, *,
+                    title: str, description: str = "", hours: Any, competency_area: str,
+                    language: str, level: str | None = None, audience: str | None = None
+                    ) -> Training:
+    require_sponsor(session, registry, org_id)
+    title = " ".join((title or "").split())
+    if not 1 <= len(title) <= 200:
+        raise Invalid(_("a title of 1 to 200 characters is required"), {"title": _("required")})
+    training = Training(organization_id=org_id, title=title,
+                        description=(description or "").strip()[:10000],
+                        hours=parse_hours(hours), competency_area=check_competency(competency_area),
+                        language=check_language(session, language),
+                        level=(level or "").strip()[:40] or None,
+                        audience=(audience or "").strip()[:200] or None)
+    session.add(training)
+    session.flush()
+    audit.record(session, actor=actor, action="training.catalog.create",
+                 resource_type="training", resource_id=training.id)
+    return training
+
+
+def update_training(session: Session, training: Training, actor: Actor,
+                    changes: dict[str, Any]) -> list[str]:
+    """Edit a catalog entry. Events keep the hours (and title) copied when they were made."""
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "title":
+            value = " ".join((value or "").split())
+            if not 1 <= len(value) <= 200:
+                raise Invalid(_("a title of 1 to 200 characters is required"),
+                              {"title": _("required")})
+        elif key == "hours":
+            value = parse_hours(value)
+        elif key == "competency_area":
+            value = check_competency(value)
+        elif key == "language":
+            value = check_language(session, value)
+        elif key in ("description", "level", "audience"):
+            value = (value or "").strip() or (None if key != "description" else "")
+        elif key != "is_active":
+            raise Invalid(_("unknown field"), {key: _("unknown field")})
+        clean[key] = value
+    changed = [k for k, v in clean.items() if getattr(training, k) != v]
+    for key in changed:
+        setattr(training, key, clean[key])
+    if changed:
+        audit.record(session, actor=actor, action="training.catalog.update",
+                     resource_type="training", resource_id=training.id, fields=changed)
+    return changed
+
+
+def get_training(session: Session, training_id: int, actor: Actor | None = None) -> Training:
+    training = session.get(Training, training_id)
+    if training is None or (actor is not None and not manages_org(actor,
+                                                                  training.organization_id)):
+        raise NotFound(_("no such training"))
+    return training
+
+
+def catalog_query(org_id: int) -> Any:
+    return select(Training).where(Training.organization_id == org_id).order_by(
+        Training.title, Training.id)
+
+
+# --- instructors -----------------------------------------------------------------------------
+
+def request_instructor(session: Session, org: Organization, account: Account, actor: Actor,
+                       message: str | None = None) -> Instructor:
+    existing = session.scalar(select(Instructor).where(Instructor.organization_id == org.id,
+                                                       Instructor.account_id == account.id))
+    if existing is not None and existing.status in ("pending", "approved"):
+        raise Conflict(_("you already asked this sponsor") if existing.status == "pending"
+                       else _("you are already an instructor of this sponsor"))
+    if existing is None:
+        existing = Instructor(organization_id=org.id, account_id=account.id)
+        session.add(existing)
+    existing.status = "pending"
+    existing.message = (message or "").strip()[:1000] or None
+    existing.requested_at = utcnow()
+    existing.decided_at = existing.decided_by_account_id = None
+    session.flush()
+    audit.record(session, actor=actor, action="training.instructor.request",
+                 subject_participant_id=account.participant_id, resource_type="instructor",
+                 resource_id=existing.id)
+    return existing
+
+
+def decide_instructor(session: Session, instructor: Instructor, actor: Actor, *,
+                      approve: bool) -> Instructor:
+    if not manages_org(actor, instructor.organization_id):
+        raise NotFound(_("no such instructor request"))
+    account = session.get(Account, instructor.account_id)
+    org = session.get(Organization, instructor.organization_id)
+    assert account is not None and org is not None
+    instructor.status = "approved" if approve else "denied"
+    instructor.decided_at = utcnow()
+    instructor.decided_by_account_id = actor.account_id
+    if approve:
+        grant_role(session, account, "instructor", org, actor=actor)
+    else:
+        grant = session.scalar(select(RoleGrant).where(
+            RoleGrant.account_id == account.id, RoleGrant.role == "instructor",
+            RoleGrant.organization_id == org.id))
+        if grant is not None:
+            revoke_role(session, grant, actor=actor)
+    audit.record(session, actor=actor, action=f"training.instructor.{instructor.status}",
+                 subject_participant_id=account.participant_id, resource_type="instructor",
+                 resource_id=instructor.id)
+    return instructor
+
+
+def instructors(session: Session, org_id: int, status: str | None = None) -> list[Instructor]:
+    query = select(Instructor).where(Instructor.organization_id == org_id)
+    if status:
+        query = query.where(Instructor.status == status)
+    return list(session.scalars(query.order_by(Instructor.requested_at)))
+
+
+# --- events ----------------------------------------------------------------------------------
+
+@dataclass
+class Location:
+    address: str
+    city: str
+    county: str
+    zip: str
+
+
+def _check_times(starts_at: datetime, ends_at: datetime, *, allow_past: bool = False) -> None:
+    errors: dict[str, str] = {}
+    if starts_at.tzinfo is None:
+        errors["starts_at"] = _("give the time with its UTC offset")
+    if ends_at.tzinfo is None:
+        errors["ends_at"] = _("give the time with its UTC offset")
+    if errors:
+        raise Invalid(_("times need a UTC offset"), errors)
+    if not allow_past and starts_at <= utcnow():
+        errors["starts_at"] = _("must be in the future")
+    if ends_at <= starts_at:
+        errors["ends_at"] = _("must be after the start")
+    elif ends_at - starts_at > timedelta(days=31):
+        errors["ends_at"] = _("an event lasts at most 31 days")
+    if errors:
+        raise Invalid(_("the dates are not valid"), errors)
+
+
+def _check_capacity(capacity: int) -> int:
+    if not isinstance(capacity, int) or isinstance(capacity, bool) \
+            or not 0 < capacity <= MAX_CAPACITY:
+        raise Invalid(_("capacity must be a whole number from 1 to 10000"),
+                      {"capacity": _("a whole number from 1 to 10000")})
+    return capacity
+
+
+def _check_place(location: Location | None, online_url: str | None) -> None:
+    if location is None and not online_url:
+        raise Invalid(_("give a location or an online URL"),
+                      {"location": _("a location or an online_url is required")})
+    if location is not None:
+        errors = {}
+        if canonical_county(location.county) is None:
+            errors["location.county"] = _("not a California county")
+        if not re.fullmatch(r"\d{5}(-\d{4})?", location.zip or ""):
+            errors["location.zip"] = _("a 5-digit ZIP code")
+        if not (location.address or "").strip():
+            errors["location.address"] = _("required")
+        if not (location.city or "").strip():
+            errors["location.city"] = _("required")
+        if errors:
+            raise Invalid(_("the location is not valid"), errors)
+    if online_url and not re.match(r"^https?://[^\s/]+\S*$", online_url):
+        raise Invalid(_("the online URL must start with https://"),
+                      {"online_url": _("an http(s) URL")})
+
+
+def create_event(session: Session, registry: Registry, training: Training, actor: Actor, *,
+                 starts_at: datetime, ends_at: datetime, capacity: int, waitlist: bool = True,
+                 visibility: str = "published", location: Location | None = None,
+                 online_url: str | None = None, funding_source: str | None = None,
+                 instructor_account_id: int | None = None, notes: str | None = None,
+                 sessions: list[dict[str, str]] | None = None) -> TrainingEvent:
+    """Schedule an event of a catalog entry; title, language, area and hours are copied."""
+    org = require_sponsor(session, registry, training.organization_id)
+    _check_times(starts_at, ends_at)
+    _check_capacity(capacity)
+    if visibility not in ("published", "invite_only"):
+        raise Invalid(_("visibility is published or invite_only"),
+                      {"visibility": _("published or invite_only")})
+    _check_place(location, online_url)
+    if instructor_account_id is not None and session.scalar(select(Instructor.id).where(
+            Instructor.organization_id == org.id, Instructor.account_id == instructor_account_id,
+            Instructor.status == "approved")) is None:
+        raise Invalid(_("that person is not an approved instructor of this sponsor"),
+                      {"instructor": _("not an approved instructor")})
+    event = TrainingEvent(
+        training_id=training.id, organization_id=org.id, title=training.title,
+        language=training.language, competency_area=training.competency_area,
+        hours=training.hours, starts_at=starts_at.astimezone(UTC),
+        ends_at=ends_at.astimezone(UTC), capacity=capacity, seats_taken=0, waitlist=waitlist,
+        visibility=visibility,
+        invite_token=secrets.token_urlsafe(24) if visibility == "invite_only" else None,
+        address=location.address.strip() if location else None,
+        city=" ".join(location.city.split()) if location else None,
+        county=canonical_county(location.county) if location else None,
+        zip=location.zip if location else None, online_url=online_url or None,
+        funding_source=(funding_source or "").strip()[:100] or None,
+        notes=(notes or "").strip() or None, instructor_account_id=instructor_account_id,
+        created_by_account_id=actor.account_id, sessions=sessions or None,
+        search_text=_search_text(training.title, org.name,
+                                 location.city if location else "online"))
+    session.add(event)
+    session.flush()
+    audit.record(session, actor=actor, action="training.event.create",
+                 resource_type="training_event", resource_id=event.id)
+    return event
+
+
+def get_event(session: Session, event_id: int, actor: Actor | None = None, *,
+              for_update: bool = False) -> TrainingEvent:
+    """The event, if it exists and (with ``actor``) the actor manages or leads it; else 404."""
+    query = select(TrainingEvent).where(TrainingEvent.id == event_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    event = session.scalar(query)
+    if event is None or (actor is not None and not (
+            manages_org(actor, event.organization_id) or leads_event(actor, event))):
+        raise NotFound(_("no such event"))
+    return event
+
+
+def event_by_invite(session: Session, token: str) -> TrainingEvent:
+    if not token or len(token) > 64:
+        raise NotFound(_("this invitation link is not valid"))
+    event = session.scalar(select(TrainingEvent).where(TrainingEvent.invite_token == token,
+                                                       TrainingEvent.visibility == "invite_only"))
+    if event is None:
+        raise NotFound(_("this invitation link is not valid"))
+    if event.status == "cancelled" or event.ends_at <= utcnow():
+        raise Conflict(_("this invitation has expired: the event is over or cancelled"))
+    return event
+
+
+def update_event(session: Session, registry: Registry, event: TrainingEvent, actor: Actor,
+                 changes: dict[str, Any]) -> list[str]:
+    """Edit an event: times, capacity (never below the seats taken), waitlist, visibility,
+    place, funding. A larger capacity promotes waitlisted people at once."""
+    if event.status == "cancelled":
+        raise Conflict(_("the event is cancelled"))
+    starts_at = changes.get("starts_at", event.starts_at)
+    ends_at = changes.get("ends_at", event.ends_at)
+    if "starts_at" in changes or "ends_at" in changes:
+        _check_times(starts_at, ends_at)
+    if "capacity" in changes:
+        _check_capacity(changes["capacity"])
+        if changes["capacity"] < event.seats_taken:
+            raise Conflict(_("%(n)s people are enrolled; capacity cannot go below that",
+                             n=event.seats_taken),
+                           errors={"capacity": _("below the seats taken")})
+    if "visibility" in changes:
+        if changes["visibility"] not in ("published", "invite_only"):
+            raise Invalid(_("visibility is published or invite_only"),
+                          {"visibility": _("published or invite_only")})
+        if changes["visibility"] == "invite_only" and not event.invite_token:
+            event.invite_token = secrets.token_urlsafe(24)
+    if "location" in changes or "online_url" in changes:
+        location = changes.pop("location", None)
+        online_url = changes.pop("online_url", None)
+        _check_place(location, online_url)
+        event.address = location.address.strip() if location else None
+        event.city = " ".join(location.city.split()) if location else None
+        event.county = canonical_county(location.county) if location else None
+        event.zip = location.zip if location else None
+        event.online_url = online_url or None
+        changes["place"] = True
+    changed = []
+    for key, value in changes.items():
+        if key == "place":
+            changed.append("location")
+            continue
+        if key in ("starts_at", "ends_at"):
+            value = value.astimezone(UTC)
+        if key not in ("starts_at", "ends_at", "capacity", "waitlist", "visibility",
+                       "funding_source", "notes"):
+            raise Invalid(_("unknown field"), {key: _("unknown field")})
+        if getattr(event, key) != value:
+            setattr(event, key, value)
+            changed.append(key)
+    session.flush()
+    if "capacity" in changed:
+        _lock_event(session, event.id)
+        promote_waitlisted(session, registry, event)
+    if changed:
+        audit.record(session, actor=actor, action="training.event.update",
+                     resource_type="training_event", resource_id=event.id, fields=changed)
+    return changed
+
+
+def cancel_event(session: Session, registry: Registry, event: TrainingEvent, actor: Actor,
+                 reason: str | None = None) -> int:
+    """Cancel the event and tell every enrolled and waitlisted person by email."""
+    if event.status == "cancelled":
+        raise Conflict(_("the event is already cancelled"))
+    event.status = "cancelled"
+    event.cancelled_at = utcnow()
+    people = list(session.scalars(select(Enrollment).where(
+        Enrollment.event_id == event.id, Enrollment.status.in_(("enrolled", "waitlisted")))))
+    for enrollment in people:
+        _mail(session, registry, enrollment.participant_id,
+              _("Cancelled: %(title)s", title=event.title),
+              _("The training \"%(title)s\" on %(when)s has been cancelled by the sponsor.",
+                title=event.title, when=format_local(event.starts_at))
+              + ("\n\n" + reason if reason else ""))
+    audit.record(session, actor=actor, action="training.event.cancel",
+                 resource_type="training_event", resource_id=event.id, reason=reason)
+    return len(people)
+
+
+def invite_path(event: TrainingEvent) -> str | None:
+    return f"/training/invite/{event.invite_token}" if event.invite_token else None
+
+
+# --- the Training Calendar -------------------------------------------------------------------
+
+@dataclass
+class CalendarFilters:
+    q: str | None = None
+    county: str | None = None
+    city: str | None = None
+    language: str | None = None
+    competency_area: str | None = None
+    sponsor: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+
+def _sponsor_org_id(session: Session, sponsor: str) -> int | None:
+    if sponsor.isdigit():
+        return int(sponsor)
+    return session.scalar(select(Organization.id).where(Organization.slug == sponsor))
+
+
+def calendar(session: Session, filters: CalendarFilters, *, page: int = 1,
+             per_page: int = 20) -> tuple[list[dict[str, Any]], int]:
+    """Published, scheduled, upcoming events matching the filters, soonest first, and the
+    total. Reads one table (the event carries its copied title, area, language and hours) plus
+    the sponsor's name by primary key, over composite indexes ending in ``starts_at``."""
+    now = utcnow()
+    start = max(filters.date_from or now, now)
+    conditions = [TrainingEvent.visibility == "published", TrainingEvent.status == "scheduled",
+                  TrainingEvent.starts_at >= start]
+    if filters.date_to is not None:
+        conditions.append(TrainingEvent.starts_at < filters.date_to)
+    if filters.county:
+        county = canonical_county(filters.county)
+        if county is None and filters.county.casefold() != "online":
+            return [], 0
+        conditions.append(TrainingEvent.county.is_(None) if county is None
+                          else TrainingEvent.county == county)
+    if filters.city:
+        conditions.append(func.lower(TrainingEvent.city) == filters.city.strip().casefold())
+    if filters.language:
+        conditions.append(TrainingEvent.language == filters.language)
+    if filters.competency_area:
+        conditions.append(TrainingEvent.competency_area == filters.competency_area.upper())
+    if filters.sponsor:
+        org_id = _sponsor_org_id(session, filters.sponsor.strip())
+        if org_id is None:
+            return [], 0
+        conditions.append(TrainingEvent.organization_id == org_id)
+    if filters.q:
+        words = [w for w in filters.q.casefold().split() if w][:6]
+        for word in words:
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(TrainingEvent.search_text.like(f"%{escaped}%", escape="\\"))
+    where = and_(*conditions)
+    total = session.scalar(select(func.count()).select_from(TrainingEvent).where(where)) or 0
+    rows = session.execute(
+        select(TrainingEvent.id, TrainingEvent.title, TrainingEvent.starts_at,
+               TrainingEvent.ends_at, TrainingEvent.county, TrainingEvent.city,
+               TrainingEvent.language, TrainingEvent.competency_area, TrainingEvent.hours,
+               TrainingEvent.capacity, TrainingEvent.seats_taken, TrainingEvent.waitlist,
+               TrainingEvent.online_url.is_not(None).label("online"),
+               Organization.name.label("sponsor"), Organization.slug.label("sponsor_slug"))
+        .join(Organization, Organization.id == TrainingEvent.organization_id)
+        .where(where).order_by(TrainingEvent.starts_at, TrainingEvent.id)
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    items = [{
+        "event_id": r.id, "title": r.title, "sponsor": r.sponsor, "sponsor_slug": r.sponsor_slug,
+        "starts_at": iso(r.starts_at), "ends_at": iso(r.ends_at), "county": r.county,
+        "city": r.city, "online": bool(r.online), "language": r.language,
+        "competency_area": r.competency_area, "hours": str(r.hours),
+        "seats_left": max(0, r.capacity - r.seats_taken), "waitlist": r.waitlist,
+        "starts_at_local": format_local(r.starts_at),
+    } for r in rows]
+    return items, total
+
+
+# --- enrollment ------------------------------------------------------------------------------
+
+def _lock_event(session: Session, event_id: int) -> TrainingEvent:
+    """Lock the event row (PostgreSQL ``FOR UPDATE``; SQLite already holds the write lock)."""
+    return session.execute(select(TrainingEvent).where(TrainingEvent.id == event_id)
+                           .with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one()
+
+
+def _take_seat(session: Session, event_id: int) -> bool:
+    """One conditional UPDATE: ``True`` if a seat was free and is now taken."""
+    result = session.execute(
+        update(TrainingEvent)
+        .where(TrainingEvent.id == event_id, TrainingEvent.seats_taken < TrainingEvent.capacity)
+        .values(seats_taken=TrainingEvent.seats_taken + 1)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _free_seat(session: Session, event_id: int) -> None:
+    session.execute(update(TrainingEvent)
+                    .where(TrainingEvent.id == event_id, TrainingEvent.seats_taken > 0)
+                    .values(seats_taken=TrainingEvent.seats_taken - 1)
+                    .execution_options(synchronize_session=False))
+
+
+def waitlist_position(session: Session, enrollment: Enrollment) -> int | None:
+    if enrollment.status != "waitlisted":
+        return None
+    ahead = session.scalar(select(func.count()).select_from(Enrollment).where(
+        Enrollment.event_id == enrollment.event_id, Enrollment.status == "waitlisted",
+        or_(Enrollment.queued_at < enrollment.queued_at,
+            and_(Enrollment.queued_at == enrollment.queued_at, Enrollment.id < enrollment.id))))
+    return (ahead or 0) + 1
+
+
+def _event_data(participant: Participant, enrollment: Enrollment) -> dict[str, Any]:
+    return {"registry_id": participant.registry_id, "event_id": enrollment.event_id,
+            "enrollment_id": enrollment.id, "status": enrollment.status}
+
+
+def _mail(session: Session, registry: Registry, participant_id: str, subject: str,
+          text: str) -> None:
+    from registry_kernel.mail import send_mail
+    from registry_kernel.participants import personal_data
+
+    participant = session.get(Participant, participant_id)
+    if participant is None or participant.status != "active":
+        return
+    email = personal_data(session, registry, participant, fields=("email",)).email
+    if email:
+        send_mail(session, registry, participant_id=participant_id, to=email, subject=subject,
+                  text=text)
+
+
+def _confirmation(session: Session, registry: Registry, event: TrainingEvent,
+                  enrollment: Enrollment) -> None:
+    where = (event.online_url and _("online")) or ", ".join(
+        p for p in (event.address, event.city) if p)
+    if enrollment.status == "enrolled":
+        subject = _("Enrolled: %(title)s", title=event.title)
+        head = _("You are enrolled in \"%(title)s\".", title=event.title)
+    else:
+        position = waitlist_position(session, enrollment)
+        subject = _("Waitlisted: %(title)s", title=event.title)
+        head = _("You are on the waitlist for \"%(title)s\" (position %(n)s). We will email "
+                 "you if a seat opens.", title=event.title, n=position)
+    _mail(session, registry, enrollment.participant_id, subject,
+          head + "\n\n" + _("When: %(when)s", when=format_local(event.starts_at)) + "\n"
+          + _("Where: %(where)s", where=where) + "\n")
+
+
+def enroll(session: Session, registry: Registry, event_id: int, participant: Participant, *,
+           actor: Actor | None, source: str = "self", notify: bool = True) -> Enrollment:
+    """Enroll ``participant``: a seat if one is free, else the waitlist (if the event has one).
+
+    Raises :class:`Conflict` when the person already holds a place, the event is full without a
+    waitlist, cancelled or over. On :class:`Conflict` the caller must roll back (a seat may have
+    been taken before a concurrent duplicate was detected).
+    """
+    begin_write(session)
+    event = session.get(TrainingEvent, event_id)
+    if event is None:
+        raise NotFound(_("no such event"))
+    if participant.status != "active":
+        raise Invalid(_("this Registry ID is not active"), {"registry_id": _("not active")})
+    if event.status == "cancelled":
+        raise Conflict(_("the event is cancelled"), reason="cancelled")
+    if event.ends_at <= utcnow():
+        raise Conflict(_("the event has ended"), reason="ended")
+    existing = session.scalar(select(Enrollment).where(
+        Enrollment.event_id == event.id, Enrollment.participant_id == participant.id))
+    if existing is not None and existing.status in ACTIVE_STATUSES:
+        raise Conflict(_("this person is already %(status)s in this event",
+                         status=existing.status), reason="already_enrolled",
+                       enrollment_id=existing.id)
+    if _take_seat(session, event.id):
+        status = "enrolled"
+    else:
+        # Full: lock the event so a withdrawal in flight either finishes first (and its seat
+        # is ours) or sees this waitlist entry when it promotes.
+        locked = _lock_event(session, event.id)
+        if locked.seats_taken < locked.capacity and _take_seat(session, event.id):
+            status = "enrolled"
+        elif event.waitlist:
+            status = "waitlisted"
+        else:
+            raise Conflict(_("the event is full and has no waitlist"), reason="full")
+    now = utcnow()
+    if existing is not None:
+        existing.status, existing.queued_at, existing.withdrawn_at = status, now, None
+        existing.source = source
+        existing.enrolled_by_org_id = actor.organization_id if actor else None
+        existing.hours_granted = existing.attendance_recorded_at = None
+        enrollment, created = existing, False
+        session.flush()
+    else:
+        enrollment = Enrollment(event_id=event.id, participant_id=participant.id, status=status,
+                                queued_at=now, source=source,
+                                enrolled_by_org_id=actor.organization_id if actor else None)
+        try:
+            with session.begin_nested():
+                session.add(enrollment)
+                session.flush()
+        except IntegrityError as exc:
+            raise Conflict(_("this person is already enrolled in this event"),
+                           reason="already_enrolled") from exc
+        created = True
+    audit.record(session, actor=actor, action="training.enroll",
+                 subject_participant_id=participant.id, resource_type="training_enrollment",
+                 resource_id=enrollment.id, fields=[status])
+    registry.emit(session, "enrollment.created" if created else "enrollment.updated",
+                  _event_data(participant, enrollment))
+    if notify:
+        session.refresh(event)
+        _confirmation(session, registry, event, enrollment)
+    return enrollment
+
+
+def self_withdrawal_refusal(session: Session, event: TrainingEvent) -> str | None:
+    """Why a participant may not withdraw themselves now, or ``None`` if they may."""
+    sponsor = sponsor_record(session, event.organization_id)
+    contact = (sponsor.withdrawal_contact or sponsor.contact_phone or sponsor.contact_email
+               if sponsor else None)
+    call = (" " + _("To withdraw, contact the sponsor: %(who)s", who=contact)) if contact else ""
+    if sponsor is not None and not sponsor.self_withdrawal_allowed:
+        return _("This sponsor does not allow withdrawing online.") + call
+    days = sponsor.withdrawal_window_days if sponsor else 0
+    if utcnow() > event.starts_at - timedelta(days=days):
+        if days:
+            return _("Withdrawing online closes %(n)s days before the event.", n=days) + call
+        return _("The event has started; withdrawing online is closed.") + call
+    return None
+
+
+def withdraw(session: Session, registry: Registry, enrollment_id: int, *, actor: Actor | None,
+             self_service: bool) -> tuple[Enrollment, list[Enrollment]]:
+    """Withdraw; frees the seat and promotes the first waitlisted person in this transaction.
+
+    ``self_service``: the participant is withdrawing themselves, so the sponsor's
+    self-withdrawal rules apply. Returns the enrollment and the people promoted.
+    """
+    begin_write(session)
+    enrollment = session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        raise NotFound(_("no such enrollment"))
+    event = _lock_event(session, enrollment.event_id)
+    session.refresh(enrollment)
+    if enrollment.status == "withdrawn":
+        raise Conflict(_("the enrollment is already withdrawn"), reason="already_withdrawn")
+    if enrollment.status in ("attended", "no_show"):
+        raise Conflict(_("attendance is recorded; the enrollment cannot be withdrawn"),
+                       reason="attendance_recorded")
+    if event.ends_at <= utcnow():
+        raise Conflict(_("the event has ended"), reason="ended")
+    if self_service:
+        refusal = self_withdrawal_refusal(session, event)
+        if refusal:
+            raise Conflict(refusal, reason="withdrawal_window")
+    was_enrolled = enrollment.status == "enrolled"
+    enrollment.status = "withdrawn"
+    enrollment.withdrawn_at = utcnow()
+    session.flush()
+    if was_enrolled:
+        _free_seat(session, event.id)
+    participant = session.get(Participant, enrollment.participant_id)
+    assert participant is not None
+    audit.record(session, actor=actor, action="training.withdraw",
+                 subject_participant_id=participant.id, resource_type="training_enrollment",
+                 resource_id=enrollment.id)
+    registry.emit(session, "enrollment.updated", _event_data(participant, enrollment))
+    promoted = promote_waitlisted(session, registry, event) if was_enrolled else []
+    return enrollment, promoted
+
+
+def promote_waitlisted(session: Session, registry: Registry, event: TrainingEvent
+                       ) -> list[Enrollment]:
+    """Give free seats to the waitlist, first come first served. Call with the event locked."""
+    promoted: list[Enrollment] = []
+    if event.status == "cancelled" or event.ends_at <= utcnow():
+        return promoted
+    while True:
+        first = session.scalar(select(Enrollment).where(
+            Enrollment.event_id == event.id, Enrollment.status == "waitlisted")
+            .order_by(Enrollment.queued_at, Enrollment.id).limit(1))
+        if first is None or not _take_seat(session, event.id):
+            break
+        first.status = "enrolled"
+        session.flush()
+        participant = session.get(Participant, first.participant_id)
+        assert participant is not None
+        registry.emit(session, "enrollment.updated", _event_data(participant, first))
+        _mail(session, registry, first.participant_id,
+              _("A seat opened: %(title)s", title=event.title),
+              _("Good news: a seat opened in \"%(title)s\" on %(when)s and you are now "
+                "enrolled.", title=event.title, when=format_local(event.starts_at)))
+        promoted.append(first)
+    session.refresh(event)
+    return promoted
+
+
+def get_enrollment(session: Session, enrollment_id: int) -> Enrollment:
+    enrollment = session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        raise NotFound(_("no such enrollment"))
+    return enrollment
+
+
+def participant_enrollments(session: Session, participant_id: str) -> list[Enrollment]:
+    return list(session.scalars(
+        select(Enrollment).join(TrainingEvent, TrainingEvent.id == Enrollment.event_id)
+        .where(Enrollment.participant_id == participant_id)
+        .order_by(TrainingEvent.starts_at.desc(), Enrollment.id)))
+
+
+def enrollment_of(session: Session, event_id: int, participant_id: str) -> Enrollment | None:
+    return session.scalar(select(Enrollment).where(Enrollment.event_id == event_id,
+                                                   Enrollment.participant_id == participant_id))
+
+
+def has_relationship(session: Session, participant_id: str, organization_id: int) -> bool:
+    return session.scalar(
+        select(Enrollment.id).join(TrainingEvent, TrainingEvent.id == Enrollment.event_id)
+        .where(Enrollment.participant_id == participant_id,
+               TrainingEvent.organization_id == organization_id).limit(1)) is not None
+
+
+# --- saved events ----------------------------------------------------------------------------
+
+def toggle_saved(session: Session, participant_id: str, event_id: int) -> bool:
+    saved = session.scalar(select(SavedEvent).where(SavedEvent.participant_id == participant_id,
+                                                    SavedEvent.event_id == event_id))
+    if saved is not None:
+        session.delete(saved)
+        return False
+    session.add(SavedEvent(participant_id=participant_id, event_id=event_id))
+    session.flush()
+    return True
+
+
+def saved_events(session: Session, participant_id: str) -> list[TrainingEvent]:
+    return list(session.scalars(
+        select(TrainingEvent).join(SavedEvent, SavedEvent.event_id == TrainingEvent.id)
+        .where(SavedEvent.participant_id == participant_id)
+        .order_by(TrainingEvent.starts_at)))
+
+
+# --- participant lifecycle (hooks) -----------------------------------------------------------
+
+def export_participant(session: Session, participant_id: str) -> dict[str, Any]:
+    rows = []
+    for enrollment in participant_enrollments(session, participant_id):
+        event = enrollment.event
+        rows.append({"enrollment_id": enrollment.id, "event_id": event.id,
+                     "title": event.title, "sponsor": event.organization.name,
+                     "starts_at": iso(event.starts_at), "ends_at": iso(event.ends_at),
+                     "competency_area": event.competency_area, "language": event.language,
+                     "hours": str(event.hours), "status": enrollment.status,
+                     "hours_granted": (str(enrollment.hours_granted)
+                                       if enrollment.hours_granted is not None else None)})
+    saved = [event.id for event in saved_events(session, participant_id)]
+    return {"enrollments": rows, "saved_event_ids": saved}
+
+
+def erase_participant(session: Session, participant_id: str) -> None:
+    """Drop bookmarks and instructor profile text; enrollment rows stay as anonymous counts."""
+    for saved in session.scalars(select(SavedEvent)
+                                 .where(SavedEvent.participant_id == participant_id)):
+        session.delete(saved)
+    account_id = session.scalar(select(Account.id).where(Account.participant_id == participant_id))
+    if account_id is not None:
+        for instructor in session.scalars(select(Instructor)
+                                          .where(Instructor.account_id == account_id)):
+            instructor.expertise = instructor.experience = instructor.message = None
+            instructor.profile_published = False
+
+
+def merge_participants(session: Session, registry: Registry | None, survivor_id: str,
+                       merged_id: str) -> None:
+    """Move enrollments and bookmarks to the survivor. Where both held a place in one event the
+    survivor keeps the stronger one and a seat the duplicate held is given back."""
+    rank = {"attended": 5, "no_show": 4, "enrolled": 3, "waitlisted": 2, "withdrawn": 1}
+    for moved in list(session.scalars(select(Enrollment)
+                                      .where(Enrollment.participant_id == merged_id))):
+        kept = enrollment_of(session, moved.event_id, survivor_id)
+        if kept is None:
+            moved.participant_id = survivor_id
+            continue
+        event = _lock_event(session, moved.event_id)
+        holds = ("enrolled", "attended", "no_show")
+        both_hold = moved.status in holds and kept.status in holds
+        if rank[moved.status] > rank[kept.status]:
+            kept.status, kept.hours_granted = moved.status, moved.hours_granted
+            kept.attendance_recorded_at, kept.queued_at = (moved.attendance_recorded_at,
+                                                           moved.queued_at)
+        session.delete(moved)
+        session.flush()
+        if both_hold:
+            _free_seat(session, moved.event_id)
+            if registry is not None:
+                promote_waitlisted(session, registry, event)
+    session.flush()
+    for saved in list(session.scalars(select(SavedEvent)
+                                      .where(SavedEvent.participant_id == merged_id))):
+        if session.scalar(select(SavedEvent.id).where(SavedEvent.participant_id == survivor_id,
+                                                      SavedEvent.event_id == saved.event_id)):
+            session.delete(saved)
+        else:
+            saved.participant_id = survivor_id
+    session.flush()
+
+
+def now_utc() -> datetime:
+    return utcnow()

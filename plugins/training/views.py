@@ -1,0 +1,721 @@
+"""The Training Calendar, "My Training Events" and the sponsors' Training Module (UI)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from registry_kernel.auth.session import web_actor
+from registry_kernel.models import Account, Organization, Participant
+from registry_kernel.web import current_registry, registry_session
+
+from . import services as svc
+from .forms import (
+    ActionForm,
+    DecisionForm,
+    EventForm,
+    InstructorRequestForm,
+    LogoForm,
+    SponsorApplicationForm,
+    SponsorInfoForm,
+    TrainingForm,
+)
+from .i18n import _, ngettext
+from .models import Enrollment, Instructor, Training, TrainingEvent, TrainingSponsor
+
+bp = Blueprint("training_web", __name__, url_prefix="/training", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+PER_PAGE = 20
+
+
+def install_template_helpers(app: Any) -> None:
+    """Jinja filters, and ``_`` for templates when Flask-Babel is not set up."""
+    app.jinja_env.filters.setdefault("training_local", svc.format_local)
+    app.jinja_env.filters.setdefault("training_date", lambda v: svc.format_local(
+        v, "%a %b %d, %Y"))
+    if "babel" not in app.extensions:
+        app.jinja_env.globals.setdefault("_", _)
+        app.jinja_env.globals.setdefault("gettext", _)
+        app.jinja_env.globals.setdefault("ngettext", ngettext)
+    app.jinja_env.globals.setdefault("competency_areas", svc.COMPETENCY_AREAS)
+
+
+def _login_redirect() -> Response:
+    try:
+        return redirect(url_for("kernel_web.login", next=request.full_path.rstrip("?")))
+    except BuildError:
+        abort(401)
+
+
+def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if web_actor() is None:
+            return _login_redirect()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _fail(exc: svc.TrainingError, form: Any = None) -> None:
+    """Show a service error: next to its fields when the form has them, else as a message."""
+    placed = False
+    for name, message in (exc.errors or {}).items():
+        field = getattr(form, name.split(".")[-1], None) if form is not None else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors or []), message]
+            placed = True
+    if not placed:
+        flash(exc.detail, "error")
+
+
+# --- public calendar -------------------------------------------------------------------------
+
+def _date_arg(name: str, *, end: bool = False) -> datetime | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=svc.LOCAL_TZ)
+    except ValueError:
+        return None
+    return day + timedelta(days=1) if end else day
+
+
+@bp.get("/calendar")
+def calendar() -> Any:
+    session = registry_session()
+    args = request.args
+    try:
+        page = max(1, min(int(args.get("page", 1)), 10_000))
+    except ValueError:
+        page = 1
+    filters = svc.CalendarFilters(
+        q=args.get("q", "").strip()[:100] or None, county=args.get("county") or None,
+        city=args.get("city", "").strip()[:100] or None,
+        language=args.get("language") or None,
+        competency_area=args.get("competency_area") or None,
+        sponsor=args.get("sponsor") or None, date_from=_date_arg("from"),
+        date_to=_date_arg("to", end=True))
+    items, total = svc.calendar(session, filters, page=page, per_page=PER_PAGE)
+    from registry_kernel.counties import CALIFORNIA_COUNTIES
+
+    actor = web_actor()
+    mine: dict[int, Enrollment] = {}
+    if actor is not None and actor.participant_id and items:
+        mine = {e.event_id: e for e in session.scalars(select(Enrollment).where(
+            Enrollment.participant_id == actor.participant_id,
+            Enrollment.event_id.in_([i["event_id"] for i in items])))}
+    return render_template("training/calendar.html", items=items, total=total, page=page,
+                           pages=max(1, -(-total // PER_PAGE)), args=args,
+                           counties=CALIFORNIA_COUNTIES, languages=svc.languages(session),
+                           mine=mine, form=ActionForm())
+
+
+def _event_page(event: TrainingEvent, *, invite_token: str | None = None) -> Any:
+    session = registry_session()
+    actor = web_actor()
+    enrollment = None
+    saved = False
+    if actor is not None and actor.participant_id:
+        enrollment = svc.enrollment_of(session, event.id, actor.participant_id)
+        from .models import SavedEvent
+
+        saved = session.scalar(select(SavedEvent.id).where(
+            SavedEvent.participant_id == actor.participant_id,
+            SavedEvent.event_id == event.id)) is not None
+    sponsor = svc.sponsor_record(session, event.organization_id)
+    return render_template(
+        "training/event.html", event=event, enrollment=enrollment, saved=saved,
+        sponsor=sponsor, form=ActionForm(), invite_token=invite_token,
+        position=svc.waitlist_position(session, enrollment) if enrollment else None,
+        area=svc.COMPETENCY_AREAS.get(event.competency_area, event.competency_area),
+        language=session.get(svc.TrainingLanguage, event.language),
+        refusal=(svc.self_withdrawal_refusal(session, event)
+                 if enrollment and enrollment.status in ("enrolled", "waitlisted") else None),
+        ended=event.ends_at <= svc.now_utc())
+
+
+@bp.get("/events/<int:event_id>")
+def event_detail(event_id: int) -> Any:
+    event = registry_session().get(TrainingEvent, event_id)
+    actor = web_actor()
+    if event is None or (event.visibility != "published" and not (
+            actor and svc.manages_org(actor, event.organization_id))):
+        abort(404)
+    return _event_page(event)
+
+
+@bp.get("/invite/<token>")
+def invitation(token: str) -> Any:
+    try:
+        event = svc.event_by_invite(registry_session(), token)
+    except svc.NotFound:
+        return render_template("training/invalid_invite.html"), 404
+    except svc.Conflict as exc:
+        return render_template("training/invalid_invite.html", reason=exc.detail), 410
+    return _event_page(event, invite_token=token)
+
+
+def _enroll(event: TrainingEvent, source: str) -> Any:
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    participant = session.get(Participant, actor.participant_id)
+    try:
+        enrollment = svc.enroll(session, registry, event.id, participant, actor=actor,
+                                source=source)
+    except svc.TrainingError as exc:
+        session.rollback()
+        flash(exc.detail, "error")
+        return redirect(url_for(".event_detail", event_id=event.id) if source == "self"
+                        else url_for(".invitation", token=event.invite_token))
+    position = svc.waitlist_position(session, enrollment)
+    session.commit()
+    return render_template("training/enrolled.html", event=event, enrollment=enrollment,
+                           position=position)
+
+
+@bp.post("/events/<int:event_id>/enroll")
+@signed_in
+def enroll(event_id: int) -> Any:
+    event = registry_session().get(TrainingEvent, event_id)
+    if event is None or event.visibility != "published":
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _enroll(event, "self")
+
+
+@bp.post("/invite/<token>/enroll")
+@signed_in
+def enroll_by_invite(token: str) -> Any:
+    try:
+        event = svc.event_by_invite(registry_session(), token)
+    except svc.TrainingError:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _enroll(event, "invite")
+
+
+@bp.post("/enrollments/<int:enrollment_id>/withdraw")
+@signed_in
+def withdraw(enrollment_id: int) -> Any:
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    enrollment = session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.participant_id != actor.participant_id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        svc.withdraw(session, registry, enrollment.id, actor=actor, self_service=True)
+    except svc.TrainingError as exc:
+        session.rollback()
+        flash(exc.detail, "error")
+        return redirect(url_for(".my_events"))
+    session.commit()
+    flash(_("You have withdrawn from this training."), "success")
+    return redirect(url_for(".my_events"))
+
+
+@bp.post("/events/<int:event_id>/save")
+@signed_in
+def toggle_save(event_id: int) -> Any:
+    session, actor = registry_session(), web_actor()
+    event = session.get(TrainingEvent, event_id)
+    if event is None or event.visibility != "published":
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    saved = svc.toggle_saved(session, actor.participant_id, event.id)
+    session.commit()
+    flash(_("Saved to My Training Events.") if saved else _("Removed from your saved events."),
+          "success")
+    return redirect(request.form.get("next") or url_for(".event_detail", event_id=event.id))
+
+
+@bp.get("/my")
+@signed_in
+def my_events() -> Any:
+    session, actor = registry_session(), web_actor()
+    now = svc.now_utc()
+    rows = svc.participant_enrollments(session, actor.participant_id)
+    upcoming = [e for e in rows if e.event.ends_at > now and e.status in ("enrolled",
+                                                                           "waitlisted")]
+    upcoming.sort(key=lambda e: e.event.starts_at)
+    past = [e for e in rows if e not in upcoming]
+    positions = {e.id: svc.waitlist_position(session, e) for e in upcoming}
+    refusals = {e.id: svc.self_withdrawal_refusal(session, e.event) for e in upcoming}
+    saved = [ev for ev in svc.saved_events(session, actor.participant_id) if ev.ends_at > now]
+    return render_template("training/my_events.html", upcoming=upcoming, past=past,
+                           saved=saved, positions=positions, refusals=refusals,
+                           form=ActionForm())
+
+
+@bp.get("/sponsors/<slug>/logo")
+def sponsor_logo(slug: str) -> Any:
+    session = registry_session()
+    org = session.scalar(select(Organization).where(Organization.slug == slug))
+    sponsor = svc.sponsor_record(session, org.id) if org else None
+    if sponsor is None or not sponsor.logo:
+        abort(404)
+    response = Response(sponsor.logo, mimetype=sponsor.logo_mime)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- becoming a sponsor or an instructor -----------------------------------------------------
+
+@bp.route("/apply", methods=["GET", "POST"])
+@signed_in
+def apply_sponsor() -> Any:
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    org_ids = sorted(actor.org_ids_for("sponsor_executive_director"))
+    orgs = [session.get(Organization, i) for i in org_ids]
+    form = SponsorApplicationForm()
+    form.organization_id.choices = [(o.id, o.name) for o in orgs if o is not None]
+    if not form.organization_id.choices:
+        flash(_("Only an organization's executive director can apply to become a training "
+                "sponsor."), "error")
+        return render_template("training/apply.html", form=None, records={})
+    if form.validate_on_submit():
+        org = session.get(Organization, form.organization_id.data)
+        try:
+            svc.apply_as_sponsor(session, registry, org, actor, form.note.data)
+        except svc.TrainingError as exc:
+            session.rollback()
+            _fail(exc, form)
+        else:
+            session.commit()
+            flash(_("Your application was sent to registry staff."), "success")
+            return redirect(url_for(".apply_sponsor"))
+    records = {o.id: svc.sponsor_record(session, o.id) for o in orgs if o is not None}
+    approved = {o.id for o in orgs if o is not None
+                and svc.is_approved_sponsor(session, registry, o)}
+    return render_template("training/apply.html", form=form, orgs=orgs, records=records,
+                           approved=approved)
+
+
+@bp.route("/instructor-request", methods=["GET", "POST"])
+@signed_in
+def instructor_request() -> Any:
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    sponsors = [o for o in session.scalars(select(Organization).where(
+        Organization.is_active.is_(True)).order_by(Organization.name))
+        if svc.is_approved_sponsor(session, registry, o)]
+    form = InstructorRequestForm()
+    form.organization_id.choices = [(o.id, o.name) for o in sponsors]
+    account = session.get(Account, actor.account_id)
+    if form.validate_on_submit():
+        org = session.get(Organization, form.organization_id.data)
+        try:
+            svc.request_instructor(session, org, account, actor, form.message.data)
+        except svc.TrainingError as exc:
+            session.rollback()
+            _fail(exc, form)
+        else:
+            session.commit()
+            flash(_("Your request was sent to the sponsor's managers."), "success")
+            return redirect(url_for(".instructor_request"))
+    mine = list(session.scalars(select(Instructor).where(Instructor.account_id == account.id)))
+    names = {o.id: o.name for o in sponsors}
+    return render_template("training/instructor_request.html", form=form, mine=mine,
+                           names=names)
+
+
+@bp.get("/admin/sponsors")
+@signed_in
+def sponsor_applications() -> Any:
+    actor = web_actor()
+    if not actor.can("training.sponsors.decide"):
+        abort(403)
+    session = registry_session()
+    pending = svc.pending_applications(session)
+    orgs = {s.organization_id: session.get(Organization, s.organization_id) for s in pending}
+    return render_template("training/sponsor_applications.html", pending=pending, orgs=orgs,
+                           form=DecisionForm())
+
+
+@bp.post("/admin/sponsors/<int:sponsor_id>/<any(approve, deny):decision>")
+@signed_in
+def decide_sponsor(sponsor_id: int, decision: str) -> Any:
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    if not actor.can("training.sponsors.decide"):
+        abort(403)
+    sponsor = session.get(TrainingSponsor, sponsor_id)
+    if sponsor is None:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        svc.decide_sponsor(session, registry, sponsor, actor, approve=decision == "approve",
+                           reason=form.reason.data)
+    except svc.TrainingError as exc:
+        session.rollback()
+        flash(exc.detail, "error")
+    else:
+        session.commit()
+        flash(_("Application approved.") if decision == "approve" else
+              _("Application denied."), "success")
+    return redirect(url_for(".sponsor_applications"))
+
+
+# --- the Training Module (sponsor staff and instructors) -------------------------------------
+
+def _org_for_module(org_id: int, *, manage: bool = True) -> Organization:
+    """The organization, if the signed-in person manages it (or, ``manage=False``, is one of
+    its instructors); 404 otherwise so other sponsors' modules are not revealed."""
+    actor = web_actor()
+    session = registry_session()
+    org = session.get(Organization, org_id)
+    if org is None:
+        abort(404)
+    allowed = svc.manages_org(actor, org.id) or (
+        not manage and actor.has_role("instructor", org.id))
+    if not allowed or not svc.is_approved_sponsor(session, current_registry(), org):
+        abort(404)
+    return org
+
+
+def _instructor_may_manage(org: Organization) -> bool:
+    actor = web_actor()
+    if svc.manages_org(actor, org.id):
+        return True
+    sponsor = svc.sponsor_record(registry_session(), org.id)
+    return bool(sponsor and sponsor.instructors_may_manage_events
+                and actor.has_role("instructor", org.id))
+
+
+@bp.get("/manage")
+@signed_in
+def manage_home() -> Any:
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    ids = set(svc.managed_org_ids(session, actor)) | set(svc.instructor_org_ids(actor))
+    orgs = [o for o in (session.get(Organization, i) for i in sorted(ids))
+            if o is not None and svc.is_approved_sponsor(session, registry, o)]
+    if len(orgs) == 1:
+        return redirect(url_for(".manage_org", org_id=orgs[0].id))
+    return render_template("training/manage_home.html", orgs=orgs,
+                           can_apply=bool(actor.org_ids_for("sponsor_executive_director")))
+
+
+@bp.get("/manage/<int:org_id>")
+@signed_in
+def manage_org(org_id: int) -> Any:
+    org = _org_for_module(org_id, manage=False)
+    session, actor = registry_session(), web_actor()
+    now = svc.now_utc()
+    query = select(TrainingEvent).where(TrainingEvent.organization_id == org.id,
+                                        TrainingEvent.ends_at > now)
+    manager = svc.manages_org(actor, org.id)
+    if not manager:
+        query = query.where(TrainingEvent.instructor_account_id == actor.account_id)
+    upcoming = list(session.scalars(query.order_by(TrainingEvent.starts_at).limit(50)))
+    sponsor = svc.ensure_sponsor_info(session, current_registry(), org)
+    session.commit()
+    pending = len(svc.instructors(session, org.id, "pending")) if manager else 0
+    return render_template("training/manage_org.html", org=org, upcoming=upcoming,
+                           manager=manager, may_add=_instructor_may_manage(org),
+                           sponsor=sponsor, pending_instructors=pending)
+
+
+@bp.route("/manage/<int:org_id>/info", methods=["GET", "POST"])
+@signed_in
+def sponsor_info(org_id: int) -> Any:
+    org = _org_for_module(org_id)
+    session, actor = registry_session(), web_actor()
+    sponsor = svc.ensure_sponsor_info(session, current_registry(), org)
+    form = SponsorInfoForm(obj=sponsor)
+    if form.validate_on_submit():
+        changes = {name: getattr(form, name).data for name in svc.SPONSOR_INFO_FIELDS}
+        for key in ("contact_email", "contact_phone", "website", "logistics", "vendor_number",
+                    "withdrawal_contact"):
+            changes[key] = (changes[key] or "").strip() or None
+        try:
+            svc.update_sponsor_info(session, sponsor, actor, changes)
+        except svc.TrainingError as exc:
+            session.rollback()
+            _fail(exc, form)
+        else:
+            session.commit()
+            flash(_("Training Sponsor Information saved."), "success")
+            return redirect(url_for(".sponsor_info", org_id=org.id))
+    return render_template("training/sponsor_info.html", org=org, form=form, sponsor=sponsor)
+
+
+@bp.route("/manage/<int:org_id>/logo", methods=["GET", "POST"])
+@signed_in
+def manage_logo(org_id: int) -> Any:
+    org = _org_for_module(org_id)
+    session, actor = registry_session(), web_actor()
+    sponsor = svc.ensure_sponsor_info(session, current_registry(), org)
+    form = LogoForm()
+    if form.validate_on_submit():
+        upload = request.files.get("logo")
+        data = upload.read(svc.MAX_LOGO_BYTES + 1) if upload else b""
+        try:
+            svc.set_logo(session, sponsor, actor, data)
+        except svc.TrainingError as exc:
+            session.rollback()
+            _fail(exc, form)
+        else:
+            session.commit()
+            flash(_("Logo saved."), "success")
+            return redirect(url_for(".manage_logo", org_id=org.id))
+    status = 422 if form.errors else 200
+    return render_template("training/logo.html", org=org, form=form, sponsor=sponsor), status
+
+
+@bp.get("/manage/<int:org_id>/catalog")
+@signed_in
+def catalog(org_id: int) -> Any:
+    org = _org_for_module(org_id)
+    trainings = list(registry_session().scalars(svc.catalog_query(org.id)))
+    return render_template("training/catalog.html", org=org, trainings=trainings)
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return [(lang.code, f"{lang.label} ({lang.code})")
+            for lang in svc.languages(registry_session())]
+
+
+@bp.route("/manage/<int:org_id>/catalog/new", methods=["GET", "POST"])
+@bp.route("/manage/<int:org_id>/catalog/<int:training_id>", methods=["GET", "POST"])
+@signed_in
+def edit_training(org_id: int, training_id: int | None = None) -> Any:
+    org = _org_for_module(org_id)
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    training = None
+    if training_id is not None:
+        training = session.get(Training, training_id)
+        if training is None or training.organization_id != org.id:
+            abort(404)
+    form = TrainingForm(obj=training)
+    form.language.choices = _language_choices()
+    if form.validate_on_submit():
+        values = {"title": form.title.data, "description": form.description.data or "",
+                  "hours": form.hours.data, "competency_area": form.competency_area.data,
+                  "language": form.language.data, "level": form.level.data,
+                  "audience": form.audience.data}
+        try:
+            if training is None:
+                training = svc.create_training(session, registry, org.id, actor, **values)
+            else:
+                svc.update_training(session, training, actor, values)
+        except svc.TrainingError as exc:
+            session.rollback()
+            _fail(exc, form)
+        else:
+            session.commit()
+            flash(_("Training saved."), "success")
+            return redirect(url_for(".catalog", org_id=org.id))
+    status = 422 if form.errors else 200
+    return render_template("training/training_form.html", org=org, form=form,
+                           training=training), status
+
+
+@bp.get("/manage/<int:org_id>/events")
+@signed_in
+def events(org_id: int) -> Any:
+    org = _org_for_module(org_id, manage=False)
+    session, actor = registry_session(), web_actor()
+    query = select(TrainingEvent).where(TrainingEvent.organization_id == org.id)
+    if not svc.manages_org(actor, org.id):
+        query = query.where(TrainingEvent.instructor_account_id == actor.account_id)
+    rows = list(session.scalars(query.order_by(TrainingEvent.starts_at.desc()).limit(500)))
+    return render_template("training/events.html", org=org, events=rows,
+                           may_add=_instructor_may_manage(org))
+
+
+def _local_datetime(day: Any, time: Any) -> datetime:
+    return datetime.combine(day, time).replace(tzinfo=svc.LOCAL_TZ)
+
+
+@bp.route("/manage/<int:org_id>/events/new", methods=["GET", "POST"])
+@signed_in
+def new_event(org_id: int) -> Any:
+    org = _org_for_module(org_id, manage=False)
+    if not _instructor_may_manage(org):
+        abort(403)
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    form = EventForm()
+    trainings = list(session.scalars(svc.catalog_query(org.id).where(
+        Training.is_active.is_(True))))
+    form.training_id.choices = [(t.id, f"{t.title} ({t.hours} h, {t.language})")
+                                for t in trainings]
+    if request.method == "GET" and request.args.get("training_id", "").isdigit():
+        form.training_id.data = int(request.args["training_id"])
+    if form.validate_on_submit():
+        training = session.get(Training, form.training_id.data)
+        location = None
+        if form.mode.data == "in_person":
+            location = svc.Location(form.address.data or "", form.city.data or "",
+                                    form.county.data or "", form.zip.data or "")
+        try:
+            if training is None or training.organization_id != org.id:
+                raise svc.Invalid(_("choose a training of your catalog"),
+                                  {"training_id": _("required")})
+            event = svc.create_event(
+                session, registry, training, actor,
+                starts_at=_local_datetime(form.date.data, form.start_time.data),
+                ends_at=_local_datetime(form.date.data, form.end_time.data),
+                capacity=form.capacity.data, waitlist=form.waitlist.data,
+                visibility=form.visibility.data, location=location,
+                online_url=form.online_url.data if form.mode.data == "online" else None,
+                funding_source=form.funding_source.data,
+                instructor_account_id=(actor.account_id if not svc.manages_org(actor, org.id)
+                                       else None))
+        except svc.TrainingError as exc:
+            session.rollback()
+            exc.errors = {("date" if k == "starts_at" else "end_time" if k == "ends_at"
+                           else k): v for k, v in (exc.errors or {}).items()}
+            _fail(exc, form)
+        else:
+            session.commit()
+            flash(_("Event scheduled."), "success")
+            return redirect(url_for(".manage_event", org_id=org.id, event_id=event.id))
+    status = 422 if form.errors else 200
+    return render_template("training/event_form.html", org=org, form=form,
+                           has_trainings=bool(trainings)), status
+
+
+@bp.get("/manage/<int:org_id>/events/<int:event_id>")
+@signed_in
+def manage_event(org_id: int, event_id: int) -> Any:
+    org = _org_for_module(org_id, manage=False)
+    session, actor = registry_session(), web_actor()
+    event = session.get(TrainingEvent, event_id)
+    if event is None or event.organization_id != org.id or not (
+            svc.manages_org(actor, org.id) or svc.leads_event(actor, event)):
+        abort(404)
+    rows = session.execute(
+        select(Enrollment, Participant.registry_id)
+        .join(Participant, Participant.id == Enrollment.participant_id)
+        .where(Enrollment.event_id == event.id)
+        .order_by(Enrollment.status, Enrollment.queued_at, Enrollment.id)).all()
+    invite_url = (request.host_url.rstrip("/") + svc.invite_path(event)
+                  if event.invite_token else None)
+    return render_template("training/manage_event.html", org=org, event=event, rows=rows,
+                           invite_url=invite_url, form=ActionForm(),
+                           manager=svc.manages_org(actor, org.id))
+
+
+@bp.post("/manage/<int:org_id>/events/<int:event_id>/cancel")
+@signed_in
+def cancel_event(org_id: int, event_id: int) -> Any:
+    org = _org_for_module(org_id)
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    event = session.get(TrainingEvent, event_id)
+    if event is None or event.organization_id != org.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        told = svc.cancel_event(session, registry, event, actor)
+    except svc.TrainingError as exc:
+        session.rollback()
+        flash(exc.detail, "error")
+    else:
+        session.commit()
+        flash(ngettext("Event cancelled; %(num)s person was told by email.",
+                       "Event cancelled; %(num)s people were told by email.", told), "success")
+    return redirect(url_for(".manage_event", org_id=org.id, event_id=event.id))
+
+
+@bp.post("/manage/<int:org_id>/events/<int:event_id>/<any(unpublish, publish):action>")
+@signed_in
+def publish_event(org_id: int, event_id: int, action: str) -> Any:
+    org = _org_for_module(org_id)
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    event = session.get(TrainingEvent, event_id)
+    if event is None or event.organization_id != org.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        svc.update_event(session, registry, event, actor, {
+            "visibility": "invite_only" if action == "unpublish" else "published"})
+    except svc.TrainingError as exc:
+        session.rollback()
+        flash(exc.detail, "error")
+    else:
+        session.commit()
+        flash(_("The event is now invite only.") if action == "unpublish"
+              else _("The event is on the Training Calendar."), "success")
+    return redirect(url_for(".manage_event", org_id=org.id, event_id=event.id))
+
+
+@bp.post("/manage/<int:org_id>/enrollments/<int:enrollment_id>/withdraw")
+@signed_in
+def staff_withdraw(org_id: int, enrollment_id: int) -> Any:
+    org = _org_for_module(org_id)
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    enrollment = session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.event.organization_id != org.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        svc.withdraw(session, registry, enrollment.id, actor=actor, self_service=False)
+    except svc.TrainingError as exc:
+        session.rollback()
+        flash(exc.detail, "error")
+    else:
+        session.commit()
+        flash(_("Withdrawn."), "success")
+    return redirect(url_for(".manage_event", org_id=org.id, event_id=enrollment.event_id))
+
+
+@bp.get("/manage/<int:org_id>/instructors")
+@signed_in
+def instructors(org_id: int) -> Any:
+    org = _org_for_module(org_id)
+    session = registry_session()
+    rows = svc.instructors(session, org.id)
+    from registry_kernel.participants import personal_data
+
+    names = {}
+    for row in rows:
+        account = session.get(Account, row.account_id)
+        if account is not None:
+            data = personal_data(session, current_registry(), account.participant,
+                                 actor=web_actor(), fields=("first_name", "last_name"),
+                                 reason="training instructors list")
+            names[row.id] = (data.full_name(), account.participant.registry_id)
+    session.commit()
+    return render_template("training/instructors.html", org=org, rows=rows, names=names,
+                           form=ActionForm())
+
+
+@bp.post("/manage/<int:org_id>/instructors/<int:instructor_id>/<any(approve, deny):decision>")
+@signed_in
+def decide_instructor(org_id: int, instructor_id: int, decision: str) -> Any:
+    org = _org_for_module(org_id)
+    session, actor = registry_session(), web_actor()
+    instructor = session.get(Instructor, instructor_id)
+    if instructor is None or instructor.organization_id != org.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    svc.decide_instructor(session, instructor, actor, approve=decision == "approve")
+    session.commit()
+    flash(_("Instructor approved.") if decision == "approve" else _("Request denied."),
+          "success")
+    return redirect(url_for(".instructors", org_id=org.id))
