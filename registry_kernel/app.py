@@ -62,5 +62,8 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     app.register_blueprint(kernel_api)
     for blueprint in manager.collect("blueprints"):
         app.register_blueprint(blueprint)
+    from .oauth import init_oauth
+
+    init_oauth(app)
     manager.hook.registry_startup(app=app, registry=registry)
     return app

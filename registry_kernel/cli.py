@@ -274,6 +274,54 @@ def tokens_revoke(ctx: click.Context, token_id: int) -> None:
     _print_json({"id": token_id, "revoked": True})
 
 
+@cli.group(help="OAuth clients of agency systems")
+def oauth() -> None:
+    pass
+
+
+@oauth.command("create-client", help="Register an OAuth client for an organization")
+@click.option("--org", "org_slug", required=True, help="Organization slug")
+@click.option("--name", required=True)
+@click.option("--scopes", required=True, help='Space-separated, e.g. "participants:write"')
+@click.option("--redirect-uri", "redirect_uris", multiple=True,
+              help="Exact redirect URI for the authorization-code grant (repeatable)")
+@click.option("--public", is_flag=True, help="No secret: authorization code with PKCE only")
+@click.pass_context
+def oauth_create_client(ctx: click.Context, org_slug: str, name: str, scopes: str,
+                        redirect_uris: tuple[str, ...], public: bool) -> None:
+    from .db import unit_of_work
+    from .oauth import ClientError, create_client
+    from .organizations import get_by_slug
+
+    registry = _ctx_app(ctx).extensions["registry"]
+    try:
+        with unit_of_work(registry.sessions) as session:
+            org = get_by_slug(session, org_slug)
+            if org is None:
+                fail(f"no organization has the slug {org_slug!r}")
+            client_id, secret = create_client(session, registry, organization_id=org.id,
+                                              name=name, scopes=scopes.split(),
+                                              redirect_uris=list(redirect_uris), public=public)
+    except ClientError as exc:
+        fail(str(exc))
+    _print_json({"client_id": client_id, "client_secret": secret})
+
+
+@oauth.command("revoke-client", help="Disable a client and revoke all its tokens")
+@click.option("--client-id", required=True)
+@click.pass_context
+def oauth_revoke_client(ctx: click.Context, client_id: str) -> None:
+    from .db import unit_of_work
+    from .oauth import revoke_client
+
+    registry = _ctx_app(ctx).extensions["registry"]
+    with unit_of_work(registry.sessions) as session:
+        found = revoke_client(session, client_id)
+    if not found:
+        fail(f"no client has the id {client_id!r}")
+    _print_json({"client_id": client_id, "revoked": True})
+
+
 @cli.group(help="Encryption keys")
 def keys() -> None:
     pass
