@@ -73,3 +73,25 @@ COURSE = {"institution": "Laney College", "course_number": "CHDEV 50",
 
 
 __all__ = ["COURSE", "World", "bearer", "image_bytes", "make_world", "pdf_bytes"]
+
+
+def pdf_text(data: bytes) -> str:
+    """The text drawn on a reportlab PDF (its content streams, inflated), for assertions."""
+    import re
+    import zlib
+
+    chunks = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\s*endstream", data, re.S):
+        raw = match.group(1)
+        try:
+            raw = zlib.decompress(raw)
+        except zlib.error:
+            try:
+                import base64
+
+                raw = zlib.decompress(base64.a85decode(raw.strip(), adobe=True))
+            except (ValueError, zlib.error):
+                continue
+        for text in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", raw):
+            chunks.append(re.sub(rb"\\(.)", rb"\1", text).decode("latin-1"))
+    return " ".join(chunks)
