@@ -83,3 +83,49 @@ def sign_in(client: Any, account: Any) -> None:
     with client.session_transaction() as session:
         session["account_id"] = account.id
         session["epoch"] = account.session_epoch
+
+
+def client_token(factory: Factory, org: Any, scopes: str) -> str:
+    """A client-credentials token of ``org`` (rows written directly, like the OAuth server)."""
+    from registry_kernel.crypto import new_token, token_hash
+    from registry_kernel.db import unit_of_work, utcnow
+    from registry_kernel.models import OAuthClient, OAuthToken
+
+    plaintext = new_token()
+    with unit_of_work(factory.registry.sessions) as session:
+        client_id = "client-" + new_token()[:12]
+        session.add(OAuthClient(client_id=client_id, client_secret_hash=token_hash("x"),
+                                name="Agency CRM", organization_id=org.id, scopes=scopes,
+                                redirect_uris=[], grant_types=["client_credentials"]))
+        session.add(OAuthToken(client_id=client_id, organization_id=org.id,
+                               access_token_hash=token_hash(plaintext), scope=scopes,
+                               expires_at=utcnow() + timedelta(hours=1), source="oauth"))
+    return plaintext
+
+
+def shift_event(factory: Factory, event_id: int, days: float) -> None:
+    """Move an event in time (e.g. into the past, which the API refuses to schedule)."""
+    from registry_plugins.training.models import TrainingEvent
+
+    from registry_kernel.db import unit_of_work
+
+    with unit_of_work(factory.registry.sessions) as session:
+        event = session.get(TrainingEvent, event_id)
+        event.starts_at = event.starts_at + timedelta(days=days)
+        event.ends_at = event.ends_at + timedelta(days=days)
+
+
+class EventLog:
+    """A throw-away plugin that records domain events."""
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    from registry_kernel.hookspecs import hookimpl
+
+    @hookimpl
+    def domain_event(self, session: Any, registry: Any, event: Any) -> None:
+        self.events.append(event)
+
+    def of(self, type_: str) -> list[dict[str, Any]]:
+        return [e.data for e in self.events if e.type == type_]
