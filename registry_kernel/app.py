@@ -60,6 +60,9 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     from .api_views import bp as kernel_api
 
     app.register_blueprint(kernel_api)
+    from .reports import bp as kernel_reports
+
+    app.register_blueprint(kernel_reports)
     for blueprint in manager.collect("blueprints"):
         app.register_blueprint(blueprint)
     from .oauth import init_oauth

@@ -21,6 +21,8 @@ def oauth_scopes() -> list[Scope]:
               roles=(*STAFF, *ORG_STAFF, "instructor")),
         Scope("participants:write", "Register new participants",
               roles=(*STAFF, *ORG_STAFF)),
+        Scope("reports:read", "Download reports (Excel) of your organization",
+              roles=(*STAFF, *ORG_STAFF, "county_admin")),
     ]
 
 
