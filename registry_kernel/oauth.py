@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import (
     AuthorizationCodeMixin,
@@ -35,6 +36,7 @@ from authlib.oauth2.rfc6749 import (
     InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
+    OAuth2Request,
     TokenMixin,
     grants,
 )
@@ -43,7 +45,17 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+)
+from flask import request as flask_request
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -490,9 +502,30 @@ def _expires_in(client: Any, grant_type: str) -> int:
     return ACCESS_TOKEN_TTL
 
 
+class _ProxiedRequest(FlaskOAuth2Request):
+    """A request whose URL is rebuilt on the configured ``https`` base URL: behind a reverse
+    proxy that terminates TLS, the app itself sees plain ``http``."""
+
+    def __init__(self, request: Any, uri: str) -> None:
+        OAuth2Request.__init__(self, method=request.method, uri=uri, headers=request.headers)
+        self._request = request
+        self.payload = FlaskOAuth2Payload(request)
+
+
+class RegistryAuthorizationServer(AuthorizationServer):
+    """Authlib refuses OAuth over plain ``http`` (loopback excepted). When the registry's
+    ``base_url`` is ``https``, TLS is taken to end at the proxy in front of it."""
+
+    def create_oauth2_request(self, request: Any) -> FlaskOAuth2Request:
+        base_url = current_registry().settings.base_url
+        if base_url.startswith("https://"):
+            return _ProxiedRequest(flask_request, base_url.rstrip("/") + flask_request.full_path)
+        return super().create_oauth2_request(request)
+
+
 def make_server(app: Flask) -> AuthorizationServer:
     registry = app.extensions["registry"]
-    server = AuthorizationServer()
+    server = RegistryAuthorizationServer()
     server.init_app(app, query_client=_query_client, save_token=_save_token)
     server.register_token_generator("default",
                                     BearerTokenGenerator(_generate, _generate, _expires_in))

@@ -651,3 +651,23 @@ def test_signed_out_visitors_are_sent_to_sign_in(env: Factory) -> None:
     assert response.status_code == 302
     assert "/oauth/authorize" in response.headers["Location"]
     assert not response.headers["Location"].startswith(REDIRECT)
+
+
+def test_plain_http_is_refused_off_loopback(make_app: Any) -> None:
+    env = Factory(make_app(plugins=[]))
+    client_id, secret = env.client(env.org(), "participants:read")
+    refused = env.app.test_client().post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret),
+        base_url="http://registry.example.org")
+    assert refused.status_code == 400 and refused.get_json()["error"] == "insecure_transport"
+
+
+def test_an_https_base_url_means_tls_ends_at_the_proxy(make_app: Any) -> None:
+    env = Factory(make_app(plugins=[], base_url="https://registry.example.org"))
+    client_id, secret = env.client(env.org(), "participants:read")
+    response = env.app.test_client().post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret),
+        base_url="http://registry.example.org")
+    assert response.status_code == 200, response.get_json()
+    metadata = env.app.test_client().get("/.well-known/oauth-authorization-server")
+    assert metadata.get_json()["issuer"] == "https://registry.example.org"
