@@ -124,7 +124,7 @@ def calendar() -> Any:
             Enrollment.event_id.in_([i["event_id"] for i in items])))}
     return render_template("training/calendar.html", items=items, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), args=args,
-                           counties=CALIFORNIA_COUNTIES, languages=svc.languages(session),
+                           counties=CALIFORNIA_COUNTIES, training_languages=svc.languages(session),
                            mine=mine, form=ActionForm())
 
 
