@@ -111,7 +111,7 @@ def quick_links(actor: Any, participant: Any) -> list[QuickLink]:
 @hookimpl
 def nav_links(actor: Any) -> Any:
     if actor is not None and actor.can(VERIFY_PERMISSION):
-        return (_l("Verification queue"), "documents_web.queue")
+        return [(_l("Verification queue"), "documents_web.queue")]
     return None
 
 

@@ -15,7 +15,12 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from registry_kernel import participants as participant_svc
-from registry_kernel.auth.session import login_required, permission_required, web_actor
+from registry_kernel.auth.session import (
+    login_required,
+    permission_required,
+    two_factor_required,
+    web_actor,
+)
 from registry_kernel.models import Participant
 from registry_kernel.web import current_registry, registry_session
 
@@ -142,7 +147,7 @@ def delete(document_id: str) -> Any:
     try:
         svc.delete_document(session, current_registry(), _own_or_404(document_id))
     except svc.DocumentError:
-        flash(_("A verified document cannot be deleted."), "error")
+        flash(_("A verified document cannot be deleted."), "danger")
         return redirect(url_for(".my_documents")), 303
     session.commit()
     flash(_("The document was deleted."), "success")
@@ -187,6 +192,7 @@ def report_pdf() -> Any:
 
 @bp.get("/verification")
 @permission_required(VERIFY_PERMISSION)
+@two_factor_required
 def queue() -> Any:
     session = registry_session()
     type_ = request.args.get("type") or None
@@ -246,6 +252,7 @@ def _staff_document(document_id: str) -> tuple[Document, Participant]:
 
 @bp.route("/verification/<document_id>", methods=["GET", "POST"])
 @permission_required(VERIFY_PERMISSION)
+@two_factor_required
 def verify(document_id: str) -> Any:
     session, registry, actor = registry_session(), current_registry(), web_actor()
     document, participant = _staff_document(document_id)
@@ -297,6 +304,7 @@ def verify(document_id: str) -> Any:
 
 @bp.post("/verification/<document_id>/reject")
 @permission_required(VERIFY_PERMISSION)
+@two_factor_required
 def reject(document_id: str) -> Any:
     if not CsrfForm().validate_on_submit():
         abort(400)
@@ -304,12 +312,12 @@ def reject(document_id: str) -> Any:
     document, _participant_row = _staff_document(document_id)
     reason = (request.form.get("reason") or "").strip()[:500]
     if len(reason) < 3:
-        flash(_("Please give the participant a reason."), "error")
+        flash(_("Please give the participant a reason."), "danger")
         return redirect(url_for(".verify", document_id=document_id)), 303
     try:
         svc.reject_document(session, current_registry(), document, reason, actor=web_actor())
     except svc.DocumentError as exc:
-        flash(_(exc.message), "error")
+        flash(_(exc.message), "danger")
         return redirect(url_for(".queue")), 303
     session.commit()
     flash(_("The document was rejected and the participant was told why."), "success")
@@ -318,6 +326,7 @@ def reject(document_id: str) -> Any:
 
 @bp.get("/verification/<document_id>/file")
 @permission_required(VERIFY_PERMISSION)
+@two_factor_required
 def staff_file(document_id: str) -> Any:
     session = registry_session()
     document, _participant_row = _staff_document(document_id)
