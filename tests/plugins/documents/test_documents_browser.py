@@ -1,0 +1,118 @@
+"""A participant uploads from a real browser (Playwright + Debian's Chromium), staff verify the
+document, and the participant sees the records on the report; axe-core checks the pages."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from documents_helpers import COURSE, bearer, pdf_bytes
+from werkzeug.serving import make_server
+
+from registry_kernel.testing import Factory
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).parents[2] / "browser" / "vendor" / "axe.min.js"
+PASSWORD = "violet tractor umbrella"
+
+
+@pytest.fixture
+def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
+    from registry_kernel.app import create_app
+    from registry_kernel.testing import test_settings
+
+    url = fresh_database(plugins=["documents"])
+    app = create_app(test_settings(url, tmp_path / "live", plugins=["documents"]))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.url = f"http://127.0.0.1:{server.server_port}"
+    app.extensions["registry"].settings.base_url = app.url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        app.extensions["registry"].engine.dispose()
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+        context.set_default_timeout(15000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def axe_violations(page: Any) -> list[str]:
+    if not AXE.exists():
+        return []
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
+    result = page.evaluate("""async () => await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})""")
+    return [f"{v['id']}: {v['help']} -> {v['nodes'][0]['target']}" for v in result["violations"]]
+
+
+def test_upload_in_the_browser_then_verified_records_on_the_report(page, live, tmp_path):
+    factory = Factory(live)
+    person = factory.account(email="rosa@example.org", password=PASSWORD, first_name="Rosa")
+    staff = factory.account("registry_staff")
+    scan = tmp_path / "my transcript.pdf"
+    scan.write_bytes(pdf_bytes("Rosa's transcript"))
+
+    page.goto(live.url + "/login")
+    page.get_by_label("Email").fill("rosa@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="My Documents").first.click()
+    assert "My Documents" in page.locator("h1").inner_text()
+    assert axe_violations(page) == []
+
+    # a file that is not a PDF, JPEG or PNG: the message is beside the field
+    fake = tmp_path / "notes.pdf"
+    fake.write_text("just text pretending to be a PDF")
+    page.get_by_label("Document type").select_option("transcript")
+    page.get_by_label("File (PDF, JPEG or PNG)").set_input_files(str(fake))
+    page.get_by_role("button", name="Upload").click()
+    assert "only PDF, JPEG or PNG" in page.locator("#file-error").inner_text()
+
+    page.get_by_label("Document type").select_option("transcript")
+    page.get_by_label("File (PDF, JPEG or PNG)").set_input_files(str(scan))
+    page.get_by_role("button", name="Upload").click()
+    row = page.locator("tr[data-document-id]")
+    assert row.count() == 1
+    assert "Unverified" in row.inner_text() and "my transcript.pdf" in row.inner_text()
+    document_id = row.get_attribute("data-document-id")
+    assert axe_violations(page) == []
+
+    client = live.test_client()
+    staff_token = factory.token(staff, "verification")
+    queue = client.get("/api/v1/verification-queue", headers=bearer(staff_token)).get_json()
+    assert [item["id"] for item in queue["items"]] == [document_id]
+    verified = client.post(f"/api/v1/documents/{document_id}/verify", headers=bearer(staff_token),
+                           json={"courses": [{**COURSE, "units": "4", "unit_system": "quarter"}]})
+    assert verified.status_code == 200, verified.get_json()
+
+    page.reload()
+    assert "Verified" in page.locator("tr[data-document-id]").inner_text()
+    page.get_by_role("link", name="See your Education & Training Report").click()
+    assert page.locator("#total-ece").inner_text() == "2.67"
+    assert "Child Growth and Development" in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the PDF").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    assert person.participant.registry_id in page.locator("main").inner_text()
