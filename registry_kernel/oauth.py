@@ -51,15 +51,19 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     jsonify,
+    redirect,
     render_template,
     request,
+    url_for,
 )
 from flask import request as flask_request
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
-from wtforms import SubmitField
+from wtforms import HiddenField, SubmitField
+from wtforms.validators import DataRequired, Length
 
 from . import audit
 from .auth.actor import Actor, actor_for_account, load_roles
@@ -652,6 +656,64 @@ def authorize() -> Any:
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         f"frame-ancestors 'none'; form-action 'self' {target.scheme}://{target.netloc}")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class RevokeConnectionForm(FlaskForm):
+    family = HiddenField(validators=[DataRequired(), Length(max=36)])
+
+
+def connected_apps(session: Session, account_id: int) -> list[dict[str, Any]]:
+    """The apps holding live access for an account: one entry per authorization (token family)."""
+    now = utcnow()
+    rows = session.execute(
+        select(OAuthToken, OAuthClient.name, Organization.name)
+        .join(OAuthClient, OAuthClient.client_id == OAuthToken.client_id)
+        .outerjoin(Organization, Organization.id == OAuthClient.organization_id)
+        .where(OAuthToken.account_id == account_id, OAuthToken.revoked_at.is_(None),
+               OAuthClient.revoked_at.is_(None),
+               or_(OAuthToken.expires_at > now,
+                   (OAuthToken.refresh_expires_at > now)
+                   & OAuthToken.refresh_used_at.is_(None)))
+        .order_by(OAuthToken.id)).all()
+    families: dict[str, dict[str, Any]] = {}
+    for token_row, client_name, org_name in rows:
+        families[token_row.family_id] = {
+            "family": token_row.family_id, "client": client_name, "organization": org_name,
+            "scopes": token_row.scope.split(), "since": token_row.issued_at}
+    return list(families.values())
+
+
+@bp.route("/oauth/connections", methods=["GET", "POST"])
+@login_required
+def connections() -> Any:
+    """Connected apps: what each can do, and a button to take the access back (ASVS 10.4.9)."""
+    session, registry = registry_session(), current_registry()
+    account = current_account()
+    form = RevokeConnectionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        owned = session.scalar(select(OAuthToken.id).where(
+            OAuthToken.family_id == form.family.data, OAuthToken.account_id == account.id)
+            .limit(1))
+        if owned is None:
+            abort(404)
+        revoke_token_family(session, form.family.data)
+        audit.record(session, actor=actor_for_account(
+            session, account, permission_roles=registry.permission_roles),
+            action="oauth.token.revoke", subject_participant_id=account.participant_id,
+            resource_type="oauth_token", resource_id=owned,
+            reason="access withdrawn by the account holder")
+        session.commit()
+        flash(_t("The app's access has been withdrawn."), "success")
+        return redirect(url_for("oauth.connections"))
+    apps = connected_apps(session, account.id)
+    for entry in apps:
+        entry["scopes"] = [(s, registry.scopes[s].description if s in registry.scopes else s)
+                           for s in entry["scopes"]]
+    response = Response(render_template("oauth/connections.html", apps=apps, form=form, _=_t))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -671,3 +671,34 @@ def test_an_https_base_url_means_tls_ends_at_the_proxy(make_app: Any) -> None:
     assert response.status_code == 200, response.get_json()
     metadata = env.app.test_client().get("/.well-known/oauth-authorization-server")
     assert metadata.get_json()["issuer"] == "https://registry.example.org"
+
+
+def test_a_person_sees_connected_apps_and_withdraws_access(env: Factory) -> None:
+    http = env.app.test_client()
+    account = env.account()
+    client_id, secret, tokens = code_flow_tokens(env, http, "me", account=account)
+    page = http.get("/oauth/connections")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Agency system" in html and "<code>me</code>" in html
+    family = re.search(r'name="family" value="([^"]+)"', html).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    # Someone else's authorization cannot be withdrawn from this account.
+    stranger = env.app.test_client()
+    sign_in(stranger, env.account())
+    stranger_page = stranger.get("/oauth/connections").get_data(as_text=True)
+    assert "Agency system" not in stranger_page
+    stranger_csrf = csrf_token_from(stranger_page)
+    assert stranger_csrf
+    assert stranger.post("/oauth/connections", data={
+        "family": family, "csrf_token": stranger_csrf}).status_code == 404
+    assert http.get("/api/v1/me", headers=bearer(tokens["access_token"])).status_code == 200
+    withdrawn = http.post("/oauth/connections", data={"family": family, "csrf_token": token})
+    assert withdrawn.status_code == 302
+    assert http.get("/api/v1/me", headers=bearer(tokens["access_token"])).status_code == 401
+    assert refresh(http, client_id, secret, tokens["refresh_token"]).status_code == 400
+    assert "Agency system" not in http.get("/oauth/connections").get_data(as_text=True)
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return match.group(1) if match else ""
