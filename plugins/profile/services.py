@@ -477,11 +477,26 @@ class EmploymentInput(BaseModel):
         return bullets
 
 
-def parse_employment(data: dict[str, Any]) -> EmploymentInput:
+def parse_employment(data: dict[str, Any], *, registry: Registry | None = None,
+                     session: Session | None = None) -> EmploymentInput:
+    """Validate fields. Given a registry and session (a whole record from a form), the
+    whole-record rules run on the valid fields too, so every problem is reported at once."""
     try:
         return EmploymentInput.model_validate(data)
     except ValidationError as exc:
-        raise ProfileError(_messages(exc)) from exc
+        errors = _messages(exc)
+        if registry is not None and session is not None:
+            bad = {key.split(".")[0] for key in errors}
+            try:
+                rest = EmploymentInput.model_validate(
+                    {k: v for k, v in data.items() if k not in bad}).model_dump()
+                _check(registry, session, rest)
+            except (ValidationError, ProfileError) as more:
+                extra = more.errors if isinstance(more, ProfileError) else {}
+                for key, message in extra.items():
+                    if key not in bad:
+                        errors.setdefault(key, message)
+        raise ProfileError(errors) from exc
 
 
 def find_employers(session: Session, text: str, limit: int = 20) -> list[Organization]:

@@ -4,6 +4,7 @@ Builder and the help pages. Thin: rules live in :mod:`.services`."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -21,8 +22,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf, validate_csrf
-from wtforms.validators import ValidationError as CSRFError
 
 from registry_kernel import participants as kernel_participants
 from registry_kernel import registry_id
@@ -69,9 +68,6 @@ def _apply_errors(form: Any, errors: dict[str, str]) -> None:
             field.errors = [*list(field.errors), message]
         else:
             flash(f"{key}: {message}", "danger")
-
-
-LABELS: dict[str, dict[str, Any]] = {}
 
 
 def labels() -> dict[str, dict[str, str]]:
@@ -127,7 +123,7 @@ def edit_personal() -> Any:
         if change.birth_date and not date(1900, 1, 1) <= change.birth_date <= date.today():
             errors["birth_date"] = _("Birth date must be between 1900 and today.")
         if change.address and change.address.get("zip") and not \
-                services_zip_ok(change.address["zip"]):
+                re.fullmatch(r"\d{5}(-\d{4})?", change.address["zip"]):
             errors["zip"] = _("Use a 5-digit ZIP code.")
         if not errors:
             try:
@@ -151,12 +147,6 @@ def edit_personal() -> Any:
         _apply_errors(form, errors)
     return render_template("profile/edit_personal.html", form=form, data=data,
                            names_help=NAMES_READ_ONLY, help_desk=config(registry).help_desk)
-
-
-def services_zip_ok(text: str) -> bool:
-    import re
-
-    return re.fullmatch(r"\d{5}(-\d{4})?", text) is not None
 
 
 def _section_form(name: str, stored: dict[str, Any]) -> Any:
@@ -194,10 +184,6 @@ def _section_data(name: str, form: Any) -> dict[str, Any]:
         else:
             data[key] = getattr(form, key).data or None
     return data
-
-
-SECTION_TITLES = {"experience": "Experience", "education": "Self-Reported Education",
-                  "demographics": "Demographic Information"}
 
 
 @bp.route("/edit/<any(experience, education, demographics):section>", methods=["GET", "POST"])
@@ -285,7 +271,8 @@ def new_employment() -> Any:
     found = services.find_employers(session, query) if query else []
     if form.validate_on_submit():
         try:
-            data = services.parse_employment(_employment_input(form))
+            data = services.parse_employment(_employment_input(form), registry=registry,
+                                             session=session)
             services.create_employment(session, registry, participant, data, actor=actor)
             session.commit()
             flash(_("The job was added. Your employer can now confirm it."), "success")
@@ -322,10 +309,8 @@ def edit_employment(employment_id: int) -> Any:
     found = services.find_employers(session, query) if query and not confirmed else []
     if form.validate_on_submit():
         try:
-            data = services.parse_employment(_employment_input(form, confirmed))
-            if not confirmed:
-                data = services.EmploymentInput.model_validate(
-                    data.model_dump(exclude_unset=False))
+            data = services.parse_employment(_employment_input(form, confirmed),
+                                             registry=registry, session=session)
             services.update_employment(session, registry, participant, record.id, data,
                                        actor=actor)
             session.commit()
@@ -416,15 +401,3 @@ def contact_admin() -> Any:
 def submit_documents() -> Any:
     return render_template("profile/help_documents.html", settings=config(current_registry()))
 
-
-@bp.app_template_global()
-def profile_csrf_token() -> str:
-    return generate_csrf()
-
-
-def csrf_ok(token: str) -> bool:
-    try:
-        validate_csrf(token)
-    except CSRFError:
-        return False
-    return True

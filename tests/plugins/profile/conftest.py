@@ -3,6 +3,8 @@ it, and a test-only sign-in route (the kernel's sign-in form is tested by the ke
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Blueprint
 
@@ -34,9 +36,7 @@ class TestLogin:
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(plugins=["profile"], extra_plugins=(TestLogin(),))
-    app.config["WTF_CSRF_ENABLED"] = False
-    return app
+    return make_app(plugins=["profile"], extra_plugins=(TestLogin(),))
 
 
 @pytest.fixture
@@ -61,8 +61,48 @@ def center(pf):
                   license_number="010203040")
 
 
+class WebClient:
+    """A signed-in test client whose POSTs carry the session's CSRF token, as a browser's do."""
+
+    def __init__(self, client):
+        self.client = client
+        self._token = None
+
+    def get(self, *args, **kwargs):
+        return self.client.get(*args, **kwargs)
+
+    def post(self, path, data=None, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            if self._token is None:
+                page = self.client.get("/profile/resume").get_data(as_text=True)
+                self._token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+            data["csrf_token"] = self._token
+        return self.client.post(path, data=data, **kwargs)
+
+
 @pytest.fixture
 def web(app, person):
     client = app.test_client()
     assert client.get(f"/_test/login/{person.id}").status_code == 200
-    return client
+    return WebClient(client)
+
+
+@pytest.fixture
+def confirm(app):
+    """Confirm (or reject) an employment record as ``admin``, as the jobs plugin will."""
+    from registry_plugins.profile import services
+
+    from registry_kernel.auth.actor import actor_for_account
+    from registry_kernel.db import unit_of_work
+    from registry_kernel.models import Account
+
+    def do(admin, employment_id, confirmed=True):
+        registry = app.extensions["registry"]
+        with unit_of_work(registry.sessions) as session:
+            actor = actor_for_account(session, session.get(Account, admin.id),
+                                      permission_roles=registry.permission_roles)
+            return services.confirm_employment(session, registry, employment_id, actor=actor,
+                                               confirmed=confirmed).status
+
+    return do

@@ -5,11 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from registry_plugins.profile import services
 
-from registry_kernel.auth.actor import actor_for_account
-from registry_kernel.db import unit_of_work
-from registry_kernel.models import Account
 from registry_kernel.testing import bearer
 
 JOB = {"position": "Preschool Teacher", "role_category": "teacher",
@@ -19,15 +15,6 @@ JOB = {"position": "Preschool Teacher", "role_category": "teacher",
 
 def add(client, token, **fields):
     return client.post("/api/v1/me/employment", headers=bearer(token), json={**JOB, **fields})
-
-
-def confirm(app, admin, employment_id, confirmed=True):
-    registry = app.extensions["registry"]
-    with unit_of_work(registry.sessions) as session:
-        actor = actor_for_account(session, session.get(Account, admin.id),
-                                  permission_roles=registry.permission_roles)
-        return services.confirm_employment(session, registry, employment_id, actor=actor,
-                                           confirmed=confirmed).status
 
 
 def test_add_a_job_at_a_listed_employer(app, token, center):
@@ -111,7 +98,7 @@ def test_an_organization_that_is_not_an_employer_is_an_unknown_employer_id(app, 
     assert response.get_json()["errors"]["employer_id"] == "no listed employer has this id"
 
 
-def test_edit_until_confirmed_then_only_end_date(app, pf, token, center):
+def test_edit_until_confirmed_then_only_end_date(app, pf, token, center, confirm):
     client = app.test_client()
     record = add(client, token, employer_id=center.id).get_json()
     url = f"/api/v1/me/employment/{record['id']}"
@@ -123,7 +110,7 @@ def test_edit_until_confirmed_then_only_end_date(app, pf, token, center):
     assert changed.get_json()["hourly_wage"] == "25.10"
 
     admin = pf.account("program_admin", org=center)
-    assert confirm(app, admin, record["id"]) == "confirmed"
+    assert confirm(admin, record["id"]) == "confirmed"
 
     locked = client.patch(url, headers=bearer(token), json={"position": "Director"})
     assert locked.status_code == 409
@@ -175,10 +162,10 @@ def test_another_participants_record_is_404(app, pf, token):
                         json={"position": "x"}).status_code == 404
 
 
-def test_a_rejected_record_goes_back_to_pending_when_edited(app, pf, token, center):
+def test_a_rejected_record_goes_back_to_pending_when_edited(app, pf, token, center, confirm):
     client = app.test_client()
     record = add(client, token, employer_id=center.id).get_json()
-    assert confirm(app, pf.account("program_admin", org=center), record["id"], False) == "rejected"
+    assert confirm(pf.account("program_admin", org=center), record["id"], False) == "rejected"
     url = f"/api/v1/me/employment/{record['id']}"
     assert client.get(url, headers=bearer(token)).get_json()["status"] == "rejected"
     fixed = client.patch(url, headers=bearer(token), json={"start_date": "2018-09-01"})

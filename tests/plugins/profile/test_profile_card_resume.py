@@ -1,0 +1,89 @@
+"""The membership card (PDF) and the resume (Word), parsed back."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+from pypdf import PdfReader
+
+from registry_kernel.extension import ReportSection
+from registry_kernel.hookspecs import hookimpl
+from registry_kernel.registry_id import display
+from registry_kernel.testing import Factory, bearer
+
+
+def test_card_pdf_has_name_registry_id_and_member_since(app, token, person):
+    response = app.test_client().get("/api/v1/me/card.pdf", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 1
+    page = reader.pages[0]
+    width_in = float(page.mediabox.width) / 72
+    assert 3.3 < width_in < 3.5  # wallet-sized
+    text = page.extract_text()
+    assert "Ana Ruiz" in text
+    assert display(person.participant.registry_id) in text
+    assert "MEMBER SINCE" in text.upper()
+    profile = app.test_client().get("/api/v1/me/profile", headers=bearer(token)).get_json()
+    assert profile["member_since"] in text
+
+
+def test_card_needs_a_token(app):
+    assert app.test_client().get("/api/v1/me/card.pdf").status_code == 401
+
+
+def resume_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def test_resume_docx_has_profile_and_included_jobs(app, token, center):
+    client = app.test_client()
+    client.patch("/api/v1/me/profile", headers=bearer(token), json={
+        "phone": "510-555-0100",
+        "education": {"highest_level": "ba", "degree_field": "Early Childhood Education",
+                      "ece_units": "30"}})
+    client.post("/api/v1/me/employment", headers=bearer(token), json={
+        "employer_id": center.id, "position": "Lead Teacher", "role_category": "lead_teacher",
+        "start_date": "2019-07-01", "responsibilities": ["Led a classroom of 24 children"]})
+    hidden = client.post("/api/v1/me/employment", headers=bearer(token), json={
+        "employer_name": "Hidden Job Co", "position": "Aide", "role_category": "assistant",
+        "start_date": "2010-01-01", "end_date": "2011-01-01",
+        "include_in_resume": False}).get_json()
+    assert hidden["include_in_resume"] is False
+    response = client.get("/api/v1/me/resume.docx", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.mimetype.endswith("wordprocessingml.document")
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = resume_text(response.data)
+    assert "Ana Ruiz" in text
+    assert "510-555-0100" in text
+    assert "Lead Teacher" in text and "Sunshine Learning Center" in text
+    assert "Led a classroom of 24 children" in text
+    assert "Hidden Job Co" not in text
+    assert "Early Childhood Education" in text
+
+
+class Transcripts:
+    """A stand-in for the documents plugin's Education & Training Report sections."""
+
+    @hookimpl
+    def education_report_sections(self, session, registry, participant):
+        return ReportSection(key="permits", title="Permits", order=10, data=[],
+                             columns=["Permit", "Expires"],
+                             rows=[["Child Development Teacher Permit", "2029-06-30"]],
+                             totals={"training_hours": "42.00"})
+
+
+def test_resume_includes_sections_other_plugins_contribute(make_app):
+    app = make_app(plugins=["profile"], extra_plugins=(Transcripts(),))
+    factory = Factory(app)
+    token = factory.token(factory.account(first_name="Wei", last_name="Chen"), "me")
+    response = app.test_client().get("/api/v1/me/resume.docx", headers=bearer(token))
+    text = resume_text(response.data)
+    assert "Permits" in text
+    assert "Child Development Teacher Permit" in text
+    assert "42.00" in text
