@@ -120,15 +120,27 @@ def attention_items(session: Any, actor: Any, participant: Any) -> list[Attentio
     from sqlalchemy import func, select
 
     from .models import Document
+    from .services import participant_guidance, registry_for
 
     if participant is None:
         return []
+    items = []
     rejected = session.scalar(select(func.count(Document.id)).where(
         Document.participant_id == participant.id, Document.status == "rejected"))
-    if not rejected:
-        return []
-    return [AttentionItem(_l("A document was not accepted; please upload it again."),  # type: ignore[arg-type]
-                          "documents_web.my_documents", "warning")]
+    if rejected:
+        items.append(AttentionItem(
+            _l("A document was not accepted; please upload it again."),  # type: ignore[arg-type]
+            "documents_web.my_documents", "warning"))
+    registry = registry_for(session)
+    renewal = participant_guidance(session, registry, participant)["renewal"] if registry else None
+    if renewal:
+        short = renewal["days_left"] < 180 and renewal["remaining_hours"] != "0.00"
+        items.append(AttentionItem(
+            _l("Permit renewal: %(hours)s of %(required)s professional growth hours; your "  # type: ignore[arg-type]
+               "permit expires on %(date)s.", hours=renewal["hours"],
+               required=renewal["required_hours"].split(".")[0], date=renewal["expires_on"]),
+            "documents_web.report", "warning" if short else "info"))
+    return items
 
 
 @hookimpl

@@ -103,6 +103,14 @@ def render_pdf(report: dict[str, Any], *, name: str, registry_name: str, verify_
     else:
         story.append(_p("No training recorded.", small))
 
+    guidance = report.get("permit_guidance") or {}
+    renewal = guidance.get("renewal")
+    if renewal:
+        story += [_p("Permit renewal", styles["Heading2"]), _p(
+            f"{renewal['label']} Permit {renewal['number']} expires {renewal['expires_on']}. "
+            f"Professional growth since {renewal['window_start']}: {renewal['hours']} of "
+            f"{renewal['required_hours']} hours.", small)]
+
     for section in report.get("sections", []):
         story.append(_p(section["title"], styles["Heading2"]))
         if section["rows"]:

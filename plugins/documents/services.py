@@ -722,6 +722,7 @@ class VerifiedEducation:
     ece_units: Decimal = Decimal("0.00")
     ge_units: Decimal = Decimal("0.00")
     units_by_core_area: dict[str, Decimal] = field(default_factory=dict)
+    quarter_units_by_core_area: dict[str, Decimal] = field(default_factory=dict)
     core_areas: set[str] = field(default_factory=set)
     courses: list[dict[str, Any]] = field(default_factory=list)
     degrees: list[dict[str, Any]] = field(default_factory=list)
@@ -756,6 +757,10 @@ def verified_education(session: Session, participant_id: str, *, grade_threshold
             result.core_areas.add(course.core_area)
             result.units_by_core_area[course.core_area] = (
                 result.units_by_core_area.get(course.core_area, Decimal("0.00")) + units)
+            if course.unit_system == "quarter":
+                result.quarter_units_by_core_area[course.core_area] = (
+                    result.quarter_units_by_core_area.get(course.core_area, Decimal("0.00"))
+                    + Decimal(course.units))
     result.degrees = [degree_json(d) for d in _records(session, Degree, participant_id,
                                                         Degree.conferred_on)]
     result.permits = [permit_json(p, today) for p in _records(session, Permit, participant_id,
@@ -816,7 +821,12 @@ def build_report(session: Session, registry: Registry, participant: Participant)
     ge = sum((Decimal(c["semester_units"]) for c in courses if c["category"] == "ge"),
              Decimal("0.00"))
     hours = sum((Decimal(t["hours"]) for t in training), Decimal("0.00"))
+    education = verified_education(session, participant.id,
+                                   grade_threshold=registry.settings.grade_threshold_permit)
+    guidance = permit_guidance(education, education.training + [
+        t for t in training if t.get("source") != "documents"])
     return {
+        "permit_guidance": guidance,
         "registry_id": participant.registry_id,
         "generated_at": utcnow().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "grade_threshold": threshold,
@@ -937,3 +947,107 @@ def merge_participants(session: Session, survivor_id: str, merged_id: str) -> No
         document.participant_id = survivor_id
         _delete_after_commit(session, storage, old_blob)
     session.flush()
+
+
+# --- permit renewal and next step (guidance) ---------------------------------------------------
+
+RENEWAL_HOURS = Decimal("105.00")
+CORE_COURSES = ("child_growth", "child_family_community", "curriculum")
+# Education (option 1) of each Child Development Permit level, lowest first (DOMAIN.md; CTC).
+# Experience is not verified by the registry, so the result is guidance only.
+PERMIT_EDUCATION: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("assistant", {"ece": 6}),
+    ("associate_teacher", {"ece": 12, "core": True}),
+    ("teacher", {"ece": 24, "core": True, "ge": 16}),
+    ("master_teacher", {"ece": 24, "core": True, "ge": 16, "specialization": 6,
+                        "adult_supervision": 2}),
+    ("site_supervisor", {"ece": 24, "core": True, "ge": 16, "administration": 6,
+                         "adult_supervision": 2, "degree": "AA", "or_total_units": 60}),
+    ("program_director", {"ece": 24, "core": True, "administration": 6,
+                          "adult_supervision": 2, "degree": "BA"}),
+)
+_DEGREE_RANK = {"AA": 1, "AS": 1, "BA": 2, "BS": 2, "MA": 3, "MS": 3, "PhD": 4, "EdD": 4}
+
+
+def _missing_for(requirements: dict[str, Any], education: VerifiedEducation) -> list[str]:
+    missing = []
+    for key in ("ece", "ge"):
+        need = Decimal(requirements.get(key, 0))
+        have = education.ece_units if key == "ece" else education.ge_units
+        if have < need:
+            label = "ECE/CD units" if key == "ece" else "general education units"
+            missing.append(f"{hours2(need - have)} more {label}")
+    if requirements.get("core"):
+        for area in CORE_COURSES:  # each at least 3 semester or 4 quarter units
+            if education.units_by_core_area.get(area, Decimal(0)) < 3 and \
+                    education.quarter_units_by_core_area.get(area, Decimal(0)) < 4:
+                missing.append(f"core course: {area.replace('_', ' ')} (3 units)")
+    for area in ("specialization", "administration", "adult_supervision"):
+        need = Decimal(requirements.get(area, 0))
+        have = education.units_by_core_area.get(area, Decimal(0))
+        if have < need:
+            missing.append(f"{hours2(need - have)} more {area.replace('_', ' ')} units")
+    degree = requirements.get("degree")
+    if degree:
+        best = max((_DEGREE_RANK.get(d["level"], 0) for d in education.degrees
+                    if d.get("accredited", True)), default=0)
+        total = education.ece_units + education.ge_units
+        alternative = requirements.get("or_total_units")
+        if best < _DEGREE_RANK[degree] and not (alternative and total >= alternative):
+            missing.append(f"{degree} degree or higher"
+                           + (f" (or {alternative} units in all)" if alternative else ""))
+    return missing
+
+
+def permit_guidance(education: VerifiedEducation, training: list[dict[str, Any]],
+                    today: date | None = None) -> dict[str, Any]:
+    """Renewal progress of the current Child Development Permit (105 hours of professional
+    growth in its five-year window) and which levels the verified education appears to meet."""
+    today = today or date.today()
+    levels = []
+    for level, requirements in PERMIT_EDUCATION:
+        missing = _missing_for(requirements, education)
+        levels.append({"level": level, "label": PERMIT_LEVELS[level],
+                       "meets_education": not missing, "missing": missing})
+    renewal = None
+    current = sorted((p for p in education.permits if p["kind"] == "cd_permit" and p["current"]
+                      and p["expires_on"]), key=lambda p: p["expires_on"], reverse=True)
+    if current:
+        permit = current[0]
+        expires = date.fromisoformat(permit["expires_on"])
+        start = date.fromisoformat(permit["issued_on"]) if permit["issued_on"] else \
+            expires.replace(year=expires.year - 5)
+        hours = sum((Decimal(t["hours"]) for t in training if t.get("completed_on")
+                     and start.isoformat() <= str(t["completed_on"])[:10] <= expires.isoformat()),
+                    Decimal("0.00"))
+        renewal = {"level": permit["level"], "label": PERMIT_LEVELS.get(permit["level"] or "", ""),
+                   "number": permit["number"], "window_start": start.isoformat(),
+                   "expires_on": permit["expires_on"], "hours": str(hours2(hours)),
+                   "required_hours": str(RENEWAL_HOURS),
+                   "remaining_hours": str(hours2(max(Decimal(0), RENEWAL_HOURS - hours))),
+                   "days_left": (expires - today).days,
+                   "note": ("An Associate Teacher Permit renews once, with 15 more units toward "
+                            "the Teacher Permit." if permit["level"] == "associate_teacher"
+                            else None)}
+    return {"renewal": renewal, "levels": levels,
+            "disclaimer": "Guidance from verified education only; experience is not checked."}
+
+
+def training_from_plugins(session: Session, registry: Registry, participant: Participant
+                          ) -> list[dict[str, Any]]:
+    """Training records other plugins contribute (sections keyed ``training``)."""
+    items: list[dict[str, Any]] = []
+    for section in registry.plugins.collect("education_report_sections", session=session,
+                                            registry=registry, participant=participant):
+        if section.key == "training":
+            items.extend(_section_training(section))
+    return items
+
+
+def participant_guidance(session: Session, registry: Registry, participant: Participant,
+                         today: date | None = None) -> dict[str, Any]:
+    education = verified_education(session, participant.id,
+                                   grade_threshold=registry.settings.grade_threshold_permit,
+                                   today=today)
+    training = education.training + training_from_plugins(session, registry, participant)
+    return permit_guidance(education, training, today)

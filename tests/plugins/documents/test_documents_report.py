@@ -199,3 +199,52 @@ def test_property_no_grade_below_c_minus_and_totals_are_sums(world, courses):
         total = sum((Decimal(c["semester_units"]) for c in shown if c["category"] == category),
                     Decimal("0.00"))
         assert Decimal(report["totals"][key]) == total
+
+
+def test_permit_renewal_progress_and_levels_met(world):
+    from datetime import date, timedelta
+
+    issued = date.today() - timedelta(days=365 * 4)
+    expires = issued.replace(year=issued.year + 5)
+    document_id = world.upload().get_json()["id"]
+    courses = [{**COURSE, "course_number": f"CD {i}", "core_area": area, "units": "4"}
+               for i, area in enumerate(["child_growth", "child_family_community", "curriculum"])]
+    world.verify(document_id, {
+        "courses": courses,
+        "permits": [{"level": "associate_teacher", "number": "CDP-5", "issued_on": str(issued),
+                     "expires_on": str(expires)}],
+        "training": [{"sponsor": "S", "title": "Inside", "completed_on": str(issued + timedelta(days=10)),
+                      "hours": "40"},
+                     {"sponsor": "S", "title": "Before", "completed_on": str(issued - timedelta(days=10)),
+                      "hours": "30"}]})
+    guidance = _report(world)["permit_guidance"]
+    renewal = guidance["renewal"]
+    assert renewal["level"] == "associate_teacher" and renewal["hours"] == "40.00"
+    assert renewal["remaining_hours"] == "65.00" and renewal["note"]
+    met = {level["level"]: level for level in guidance["levels"]}
+    assert met["assistant"]["meets_education"] and met["associate_teacher"]["meets_education"]
+    assert not met["teacher"]["meets_education"]
+    assert "12.00 more ECE/CD units" in met["teacher"]["missing"]
+    assert "16.00 more general education units" in met["teacher"]["missing"]
+    assert any("degree" in m for m in met["program_director"]["missing"])
+    with world.registry.sessions() as session:
+        from registry_kernel.models import Participant
+
+        person = session.get(Participant, world.participant.participant_id)
+        items = world.registry.plugins.collect("attention_items", session=session,
+                                               actor=None, participant=person)
+    assert any("40.00 of 105" in str(item.message) for item in items)
+
+
+def test_core_course_needs_three_semester_units(world):
+    document_id = world.upload().get_json()["id"]
+    world.verify(document_id, {"courses": [
+        {**COURSE, "course_number": "A", "core_area": "child_growth", "units": "3",
+         "unit_system": "quarter"},  # 2.00 semester units: not enough for a core course
+        {**COURSE, "course_number": "B", "core_area": "child_family_community", "units": "4",
+         "unit_system": "quarter"},  # 4 quarter units are enough (2.67 semester units)
+        {**COURSE, "course_number": "C", "core_area": "curriculum", "units": "3"},
+        {**COURSE, "course_number": "D", "core_area": None, "units": "4.33"}]})
+    levels = {lv["level"]: lv for lv in _report(world)["permit_guidance"]["levels"]}
+    assert not levels["associate_teacher"]["meets_education"]
+    assert levels["associate_teacher"]["missing"] == ["core course: child growth (3 units)"]

@@ -151,6 +151,8 @@ def test_staff_verify_from_the_queue_and_report_pages(ui):
     assert "Child Growth" in report
     assert '<dd id="total-ece">2.67</dd>' in report
     assert '<dd id="total-hours">8.00</dd>' in report
+    assert "Permit levels your education appears to meet" in report
+    assert "No current Child Development Permit is on file." in report
     pdf = participant.get("/documents/report.pdf")
     assert pdf.data.startswith(b"%PDF") and "Child Growth" in pdf_text(pdf.data)
     assert "Verified" in participant.get("/documents/").get_data(as_text=True)
