@@ -50,6 +50,11 @@ class TrailForm(ReasonForm):
     pass
 
 
+def invalid_id_message() -> str:
+    return _("This is not a valid Registry ID: a Registry ID has 10 digits and the last one "
+             "checks the others. Check each digit.")
+
+
 def _require(permission: str) -> Any:
     actor = web_actor()
     if actor is None or not actor.can(permission):
@@ -106,10 +111,11 @@ def find() -> Any:
     _require("participants.search")
     form = FindParticipantForm()
     if form.validate_on_submit():
+        participant = None
         try:
             participant = _resolve(form.query.data)
-        except registry_id.InvalidRegistryId as exc:
-            form.query.errors = [_("This is not a valid Registry ID (%(why)s).", why=str(exc))]
+        except registry_id.InvalidRegistryId:
+            form.query.errors = [invalid_id_message()]
         except ParticipantNotFound:
             participant = None
         if participant is None and not form.query.errors:
@@ -148,9 +154,8 @@ def merge() -> Any:
     if valid:
         try:
             other = get_by_registry_id(registry_session(), form.other_registry_id.data)
-        except registry_id.InvalidRegistryId as exc:
-            form.other_registry_id.errors = [_("This is not a valid Registry ID (%(why)s).",
-                                               why=str(exc))]
+        except registry_id.InvalidRegistryId:
+            form.other_registry_id.errors = [invalid_id_message()]
         except ParticipantNotFound:
             form.other_registry_id.errors = [_("No profile has this Registry ID.")]
         if other is not None and other.id == survivor.id:
