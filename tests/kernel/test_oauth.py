@@ -702,3 +702,77 @@ def test_a_person_sees_connected_apps_and_withdraws_access(env: Factory) -> None
 def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     return match.group(1) if match else ""
+
+
+# --- races on a really-committing database ---------------------------------------------------
+
+def _committing_env(fresh_database: Any, tmp_path: Any) -> Factory:
+    from registry_kernel.app import create_app
+    from registry_kernel.testing import test_settings
+
+    url = fresh_database(plugins=[])
+    app = create_app(test_settings(url, tmp_path / "inst", plugins=[]),
+                     extra_plugins=(SignInForTests(),))
+    app.config["TESTING"] = True
+    return Factory(app)
+
+
+def _in_parallel(calls: list[Any]) -> list[Any]:
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as exc:  # surfaced by the assertions
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return results
+
+
+@pytest.mark.slow
+def test_parallel_refreshes_with_one_token_succeed_once_then_end_the_family(
+        fresh_database: Any, tmp_path: Any) -> None:
+    env = _committing_env(fresh_database, tmp_path)
+    http = env.app.test_client()
+    client_id, secret, tokens = code_flow_tokens(env, http)
+
+    def call() -> tuple[int, Any]:
+        response = refresh(env.app.test_client(), client_id, secret, tokens["refresh_token"])
+        return response.status_code, response.get_json()
+
+    results = _in_parallel([call] * 8)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] + [400] * 7, results
+    winner = next(body for status, body in results if status == 200)
+    # The other seven were reuses of a rotated token: the family is gone, winner included.
+    assert http.get("/api/v1/me", headers=bearer(winner["access_token"])).status_code == 401
+
+
+@pytest.mark.slow
+def test_parallel_redemptions_of_one_code_issue_at_most_one_token_and_revoke_it(
+        fresh_database: Any, tmp_path: Any) -> None:
+    env = _committing_env(fresh_database, tmp_path)
+    http = env.app.test_client()
+    client_id, secret = env.client(env.org(), "me", redirect_uris=[REDIRECT])
+    sign_in(http, env.account())
+    verifier, challenge = pkce()
+    code = get_code(http, client_id, challenge=challenge)["code"]
+
+    def call() -> tuple[int, Any]:
+        response = redeem(env.app.test_client(), client_id, secret, code, verifier)
+        return response.status_code, response.get_json()
+
+    results = _in_parallel([call] * 8)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] + [400] * 7, results
+    winner = next(body for status, body in results if status == 200)
+    assert http.get("/api/v1/me", headers=bearer(winner["access_token"])).status_code == 401
