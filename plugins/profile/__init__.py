@@ -31,7 +31,6 @@ class ProfileConfig(BaseModel):
     documents_instructions: str = (
         "Upload transcripts, permits and certificates under My Documents, or mail copies "
         "(never originals) to the office below. Write your Registry ID on every page.")
-    help_desk: str = "the registry help desk"
 
 
 PLUGIN = PluginInfo(

@@ -93,8 +93,7 @@ def profile() -> Any:
         "profile/profile.html", participant=participant, data=data,
         registry_id_display=registry_id.display(participant.registry_id),
         pending_email=services.pending_email(session, registry, participant),
-        sections=services.read_sections(session, registry, participant), labels=labels(),
-        help_desk=config(registry).help_desk)
+        sections=services.read_sections(session, registry, participant), labels=labels())
 
 
 @bp.route("/edit/personal", methods=["GET", "POST"])
@@ -146,7 +145,7 @@ def edit_personal() -> Any:
                 errors["email"] = _("This email is already registered to another profile.")
         _apply_errors(form, errors)
     return render_template("profile/edit_personal.html", form=form, data=data,
-                           names_help=NAMES_READ_ONLY, help_desk=config(registry).help_desk)
+                           names_help=NAMES_READ_ONLY)
 
 
 def _section_form(name: str, stored: dict[str, Any]) -> Any:

@@ -207,3 +207,11 @@ def test_a_form_without_the_csrf_token_is_refused(web):
     assert response.status_code == 400
     page = web.get("/profile/").get_data(as_text=True)
     assert "510-555-0000" not in page
+
+
+def test_pages_in_spanish_and_traditional_chinese(web):
+    spanish = web.get("/profile/?lang=es").get_data(as_text=True)
+    assert "Perfil personal" in spanish and "Información demográfica" in spanish
+    assert "Prefiero no decirlo" in web.get("/profile/edit/demographics").get_data(as_text=True)
+    chinese = web.get("/profile/employment?lang=zh-Hant").get_data(as_text=True)
+    assert "工作經歷" in chinese and "加入工作" in chinese
