@@ -125,6 +125,32 @@ class ApiSpec:
     errors: tuple[int, ...] = field(default_factory=tuple)
 
 
+INT64 = 2**63 - 1
+
+
+def _out_of_range(value: Any, path: str = "") -> dict[str, str]:
+    """Integers no database column can hold, by field path (they must be a 422, not a crash)."""
+    if isinstance(value, bool):
+        return {}
+    if isinstance(value, int):
+        return {path or "(body)": "number is out of range"} if abs(value) > INT64 else {}
+    found: dict[str, str] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.update(_out_of_range(item, f"{path}.{key}" if path else str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found.update(_out_of_range(item, f"{path}.{index}" if path else str(index)))
+    return found
+
+
+def _checked(instance: BaseModel) -> BaseModel:
+    problems = _out_of_range(instance.model_dump(by_alias=True))
+    if problems:
+        raise unprocessable(problems)
+    return instance
+
+
 def _parse_json(model: type[BaseModel]) -> BaseModel:
     raw = request.get_data(cache=True)
     if not raw:
@@ -136,14 +162,14 @@ def _parse_json(model: type[BaseModel]) -> BaseModel:
     if not isinstance(data, dict):
         raise ProblemError(400, "Bad Request", "the JSON body must be an object")
     try:
-        return model.model_validate(data, strict=False)
+        return _checked(model.model_validate(data, strict=False))
     except ValidationError as exc:
         raise unprocessable(_messages(exc)) from exc
 
 
 def _parse_mapping(model: type[BaseModel], data: dict[str, Any], what: str) -> BaseModel:
     try:
-        return model.model_validate(data)
+        return _checked(model.model_validate(data))
     except ValidationError as exc:
         raise unprocessable(_messages(exc), f"the request has invalid {what}") from exc
 
@@ -251,7 +277,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
             kind = {"int": "integer"}.get(match.group("conv") or "", "string")
             schema: dict[str, Any] = {"type": kind}
             if kind == "integer":
-                schema["minimum"] = 0
+                schema.update(minimum=0, maximum=2**63 - 1)
             params.append({"name": match.group("name"), "in": "path", "required": True,
                            "schema": schema})
             return "{" + match.group("name") + "}"

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
+from werkzeug.routing import IntegerConverter
 
 from . import core_hooks
 from .api import register_error_handlers
@@ -16,6 +17,15 @@ from .runtime import Registry
 from .web import init_request_handling
 
 KERNEL_DIR = Path(__file__).parent
+MAX_DATABASE_INT = 2**63 - 1
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:...>`` that only matches ids a database column can hold (larger ones are 404)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_DATABASE_INT)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | None = None,
@@ -32,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     app = Flask("registry_kernel", instance_path=str(settings.instance_path),
                 template_folder=str(KERNEL_DIR / "templates"),
                 static_folder=str(KERNEL_DIR / "static"))
+    app.url_map.converters["int"] = DatabaseIntConverter
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="__Host-registry" if settings.production else "registry",
