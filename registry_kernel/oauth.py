@@ -184,6 +184,22 @@ def revoke_client(session: Session, client_id: str, *, actor: Actor | None = Non
     return True
 
 
+def revoke_account_tokens(session: Session, account_id: int, *, actor: Actor | None = None,
+                          reason: str = "") -> int:
+    """Revoke every live token acting as an account (password reset, "sign out everywhere",
+    a deactivated account). Returns how many were revoked."""
+    count = session.execute(update(OAuthToken).where(OAuthToken.account_id == account_id,
+                                                     OAuthToken.revoked_at.is_(None))
+                            .values(revoked_at=utcnow())).rowcount
+    if count:
+        account = session.get(Account, account_id)
+        audit.record(session, actor=actor, action="oauth.token.revoke",
+                     subject_participant_id=account.participant_id if account else None,
+                     resource_type="account", resource_id=account_id,
+                     reason=reason or f"all {count} tokens of the account revoked")
+    return count
+
+
 # --- Authlib adapters over the kernel's models -----------------------------------------------
 
 class Client(ClientMixin):

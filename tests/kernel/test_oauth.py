@@ -776,3 +776,19 @@ def test_parallel_redemptions_of_one_code_issue_at_most_one_token_and_revoke_it(
     assert statuses == [200] + [400] * 7, results
     winner = next(body for status, body in results if status == 200)
     assert http.get("/api/v1/me", headers=bearer(winner["access_token"])).status_code == 401
+
+
+def test_revoke_account_tokens_ends_every_token_acting_as_the_account(env: Factory) -> None:
+    from registry_kernel.oauth import revoke_account_tokens
+
+    http = env.app.test_client()
+    account = env.account()
+    client_id, secret, tokens = code_flow_tokens(env, http, account=account)
+    cli_token = env.token(account, "me")
+    other = env.token(env.account(), "me")
+    with unit_of_work(env.registry.sessions) as session:
+        assert revoke_account_tokens(session, account.id, reason="password reset") == 2
+    for token in (tokens["access_token"], cli_token):
+        assert http.get("/api/v1/me", headers=bearer(token)).status_code == 401
+    assert refresh(http, client_id, secret, tokens["refresh_token"]).status_code == 400
+    assert http.get("/api/v1/me", headers=bearer(other)).status_code == 200
