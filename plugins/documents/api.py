@@ -231,6 +231,25 @@ def education_report_pdf() -> Any:
     return report_pdf_response(me_participant(), current_actor())
 
 
+def portfolio_response(participant: Participant, actor: Any) -> Response:
+    from .portfolio import build_portfolio
+
+    session = registry_session()
+    archive = build_portfolio(session, current_registry(), participant, actor=actor)
+    session.commit()
+    response = Response(archive, mimetype="application/zip")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="portfolio-{participant.registry_id}.zip"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@api_route(bp, "/me/portfolio.zip", scope="me", produces="application/zip",
+           summary="Everything the registry holds about me, as one zip", tags=["documents"])
+def portfolio() -> Any:
+    return portfolio_response(me_participant(), current_actor())
+
+
 @api_route(bp, "/report-verifications/<code>", public=True,
            summary="Check a report's verification code (no personal data)", tags=["documents"])
 def check_report(code: str) -> Any:

@@ -26,7 +26,7 @@ from registry_kernel.web import current_registry, registry_session
 
 from . import VERIFY_PERMISSION
 from . import services as svc
-from .api import file_response, report_pdf_response
+from .api import file_response, portfolio_response, report_pdf_response
 from .models import Document
 
 bp = Blueprint("documents_web", __name__, url_prefix="/documents", template_folder="templates")
@@ -186,6 +186,12 @@ def report() -> Any:
 @login_required
 def report_pdf() -> Any:
     return report_pdf_response(_participant(), web_actor())
+
+
+@bp.get("/portfolio.zip")
+@login_required
+def portfolio() -> Any:
+    return portfolio_response(_participant(), web_actor())
 
 
 # --- staff: the verification queue -----------------------------------------------------------

@@ -124,3 +124,48 @@ def test_verified_education_for_other_plugins(world):
     assert education.highest_degree() == "BA"
     assert education.current_permit_levels() == ["site_supervisor"]
     assert str(education.training_hours) == "21.00"
+
+
+def test_portfolio_zip_holds_record_report_and_files(world):
+    import io
+    import json
+    import zipfile
+
+    data = pdf_bytes("my permit")
+    document_id = world.upload(data, filename="permit scan.pdf").get_json()["id"]
+    world.verify(document_id, {"courses": [COURSE]})
+    response = world.client().get("/api/v1/me/portfolio.zip", headers=bearer(world.token))
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    names = set(archive.namelist())
+    assert {"manifest.json", "record.json", "education-report.pdf", "education-report.json",
+            "README.txt"} <= names
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["format"] == "open-ece-registry-portfolio" and manifest["version"] == 1
+    assert manifest["registry_id"] == world.participant.participant.registry_id
+    [entry] = manifest["files"]
+    assert archive.read(entry["path"]) == data
+    assert entry["path"] == f"documents/{document_id}-permit scan.pdf"
+    record = json.loads(archive.read("record.json"))
+    assert record["participant"]["first_name"]
+    assert record["documents"]["courses"][0]["course_number"] == "CHDEV 50"
+    assert archive.read("education-report.pdf").startswith(b"%PDF")
+    report = json.loads(archive.read("education-report.json"))
+    assert report["totals"]["ece_units"] == "3.00"
+    code = manifest["report_verification_code"]
+    assert world.app.test_client().get(f"/api/v1/report-verifications/{code}").status_code == 200
+
+
+def test_works_beside_every_built_in_plugin(make_app):
+    from documents_helpers import make_world
+
+    world = make_world(make_app, plugins=None)
+    document_id = world.upload().get_json()["id"]
+    assert world.verify(document_id, {"courses": [COURSE]}).status_code == 200
+    client = world.client()
+    report = client.get("/api/v1/me/education-report", headers=bearer(world.token))
+    assert report.status_code == 200 and report.get_json()["totals"]["ece_units"] == "3.00"
+    assert client.get("/api/v1/me/education-report.pdf",
+                      headers=bearer(world.token)).data.startswith(b"%PDF")
+    assert client.get("/api/v1/me/portfolio.zip",
+                      headers=bearer(world.token)).status_code == 200

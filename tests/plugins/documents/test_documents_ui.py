@@ -85,6 +85,8 @@ def test_participant_uploads_sees_unverified_downloads_and_deletes(ui):
                          data={"csrf_token": _csrf(listing), "hidden": "1"})
     assert hidden.status_code == 303
     assert "Show to employers" in client.get("/documents/").get_data(as_text=True)
+    portfolio = client.get("/documents/portfolio.zip")
+    assert portfolio.status_code == 200 and portfolio.data.startswith(b"PK")
     deleted = client.post(f"/documents/{document_id}/delete",
                           data={"csrf_token": _csrf(listing)})
     assert deleted.status_code == 303
