@@ -1,0 +1,68 @@
+"""The language switch in a real browser: Spanish and Traditional Chinese pages, messages and
+sign-in; no axe-core violations on any page."""
+
+import pytest
+
+from registry_kernel.testing import Factory
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "violet tractor umbrella"
+
+
+def expect_heading(page, text):
+    heading = page.locator("h1").first.inner_text()
+    assert text in heading, heading
+
+
+def fill_profile(page, **values):
+    page.get_by_label("First name").fill(values.get("first", "Rosa"))
+    page.get_by_label("Last name").fill(values.get("last", "Chan"))
+    page.get_by_label("Birth date").fill(values.get("birth", "1988-03-14"))
+    page.get_by_label("Language you prefer").select_option("zh-Hant")
+    page.get_by_label("Email (this is your username)").fill(values.get("email", "rosa@example.org"))
+    page.locator("#password").fill(values.get("password", PASSWORD))
+    page.locator("#password_confirm").fill(values.get("confirm", values.get("password", PASSWORD)))
+    page.get_by_label("Phone (optional)").fill("415-555-0188")
+    page.get_by_label("County where you live").select_option("San Francisco")
+
+
+def sign_in(page, live, email, password=PASSWORD):
+    page.goto(live.url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
+
+
+def test_switch_to_spanish_and_to_chinese(page, live_registry, axe_check):
+    live = live_registry
+    page.goto(live.url + "/")
+    page.get_by_role("link", name="Español").click()
+    assert page.locator("html").get_attribute("lang") == "es"
+    expect_heading(page, "Su carrera en educación y cuidado infantil")
+    axe_check(page)
+    page.get_by_role("link", name="Crear un perfil").click()
+    expect_heading(page, "Crear un perfil")
+    page.get_by_role("button", name="Crear mi perfil").click()
+    assert "Escriba su nombre." in page.locator("#first_name-error").inner_text()
+    axe_check(page)
+
+    page.get_by_role("link", name="繁體中文").click()
+    assert page.locator("html").get_attribute("lang") == "zh-Hant"
+    expect_heading(page, "建立檔案")
+    axe_check(page)
+    page.goto(live.url + "/")
+    expect_heading(page, "您的幼兒教育及照顧事業")
+    axe_check(page)
+
+    Factory(live.app).account(email="wong@example.org", password=PASSWORD, first_name="Wong")
+    page.get_by_label("電郵").fill("wong@example.org")
+    page.get_by_label("密碼").fill(PASSWORD)
+    page.get_by_role("button", name="登入").click()
+    expect_heading(page, "Wong，您好")
+    assert "您的登記編號" in page.locator("main").inner_text()
+    axe_check(page)
