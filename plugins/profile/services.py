@@ -763,6 +763,38 @@ def confirm_employment(session: Session, registry: Registry, employment_id: int,
     return record
 
 
+def set_end_date_by_employer(session: Session, registry: Registry, employment_id: int, *,
+                             end_date: date, actor: Actor) -> Employment:
+    """The employer's program administrator records the day someone left (the one field an
+    employer may set; added for the jobs plugin).
+
+    Same refusals as :func:`confirm_employment` (:class:`EmploymentNotFound` for another
+    employer's record, :class:`NotAllowed`); a date in the future or before the start is a
+    :class:`ProfileError` on ``end_date``. Audited.
+    """
+    record = session.get(Employment, employment_id)
+    if record is None or record.employer_id is None:
+        raise EmploymentNotFound(employment_id)
+    org_id = record.employer_id
+    if actor.organization_id is not None and actor.organization_id != org_id \
+            and not actor.is_staff:
+        raise EmploymentNotFound(employment_id)
+    if not actor.can("employment.confirm", org_id):
+        if actor.acts_for_org(org_id):
+            raise NotAllowed("only the employer's program administrator can end employment")
+        raise EmploymentNotFound(employment_id)
+    if end_date > local_today(registry):
+        raise ProfileError({"end_date": "the end date cannot be in the future"})
+    if end_date < record.start_date:
+        raise ProfileError({"end_date": "the end date cannot be before the start date"})
+    record.end_date = end_date
+    session.flush()
+    audit.record(session, actor=actor, action="employment.end_by_employer",
+                 subject_participant_id=record.participant_id, resource_type="employment",
+                 resource_id=record.id, fields=["end_date"])
+    return record
+
+
 def has_confirmed_employment(session: Session, participant_id: str, org_id: int) -> bool:
     return session.scalar(select(Employment.id).where(
         Employment.participant_id == participant_id, Employment.employer_id == org_id,

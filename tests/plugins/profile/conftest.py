@@ -6,37 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import Blueprint
+from profile_helpers import LoginRoute
 
-from registry_kernel.hookspecs import hookimpl
 from registry_kernel.testing import Factory
-
-login_bp = Blueprint("profile_test_login", __name__)
-
-
-@login_bp.get("/_test/login/<int:account_id>")
-def _login(account_id: int):
-    from registry_kernel.auth.session import login_user
-    from registry_kernel.models import Account
-    from registry_kernel.web import registry_session
-
-    session = registry_session()
-    login_user(session.get(Account, account_id))
-    session.commit()
-    return "signed in"
-
-
-class TestLogin:
-    """A throw-away plugin adding the test sign-in route."""
-
-    @hookimpl
-    def blueprints(self):
-        return login_bp
 
 
 @pytest.fixture
 def app(make_app):
-    return make_app(plugins=["profile"], extra_plugins=(TestLogin(),))
+    return make_app(plugins=["profile"], extra_plugins=(LoginRoute(),))
 
 
 @pytest.fixture
