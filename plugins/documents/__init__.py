@@ -17,6 +17,13 @@ For other plugins:
 
 Config (``[plugins.documents]``): ``max_upload_mb`` (default 10), ``storage_path`` (default
 ``<instance>/files``).
+
+Translations live in ``translations/`` (Spanish, Traditional Chinese); refresh them with::
+
+    pybabel extract -F registry_kernel/translations/babel.cfg -k _l -k N_ \
+        -o plugins/documents/translations/messages.pot plugins/documents
+    pybabel update -i plugins/documents/translations/messages.pot -d plugins/documents/translations
+    pybabel compile -d plugins/documents/translations
 """
 
 from __future__ import annotations

@@ -39,29 +39,34 @@ if TYPE_CHECKING:
 
 # --- vocabularies (DOMAIN.md) ---------------------------------------------------------------
 
+def N_(text: str) -> str:
+    """Mark a string for translation (extracted with ``-k N_``; translated where shown)."""
+    return text
+
+
 DOCUMENT_TYPE_LABELS = {
-    "transcript": "Transcript",
-    "degree": "Degree or diploma",
-    "permit": "Child Development Permit",
-    "credential": "Teaching or other credential",
-    "training_certificate": "Training certificate",
-    "registry_report": "Report from another registry",
-    "other": "Other",
+    "transcript": N_("Transcript"),
+    "degree": N_("Degree or diploma"),
+    "permit": N_("Child Development Permit"),
+    "credential": N_("Teaching or other credential"),
+    "training_certificate": N_("Training certificate"),
+    "registry_report": N_("Report from another registry"),
+    "other": N_("Other"),
 }
 PERMIT_LEVELS = {
-    "assistant": "Assistant",
-    "associate_teacher": "Associate Teacher",
-    "teacher": "Teacher",
-    "master_teacher": "Master Teacher",
-    "site_supervisor": "Site Supervisor",
-    "program_director": "Program Director",
-    "childrens_center": "Children's Center (pre-1997)",
+    "assistant": N_("Assistant"),
+    "associate_teacher": N_("Associate Teacher"),
+    "teacher": N_("Teacher"),
+    "master_teacher": N_("Master Teacher"),
+    "site_supervisor": N_("Site Supervisor"),
+    "program_director": N_("Program Director"),
+    "childrens_center": N_("Children's Center (pre-1997)"),
 }
 CREDENTIAL_KINDS = {
-    "teaching_credential": "Teaching credential",
-    "administrative_services_credential": "Administrative Services Credential",
-    "cda": "Child Development Associate (CDA)",
-    "other": "Other credential",
+    "teaching_credential": N_("Teaching credential"),
+    "administrative_services_credential": N_("Administrative Services Credential"),
+    "cda": N_("Child Development Associate (CDA)"),
+    "other": N_("Other credential"),
 }
 DEGREE_LEVELS = ("AA", "AS", "BA", "BS", "MA", "MS", "PhD", "EdD", "other")
 CORE_AREAS = ("child_growth", "child_family_community", "curriculum", "administration",
@@ -286,15 +291,15 @@ def sniff(data: bytes) -> str | None:
 def check_file(data: bytes, max_bytes: int) -> str:
     """Validate an upload by content; returns its media type or raises :class:`DocumentError`."""
     if not data:
-        raise DocumentError(422, "the file is empty", "file")
+        raise DocumentError(422, N_("the file is empty"), "file")
     if len(data) > max_bytes:
         raise DocumentError(413, f"the file is larger than {max_bytes // (1024 * 1024)} MB", "file")
     media_type = sniff(data)
     if media_type is None:
-        raise DocumentError(415, "only PDF, JPEG or PNG files are accepted", "file")
+        raise DocumentError(415, N_("only PDF, JPEG or PNG files are accepted"), "file")
     if media_type == "application/pdf":
         if b"%%EOF" not in data[-4096:]:
-            raise DocumentError(422, "the PDF file is damaged or incomplete", "file")
+            raise DocumentError(422, N_("the PDF file is damaged or incomplete"), "file")
     else:
         from PIL import Image, UnidentifiedImageError
 
@@ -303,7 +308,7 @@ def check_file(data: bytes, max_bytes: int) -> str:
                 image.verify()
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
                 Image.DecompressionBombError) as exc:
-            raise DocumentError(422, "the image file is damaged or unreadable", "file") from exc
+            raise DocumentError(422, N_("the image file is damaged or unreadable"), "file") from exc
     return media_type
 
 
@@ -336,22 +341,22 @@ def _validate_details(type_: str, level: str | None, number: str | None,
                       issued_on: date | None, expires_on: date | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if type_ not in DOCUMENT_TYPE_LABELS:
-        errors["type"] = "not a document type"
+        errors["type"] = N_("not a document type")
     if type_ in ("permit", "credential"):
         if not level:
-            errors["level"] = "this field is required for a permit or credential"
+            errors["level"] = N_("this field is required for a permit or credential")
         elif type_ == "permit" and level not in PERMIT_LEVELS:
-            errors["level"] = "not a Child Development Permit level"
+            errors["level"] = N_("not a Child Development Permit level")
         elif type_ == "credential" and level not in CREDENTIAL_KINDS:
-            errors["level"] = "not a credential type"
+            errors["level"] = N_("not a credential type")
         if not number:
-            errors["number"] = "this field is required for a permit or credential"
+            errors["number"] = N_("this field is required for a permit or credential")
         if issued_on is None:
-            errors["issued_on"] = "this field is required for a permit or credential"
+            errors["issued_on"] = N_("this field is required for a permit or credential")
         if expires_on is None and type_ == "permit":
-            errors["expires_on"] = "this field is required for a permit"
+            errors["expires_on"] = N_("this field is required for a permit")
     if issued_on and expires_on and expires_on <= issued_on:
-        errors["expires_on"] = "the expiration date must be after the issue date"
+        errors["expires_on"] = N_("the expiration date must be after the issue date")
     return errors
 
 
@@ -440,11 +445,11 @@ def own_document(session: Session, participant_id: str, document_id: str) -> Doc
 def delete_document(session: Session, registry: Registry, document: Document) -> None:
     """A participant deletes an unverified (or rejected) document; never a verified one."""
     if document.status == "verified":
-        raise DocumentError(409, "a verified document cannot be deleted")
+        raise DocumentError(409, N_("a verified document cannot be deleted"))
     result = session.execute(delete(Document).where(Document.id == document.id,
                                                     Document.status != "verified"))
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise DocumentError(409, "a verified document cannot be deleted")
+        raise DocumentError(409, N_("a verified document cannot be deleted"))
     session.expunge(document)
     _delete_after_commit(session, storage_for(registry), document.blob)
 
@@ -532,8 +537,10 @@ def claim_document(session: Session, document: Document, actor: Actor) -> None:
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(document)
         if document.status != "unverified":
-            raise DocumentError(409, f"this document is already {document.status}")
-        raise DocumentError(409, "another staff member is working on this document")
+            raise DocumentError(409, N_("this document is already verified")
+                                if document.status == "verified"
+                                else N_("this document is already rejected"))
+        raise DocumentError(409, N_("another staff member is working on this document"))
     session.refresh(document)
 
 
@@ -556,8 +563,10 @@ def _decide(session: Session, document: Document, actor: Actor, status: str,
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(document)
         if document.status != "unverified":
-            raise DocumentError(409, f"this document is already {document.status}")
-        raise DocumentError(409, "another staff member is working on this document")
+            raise DocumentError(409, N_("this document is already verified")
+                                if document.status == "verified"
+                                else N_("this document is already rejected"))
+        raise DocumentError(409, N_("another staff member is working on this document"))
     session.refresh(document)
 
 
@@ -618,11 +627,11 @@ def verify_document(session: Session, registry: Registry, document: Document,
 
         language = participant.preferred_language or "en"
         send_mail(session, registry, participant_id=participant.id, to=email,
-                  subject=_translate(language, "Your document was verified"),
+                  subject=_translate(language, N_("Your document was verified")),
                   text=_translate(
-                      language, "Registry staff verified your %(type)s. The records it proves "
-                      "now appear on your Education & Training Report: %(url)s",
-                      type=DOCUMENT_TYPE_LABELS.get(document.type, document.type),
+                      language, N_("Registry staff verified your %(type)s. The records it proves "
+                                 "now appear on your Education & Training Report: %(url)s"),
+                      type=_translate(language, DOCUMENT_TYPE_LABELS.get(document.type, document.type)),
                       url=registry.settings.base_url.rstrip("/") + "/documents/report"))
     registry.emit(session, "document.verified", {
         "document_id": document.id, "registry_id": participant.registry_id,
@@ -643,11 +652,13 @@ def reject_document(session: Session, registry: Registry, document: Document, re
 
         language = participant.preferred_language or "en"
         send_mail(session, registry, participant_id=participant.id, to=email,
-                  subject=_translate(language, "Please resubmit your document"),
+                  subject=_translate(language, N_("Please resubmit your document")),
                   text=_translate(
-                      language, "Registry staff could not verify your %(type)s.\n\nReason: "
-                      "%(reason)s\n\nPlease upload it again under My Documents: %(url)s",
-                      type=DOCUMENT_TYPE_LABELS.get(document.type, document.type), reason=reason,
+                      language, N_("Registry staff could not verify your %(type)s.\n\nReason: "
+                                 "%(reason)s\n\nPlease upload it again under My Documents: %(url)s"),
+                      type=_translate(language, DOCUMENT_TYPE_LABELS.get(document.type,
+                                                                         document.type)),
+                      reason=reason,
                       url=registry.settings.base_url.rstrip("/") + "/documents/"))
 
 
@@ -1026,11 +1037,11 @@ def permit_guidance(education: VerifiedEducation, training: list[dict[str, Any]]
                    "required_hours": str(RENEWAL_HOURS),
                    "remaining_hours": str(hours2(max(Decimal(0), RENEWAL_HOURS - hours))),
                    "days_left": (expires - today).days,
-                   "note": ("An Associate Teacher Permit renews once, with 15 more units toward "
-                            "the Teacher Permit." if permit["level"] == "associate_teacher"
+                   "note": (N_("An Associate Teacher Permit renews once, with 15 more units toward "
+                               "the Teacher Permit.") if permit["level"] == "associate_teacher"
                             else None)}
     return {"renewal": renewal, "levels": levels,
-            "disclaimer": "Guidance from verified education only; experience is not checked."}
+            "disclaimer": N_("Guidance from verified education only; experience is not checked.")}
 
 
 def training_from_plugins(session: Session, registry: Registry, participant: Participant

@@ -196,10 +196,35 @@ def test_public_check_page_without_a_code(ui):
     assert page.status_code == 200 and 'name="code"' in page.get_data(as_text=True)
 
 
-def test_spanish_page(ui):
+def test_spanish_and_chinese_pages(ui):
     client = _client(ui, ui.participant)
-    html = client.get("/documents/?lang=es").get_data(as_text=True)
-    assert "<html" in html  # renders under another locale (catalog strings may be untranslated)
+    ui.upload(type="permit", level="teacher", number="CDP-1", issued_on="2022-01-01",
+              expires_on="2027-01-01")
+    spanish = client.get("/documents/?lang=es").get_data(as_text=True)
+    assert "Mis documentos" in spanish and "No verificado" in spanish
+    assert "Permiso de Desarrollo Infantil" in spanish
+    chinese = client.get("/documents/report?lang=zh_Hant").get_data(as_text=True)
+    assert "教育及培訓報告" in chinese and "許可證續期" in chinese
+    page = client.get("/documents/?lang=es").get_data(as_text=True)
+    wrong = client.post("/documents/", data={
+        "csrf_token": _csrf(page), "type": "transcript",
+        "file": (io.BytesIO(b"plain text"), "x.pdf")}, content_type="multipart/form-data")
+    assert "solo se aceptan archivos PDF, JPEG o PNG" in wrong.get_data(as_text=True)
+
+
+def test_catalogs_translate_every_string():
+    from pathlib import Path
+
+    import registry_plugins.documents as plugin
+    from babel.messages.pofile import read_po
+
+    folder = Path(plugin.__file__).parent / "translations"
+    template = {m.id for m in read_po((folder / "messages.pot").open("rb")) if m.id}
+    for locale in ("es", "zh_Hant"):
+        catalog = read_po((folder / locale / "LC_MESSAGES" / "messages.po").open("rb"))
+        done = {m.id for m in catalog if m.id and m.string}
+        assert template <= done, (locale, sorted(template - done)[:5])
+        assert (folder / locale / "LC_MESSAGES" / "messages.mo").exists()
 
 
 def test_verified_records_suggest_courses_to_staff(ui):
