@@ -40,6 +40,8 @@ def select_locale() -> str:
     chosen = normalize_language(request.args.get("lang"))
     if chosen:
         session["lang"] = chosen
+        if session.get("account_id") is not None and request.method == "GET":
+            _remember_on_account(chosen)
         return chosen
     remembered = normalize_language(session.get("lang"))
     if remembered:
@@ -54,6 +56,17 @@ def select_locale() -> str:
     best = request.accept_languages.best_match(
         ["en", "es", "zh-Hant", "zh-TW", "zh-HK", "zh"], default="en")
     return normalize_language(best) or "en"
+
+
+def _remember_on_account(locale: str) -> None:
+    """Save a signed-in person's choice, so their other devices open in it too."""
+    from .auth.session import current_account
+    from .web import registry_session
+
+    account = current_account()
+    if account is not None and account.ui_language != locale:
+        account.ui_language = locale
+        registry_session().commit()
 
 
 def current_language() -> str:

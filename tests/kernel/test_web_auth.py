@@ -287,3 +287,30 @@ def test_verification_link_can_be_resent_and_old_one_stops(app):
     assert client.get(second).status_code == 302
     with app.extensions["registry"].sessions() as db:
         assert db.scalar(select(AuditEvent).where(AuditEvent.action == "account.email_verified"))
+
+
+def test_many_failures_from_one_address_block_that_address(app):
+    from registry_kernel.auth import recovery
+
+    client = app.test_client()
+    sign_up(client)
+    client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    for n in range(recovery.MAX_FAILURES_PER_ADDRESS):
+        assert sign_in(client, f"guess{n}@example.org", "not the password").status_code == 401
+    assert sign_in(client, "ana@example.org").status_code == 429
+    other_address = app.test_client()
+    response = other_address.post("/login", data={
+        "csrf_token": csrf(other_address, "/login"), "email": "ana@example.org",
+        "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert response.status_code == 302
+
+
+def test_language_choice_is_saved_on_the_account(app):
+    client = app.test_client()
+    sign_up(client)
+    client.get("/?lang=zh-Hant")
+    other_device = app.test_client()
+    post(other_device, "/login", {"email": "ana@example.org", "password": PASSWORD})
+    with other_device.session_transaction() as sess:
+        sess.pop("lang", None)
+    assert '<html lang="zh-Hant"' in other_device.get("/").get_data(as_text=True)
