@@ -1,0 +1,56 @@
+"""Helpers shared by the built-in adapters (a module, not a plugin: plugins are packages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, has_app_context
+from flask_babel import LazyString
+
+from registry_kernel.api import ProblemError
+
+ORG_STAFF = ("program_admin", "sponsor_executive_director", "sponsor_contact_manager",
+             "sponsor_manager")
+STAFF = ("registry_staff",)
+
+
+def _(text: str, **variables: Any) -> str:
+    """``gettext`` that also works where Flask-Babel is not set up (CLI, workers)."""
+    if has_app_context() and "babel" in current_app.extensions:
+        from flask_babel import gettext
+
+        return gettext(text, **variables)
+    return text % variables if variables else text
+
+
+def lazy_gettext(text: str, **variables: Any) -> LazyString:
+    return LazyString(lambda: _(text, **variables))
+
+
+def acting_org_id(actor: Any, requested: int | None = None) -> int:
+    """The organization an API call acts for.
+
+    A client-credentials client acts for its own organization; a token issued for one
+    organization acts for it; an account acts for the one organization where it is org staff,
+    or names it with ``organization_id`` (registry staff must name one). Anything else is a 404
+    (never telling whether another organization exists) or a 422 asking which.
+    """
+    if actor.via == "client" or actor.organization_id is not None:
+        org = actor.organization_id
+        if org is None or (requested is not None and requested != org):
+            raise ProblemError(404, "Not Found", "no such organization")
+        if actor.via != "client" and not (actor.is_staff or actor.org_ids_for(*ORG_STAFF)
+                                          & {org}):
+            raise ProblemError(403, "Forbidden", "you are not staff of this organization")
+        return org
+    if requested is not None:
+        if actor.is_staff or requested in actor.org_ids_for(*ORG_STAFF):
+            return requested
+        raise ProblemError(404, "Not Found", "no such organization")
+    orgs = sorted(actor.org_ids_for(*ORG_STAFF))
+    if len(orgs) == 1:
+        return orgs[0]
+    if not orgs and not actor.is_staff:
+        raise ProblemError(403, "Forbidden", "you are not staff of an organization")
+    raise ProblemError(422, "Invalid fields", "say which organization with organization_id",
+                       {"organization_id": "required: you work for several organizations"})

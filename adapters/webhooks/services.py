@@ -1,0 +1,373 @@
+"""Signed webhooks (Standard Webhooks) delivered through the kernel's outbox.
+
+* ``create_endpoint`` validates the URL and events, makes a ``whsec_`` secret and stores it only
+  wrapped under the master key ring.
+* ``on_domain_event`` (the ``domain_event`` hook, inside the causing transaction) writes one
+  ``WebhookDelivery`` per subscribed endpoint of an organization the event concerns, and one
+  outbox message per delivery; nothing leaves the process before the change commits.
+* ``deliver`` (the outbox handler for kind ``webhook``) POSTs ``{"type", "timestamp", "data"}``
+  with ``webhook-id`` (the event id, stable across retries), ``webhook-timestamp`` and
+  ``webhook-signature``; a non-2xx answer or a network error raises so the outbox retries with
+  backoff; after the last attempt the delivery is ``failed``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import os
+import socket
+import time
+import urllib.error
+import urllib.request
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from registry_kernel import audit
+from registry_kernel.db import new_uuid, unit_of_work, utcnow
+from registry_kernel.models import OutboxMessage, Participant
+from registry_kernel.outbox import enqueue
+
+from .models import WebhookDelivery, WebhookEndpoint
+
+if TYPE_CHECKING:
+    from registry_kernel.extension import Event
+    from registry_kernel.runtime import Registry
+
+log = logging.getLogger(__name__)
+
+OUTBOX_KIND = "webhook"
+# The kernel's outbox backs off exponentially with full jitter (about 30 s, 1, 2, 4 ... minutes,
+# capped at an hour). 40 attempts span roughly 16 to 31 hours, about a day on average.
+DEFAULT_MAX_ATTEMPTS = 40
+RESPONSE_EXCERPT = 500
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+class WebhookError(ValueError):
+    """Bad input, with ``errors`` by field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class DeliveryFailed(RuntimeError):
+    """The receiver did not answer 2xx (the outbox retries)."""
+
+
+def _config(registry: Registry) -> Any:
+    return registry.plugin_config("webhooks")
+
+
+# --- secrets and signatures ------------------------------------------------------------------
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` + base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(os.urandom(32)).decode()
+
+
+def secret_bytes(secret: str) -> bytes:
+    return base64.b64decode(secret.removeprefix("whsec_"))
+
+
+def _binding(endpoint_id: str) -> str:
+    return f"webhooks_endpoints.secret|{endpoint_id}"
+
+
+def seal_secret(registry: Registry, endpoint: WebhookEndpoint, secret: str) -> None:
+    kek_id, wrapped = registry.vault.keyring.wrap(secret_bytes(secret), _binding(endpoint.id))
+    endpoint.secret_kek_id, endpoint.secret_wrapped = kek_id, wrapped
+
+
+def open_secret(registry: Registry, endpoint: WebhookEndpoint) -> bytes:
+    return registry.vault.keyring.unwrap(endpoint.secret_kek_id, endpoint.secret_wrapped,
+                                         _binding(endpoint.id))
+
+
+def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
+    """``v1,`` + base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))."""
+    content = f"{msg_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+
+
+# --- URL checks --------------------------------------------------------------------------------
+
+def _non_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return not ip.is_global or ip.is_multicast
+
+
+def url_problem(url: str, *, production: bool, resolve: bool = True) -> str | None:
+    """Why ``url`` may not receive webhooks, or ``None``.
+
+    Outside production (development, tests) ``http://127.0.0.1``/``localhost`` is allowed so
+    an agency can try a local receiver. In production only https to a public address: literal
+    private, loopback and link-local addresses are refused, and so are host names resolving to
+    one (checked again at each delivery against DNS rebinding).
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "not a valid URL"
+    if parts.username or parts.password:
+        return "credentials in the URL are not allowed"
+    if not host:
+        return "the URL has no host"
+    local = host in LOCAL_HOSTS
+    if parts.scheme == "http":
+        if production or not local:
+            return ("must be https" if production else
+                    "must be https (http only for 127.0.0.1 or localhost in development)")
+        return None
+    if parts.scheme != "https":
+        return "must be https"
+    if not production:
+        return None
+    try:
+        if _non_public(host):
+            return "points at a private or loopback address"
+        return None
+    except ValueError:
+        pass  # a host name
+    if local or host.endswith((".localhost", ".local", ".internal")):
+        return "points at a private or loopback address"
+    if resolve:
+        try:
+            infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+        except OSError:
+            return "the host name does not resolve"
+        if any(_non_public(str(info[4][0])) for info in infos):
+            return "points at a private or loopback address"
+    return None
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+def create_endpoint(session: Session, registry: Registry, *, organization_id: int, url: str,
+                    events: list[str], description: str | None = None,
+                    actor: Any = None) -> tuple[WebhookEndpoint, str]:
+    """Register an endpoint; returns it and its secret (shown once, never stored in clear)."""
+    errors: dict[str, str] = {}
+    problem = url_problem(url, production=registry.settings.production)
+    if problem:
+        errors["url"] = problem
+    if not events:
+        errors["events"] = "name at least one event"
+    unknown = sorted(set(events) - registry.event_types)
+    if unknown:
+        errors["events"] = (f"unknown event type(s): {', '.join(unknown)}; known: "
+                            f"{', '.join(sorted(registry.event_types))}")
+    if errors:
+        raise WebhookError(errors)
+    endpoint = WebhookEndpoint(id=new_uuid(), organization_id=organization_id, url=url,
+                               events=sorted(set(events)), description=description,
+                               created_by_account_id=getattr(actor, "account_id", None))
+    secret = new_secret()
+    seal_secret(registry, endpoint, secret)
+    session.add(endpoint)
+    session.flush()
+    audit.record(session, actor=actor, action="webhook.create", resource_type="webhook",
+                 resource_id=endpoint.id)
+    return endpoint, secret
+
+
+def endpoints_of(session: Session, organization_id: int) -> list[WebhookEndpoint]:
+    return list(session.scalars(select(WebhookEndpoint).where(
+        WebhookEndpoint.organization_id == organization_id,
+        WebhookEndpoint.deleted_at.is_(None)).order_by(WebhookEndpoint.created_at)))
+
+
+def get_endpoint(session: Session, organization_id: int, endpoint_id: str
+                 ) -> WebhookEndpoint | None:
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.organization_id != organization_id \
+            or endpoint.deleted_at is not None:
+        return None
+    return endpoint
+
+
+def delete_endpoint(session: Session, endpoint: WebhookEndpoint, *, actor: Any = None) -> None:
+    """Stop deliveries: the endpoint is kept (for its history) but inactive; pending deliveries
+    are cancelled."""
+    endpoint.is_active = False
+    endpoint.deleted_at = utcnow()
+    session.execute(update(WebhookDelivery).where(
+        WebhookDelivery.endpoint_id == endpoint.id,
+        WebhookDelivery.status.in_(("pending", "retrying"))).values(status="cancelled"))
+    audit.record(session, actor=actor, action="webhook.delete", resource_type="webhook",
+                 resource_id=endpoint.id)
+
+
+def deliveries_of(session: Session, endpoint: WebhookEndpoint) -> Any:
+    return (select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+            .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id))
+
+
+def redeliver(session: Session, registry: Registry, delivery: WebhookDelivery) -> None:
+    """Send a delivered or failed event again, with the same ``webhook-id``."""
+    if delivery.status in ("pending", "retrying"):
+        raise WebhookError({"status": "this delivery is still being attempted"})
+    if delivery.endpoint.deleted_at is not None:
+        raise WebhookError({"endpoint": "the endpoint was deleted"})
+    delivery.status = "pending"
+    _enqueue(session, registry, delivery)
+
+
+def _enqueue(session: Session, registry: Registry, delivery: WebhookDelivery) -> None:
+    enqueue(session, OUTBOX_KIND, {"delivery_id": delivery.id, "webhook_id": delivery.event_id},
+            max_attempts=_config(registry).max_attempts if _config(registry) else
+            DEFAULT_MAX_ATTEMPTS)
+
+
+# --- who receives what -------------------------------------------------------------------------
+
+def builtin_event_organizations(session: Session, registry: Registry, event: Event,
+                                candidate_org_ids: set[int]) -> set[int]:
+    """The built-in rule of which organizations an event concerns (see docs/adapters.md).
+
+    * ``organization_id`` in the data (e.g. ``employment.confirmed``: the employer);
+    * ``event_id`` in the data (enrollments, attendance): the sponsor that runs the event;
+    * participant events without either (``participant.created``, ``document.verified``): the
+      organization that registered the participant, and organizations with a relationship to
+      them (the ``participant_visible_to_org`` hook: confirmed employment, an enrollment).
+    """
+    data = event.data or {}
+    orgs: set[int] = set()
+    if isinstance(data.get("organization_id"), int):
+        orgs.add(data["organization_id"])
+    if data.get("event_id") is not None and registry.plugins.is_enabled("training"):
+        from registry_plugins.training.models import TrainingEvent
+
+        owner = session.scalar(select(TrainingEvent.organization_id)
+                               .where(TrainingEvent.id == data["event_id"]))
+        if owner is not None:
+            orgs.add(owner)
+    if data.get("organization_id") is None and data.get("event_id") is None \
+            and data.get("registry_id"):
+        participant = session.scalar(select(Participant).where(
+            Participant.registry_id == data["registry_id"]))
+        if participant is not None:
+            if participant.registered_by_org_id is not None:
+                orgs.add(participant.registered_by_org_id)
+            for org_id in candidate_org_ids - orgs:
+                if any(registry.plugins.hook.participant_visible_to_org(
+                        session=session, participant_id=participant.id,
+                        organization_id=org_id)):
+                    orgs.add(org_id)
+    return orgs
+
+
+def on_domain_event(session: Session, registry: Registry, event: Event) -> int:
+    """Write a delivery and an outbox message per endpoint that should get ``event``."""
+    endpoints = [e for e in session.scalars(select(WebhookEndpoint).where(
+        WebhookEndpoint.is_active.is_(True), WebhookEndpoint.deleted_at.is_(None)))
+        if event.type in (e.events or [])]
+    if not endpoints:
+        return 0
+    candidates = {e.organization_id for e in endpoints}
+    allowed: set[int] = set()
+    for answer in registry.plugins.hook.webhook_event_organizations(
+            session=session, registry=registry, event=event, candidate_org_ids=candidates):
+        if isinstance(answer, int):
+            allowed.add(answer)
+        elif answer:
+            allowed.update(answer)
+    payload = {k: v for k, v in event.as_json().items() if k in ("type", "timestamp", "data")}
+    count = 0
+    for endpoint in endpoints:
+        if endpoint.organization_id not in allowed:
+            continue
+        delivery = WebhookDelivery(id=new_uuid(), endpoint_id=endpoint.id, event_id=event.id,
+                                   event_type=event.type, payload=payload, status="pending",
+                                   attempts=0, created_at=utcnow())
+        session.add(delivery)
+        _enqueue(session, registry, delivery)
+        count += 1
+    return count
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A receiver's redirect is an answer, not an instruction (no SSRF through redirects)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}))
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float
+          ) -> tuple[int | None, str, str | None]:
+    """POST; returns ``(status code or None, response excerpt, error or None)``."""
+    request = urllib.request.Request(url, data=body, method="POST",  # noqa: S310 - http(s) only
+                                     headers=headers)
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return response.status, response.read(4096).decode("utf-8", "replace"), None
+    except urllib.error.HTTPError as exc:
+        try:
+            text = exc.read(4096).decode("utf-8", "replace")
+        except Exception:  # the body of an error answer is best effort
+            text = ""
+        return exc.code, text, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return None, "", f"{type(exc).__name__}: {reason}"
+
+
+def deliver(registry: Registry, message: OutboxMessage) -> None:
+    """The outbox handler: one attempt at one delivery."""
+    delivery_id = message.payload.get("delivery_id")
+    with unit_of_work(registry.sessions) as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        if delivery is None or delivery.status in ("delivered", "cancelled"):
+            return
+        endpoint = delivery.endpoint
+        if endpoint.deleted_at is not None or not endpoint.is_active:
+            delivery.status = "cancelled"
+            return
+        key = open_secret(registry, endpoint)
+        url, payload, msg_id = endpoint.url, dict(delivery.payload), delivery.event_id
+    config = _config(registry)
+    timeout = config.timeout_seconds if config else 10.0
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    timestamp = int(time.time())
+    problem = url_problem(url, production=registry.settings.production)
+    if problem:
+        code, text, error = None, "", f"refused: {problem}"
+    else:
+        code, text, error = _post(url, body, {
+            "Content-Type": "application/json",
+            "User-Agent": "open-ece-registry-webhooks/1",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(key, msg_id, timestamp, body),
+        }, timeout)
+    ok = code is not None and 200 <= code < 300
+    last_attempt = message.attempts + 1 >= message.max_attempts
+    with unit_of_work(registry.sessions) as session:
+        row = session.get(WebhookDelivery, delivery_id)
+        if row is not None:
+            row.attempts = (row.attempts or 0) + 1
+            row.last_attempt_at = utcnow()
+            row.last_status_code = code
+            row.last_response = text[:RESPONSE_EXCERPT] if text else None
+            row.last_error = None if ok else error
+            if ok:
+                row.status, row.delivered_at = "delivered", utcnow()
+            else:
+                row.status = "failed" if last_attempt else "retrying"
+    if not ok:
+        raise DeliveryFailed(error or "no answer")

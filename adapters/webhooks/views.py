@@ -1,0 +1,105 @@
+"""Webhooks page for an organization's staff: endpoints, recent deliveries, redeliver."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from registry_kernel.auth.session import login_required, web_actor
+from registry_kernel.models import Organization
+from registry_kernel.web import current_registry, registry_session
+
+from .._shared import ORG_STAFF, _
+from . import services as svc
+from .models import WebhookDelivery
+
+bp = Blueprint("webhooks_web", __name__, url_prefix="/webhooks", template_folder="templates")
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: CSRF only."""
+
+
+def _orgs() -> list[Organization]:
+    actor = web_actor()
+    ids = actor.org_ids_for(*ORG_STAFF) if actor else set()
+    if not ids:
+        abort(403)
+    return list(registry_session().scalars(select(Organization).where(
+        Organization.id.in_(ids)).order_by(Organization.name)))
+
+
+def _org(orgs: list[Organization]) -> Organization:
+    wanted = request.values.get("org", type=int)
+    for org in orgs:
+        if wanted is None or org.id == wanted:
+            return org
+    abort(404)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index() -> Any:
+    orgs = _orgs()
+    org = _org(orgs)
+    session, registry = registry_session(), current_registry()
+    form = ActionForm()
+    new_secret = None
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            _endpoint, new_secret = svc.create_endpoint(
+                session, registry, organization_id=org.id, url=request.form.get("url", ""),
+                events=request.form.getlist("events"), actor=web_actor())
+            session.commit()
+        except svc.WebhookError as exc:
+            session.rollback()
+            errors = exc.errors
+    endpoints = svc.endpoints_of(session, org.id)
+    recent = {e.id: list(session.scalars(svc.deliveries_of(session, e).limit(20)))
+              for e in endpoints}
+    return render_template("webhooks/index.html", orgs=orgs, org=org, endpoints=endpoints,
+                           recent=recent, form=form, new_secret=new_secret, errors=errors,
+                           event_types=sorted(registry.event_types),
+                           typed_url=request.form.get("url", ""),
+                           typed_events=request.form.getlist("events"))
+
+
+@bp.post("/<endpoint_id>/delete")
+@login_required
+def delete(endpoint_id: str) -> Any:
+    org = _org(_orgs())
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = registry_session()
+    endpoint = svc.get_endpoint(session, org.id, endpoint_id)
+    if endpoint is None:
+        abort(404)
+    svc.delete_endpoint(session, endpoint, actor=web_actor())
+    session.commit()
+    flash(_("The endpoint was deleted."))
+    return redirect(url_for(".index", org=org.id))
+
+
+@bp.post("/deliveries/<delivery_id>/redeliver")
+@login_required
+def redeliver(delivery_id: str) -> Any:
+    org = _org(_orgs())
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session, registry = registry_session(), current_registry()
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.endpoint.organization_id != org.id:
+        abort(404)
+    try:
+        svc.redeliver(session, registry, delivery)
+        session.commit()
+        registry.outbox.wake()
+        flash(_("The event will be sent again."))
+    except svc.WebhookError:
+        session.rollback()
+        flash(_("This delivery is still being attempted."))
+    return redirect(url_for(".index", org=org.id))
