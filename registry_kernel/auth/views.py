@@ -124,18 +124,30 @@ def _absolute(endpoint: str, **values: Any) -> str:
 
 
 def public_links() -> list[tuple[str, str]]:
-    """Links for people who are not signed in: the training calendar (when a plugin offers one)
-    and the help resources."""
+    """Links for people who are not signed in: the training calendar (when a plugin offers a
+    page for it) and the help resources."""
     links: list[tuple[str, str]] = []
-    for endpoint in sorted(current_app.view_functions):
-        if endpoint.endswith(".calendar") or endpoint.endswith(".public_calendar"):
-            url = _endpoint_url(endpoint)
-            if url:
-                links.append((_("Training calendar"), url))
-                break
+    for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        if rule.endpoint.rsplit(".", 1)[-1] in ("calendar", "public_calendar") \
+                and not rule.rule.startswith("/api/") and not rule.arguments \
+                and "GET" in (rule.methods or ()):
+            links.append((_("Training calendar"), url_for(rule.endpoint)))
+            break
     links.append((_("Help and answers to common questions"), url_for("kernel_web.help_page")))
     links.append((_("Privacy policy"), url_for("kernel_web.privacy_policy")))
     return links
+
+
+def _text_colour(background: str) -> str:
+    """Black or white, whichever contrasts more with ``background`` (WCAG relative luminance)."""
+
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(background[i:i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return "#ffffff" if (1.05 / (luminance + 0.05)) >= (luminance + 0.05) / 0.05 else "#000000"
 
 
 def _mail(account: Account, subject: str, text: str, to: str | None = None) -> None:
@@ -186,10 +198,6 @@ def index() -> Any:
     return _participant_home()
 
 
-def _quick_link_styles(links: list[Any]) -> list[Any]:
-    return [link for link in links if _HEX.match(link.color or "")]
-
-
 def _participant_home() -> str:
     db = registry_session()
     registry = current_registry()
@@ -237,7 +245,8 @@ def quick_links_css() -> Response:
                                              participant=account.participant if account else None):
             key = re.sub(r"[^a-zA-Z0-9_-]", "", link.key)
             if _HEX.match(link.color or "") and key:
-                rules.append(f".quick-link-{key} {{ background: {link.color}; }}")
+                rules.append(f".quick-link-{key} {{ background: {link.color}; "
+                             f"color: {_text_colour(link.color)}; }}")
     response = Response("\n".join(rules) + "\n", mimetype="text/css")
     response.headers["Cache-Control"] = "private, no-cache"
     return response

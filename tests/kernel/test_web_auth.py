@@ -314,3 +314,20 @@ def test_language_choice_is_saved_on_the_account(app):
     with other_device.session_transaction() as sess:
         sess.pop("lang", None)
     assert '<html lang="zh-Hant"' in other_device.get("/").get_data(as_text=True)
+
+
+def test_public_home_links_the_training_calendar_page_not_the_api(make_app):
+    app = make_app()  # every built-in plugin
+    html = app.test_client().get("/").get_data(as_text=True)
+    links = re.findall(r'<ul class="link-list">(.*?)</ul>', html, re.S)[0]
+    assert "/api/" not in links and "/help" in links
+    calendars = [rule.rule for rule in app.url_map.iter_rules()
+                 if rule.endpoint.endswith(".calendar") and not rule.rule.startswith("/api/")]
+    if calendars:
+        assert f'href="{calendars[0]}"' in links
+
+
+def test_quick_link_colours_keep_text_readable(make_app):
+    from registry_kernel.auth.views import _text_colour
+
+    assert _text_colour("#ffff00") == "#000000" and _text_colour("#0b5d7a") == "#ffffff"
