@@ -642,6 +642,19 @@ def update_employment(session: Session, registry: Registry, participant: Partici
     return record
 
 
+def delete_employment(session: Session, participant: Participant, employment_id: int, *,
+                      actor: Actor | None) -> None:
+    """Remove a record entered by mistake; a confirmed record stays (:class:`EmploymentLocked`)."""
+    record = get_employment(session, participant, employment_id)
+    if record.status == "confirmed":
+        raise EmploymentLocked(["id"])
+    audit.record(session, actor=actor, action="employment.delete",
+                 subject_participant_id=participant.id, resource_type="employment",
+                 resource_id=record.id)
+    session.delete(record)
+    session.flush()
+
+
 def save_resume(session: Session, registry: Registry, participant: Participant, *,
                 summary: str, jobs: dict[int, tuple[bool, list[str]]],
                 actor: Actor | None) -> None:

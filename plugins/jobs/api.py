@@ -1,0 +1,233 @@
+"""``/api/v1`` for jobs: the public Job Board search and posting openings for a program.
+
+There is deliberately no endpoint that lets an employer search participants.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from flask import Blueprint
+from pydantic import BaseModel, Field
+
+from registry_kernel.api import ApiModel, PageQuery, ProblemError, api_route, current_actor
+from registry_kernel.models import Organization
+from registry_kernel.web import current_registry, registry_session
+
+from . import services as svc
+
+bp = Blueprint("jobs_api", __name__, url_prefix="/api/v1")
+
+RoleCategory = Literal[svc.ROLE_CATEGORIES]  # type: ignore[valid-type]
+PermitLevel = Literal[tuple(svc.PERMIT_RANK)]  # type: ignore[valid-type]
+AgeGroup = Literal[svc.AGE_GROUPS]  # type: ignore[valid-type]
+Schedule = Literal["full_time", "part_time", "substitute"]
+Pay = Field(ge=0, le=500, max_digits=6, decimal_places=2)
+
+
+def problems(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The services' refusals as problem+json (rolling back whatever was started)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except svc.JobsError as exc:
+            registry_session().rollback()
+            raise ProblemError(exc.status, exc.title, exc.detail, exc.errors) from exc
+
+    return wrapper
+
+
+class JobQuery(PageQuery):
+    q: str | None = Field(None, max_length=100, description="words in the title, description, "
+                          "city or employer")
+    county: str | None = Field(None, max_length=64)
+    position: RoleCategory | None = None
+    schedule: Schedule | None = None
+    required_permit: PermitLevel | None = None
+
+
+class JobIn(ApiModel):
+    """An opening. ``position`` is a role category code; pay is hourly."""
+
+    title: str = Field(min_length=1, max_length=200)
+    position: RoleCategory
+    county: str = Field(min_length=1, max_length=64)
+    city: str = Field(min_length=1, max_length=100)
+    schedule: Schedule
+    pay_min: Decimal = Pay
+    pay_max: Decimal = Pay
+    description: str = Field(min_length=1, max_length=10000, description="plain text")
+    closing_date: date
+    age_groups: list[AgeGroup] | None = None
+    required_permit: PermitLevel | None = None
+    how_to_apply: str | None = Field(None, max_length=2000)
+    organization_id: int | None = Field(None, description="Only for an account administering "
+                                        "several programs")
+
+
+class JobPatch(ApiModel):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    position: RoleCategory | None = None
+    county: str | None = Field(None, min_length=1, max_length=64)
+    city: str | None = Field(None, min_length=1, max_length=100)
+    schedule: Schedule | None = None
+    pay_min: Decimal | None = Field(None, ge=0, le=500, max_digits=6, decimal_places=2)
+    pay_max: Decimal | None = Field(None, ge=0, le=500, max_digits=6, decimal_places=2)
+    description: str | None = Field(None, min_length=1, max_length=10000)
+    closing_date: date | None = None
+    age_groups: list[AgeGroup] | None = None
+    required_permit: PermitLevel | None = None
+    how_to_apply: str | None = Field(None, max_length=2000)
+    status: Literal["closed"] | None = Field(None, description="close the posting early")
+
+
+class JobOut(BaseModel):
+    id: int
+    title: str
+    position: str
+    organization_id: int
+    employer: str | None
+    program_type: str | None
+    county: str
+    city: str
+    schedule: str
+    pay_min: str
+    pay_max: str
+    description: str
+    how_to_apply: str | None
+    closing_date: str
+    age_groups: list[str]
+    required_permit: str | None
+    status: str
+    posted_at: str | None
+
+
+class JobList(BaseModel):
+    items: list[JobOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class Created(BaseModel):
+    id: int
+    status: str
+
+
+def _acting_org(session: Any, requested: int | None) -> int:
+    """The program a posting is for: the client's organization, the token's, or the only (or
+    the named) program the account administers."""
+    actor = current_actor()
+    ids = svc.admin_org_ids(actor)
+    if requested is not None:
+        if requested not in ids:
+            raise ProblemError(422, "Unprocessable Content", "the request has invalid fields",
+                               {"organization_id": "you do not administer this program"})
+        return requested
+    if not ids:
+        raise ProblemError(403, "Forbidden", "only a program administrator (or the program's "
+                           "agency client) can post jobs")
+    if len(ids) > 1:
+        raise ProblemError(422, "Unprocessable Content", "the request has invalid fields",
+                           {"organization_id": "you administer several programs: say which"})
+    org = session.get(Organization, ids[0])
+    if org is None or org.kind not in svc.EMPLOYER_KINDS:
+        raise ProblemError(403, "Forbidden", "only centers and family child care homes post "
+                           "jobs")
+    return ids[0]
+
+
+def _county_error(value: str | None) -> None:
+    from registry_kernel.counties import canonical_county
+
+    if value is not None and canonical_county(value) is None:
+        raise ProblemError(422, "Unprocessable Content", "the request has invalid fields",
+                           {"county": "not a California county"})
+
+
+@api_route(bp, "/jobs", public=True, query=JobQuery, response=JobList,
+           summary="Search open jobs (public)", tags=["jobs"])
+def search_jobs(query: JobQuery) -> dict[str, Any]:
+    registry = current_registry()
+    session = registry_session()
+    per_page = min(query.per_page, svc.settings(registry).per_page_max)
+    today = svc.local_today(registry)
+    rows, total = svc.search(session, svc.SearchFilters(
+        q=query.q, county=query.county, position=query.position, schedule=query.schedule,
+        required_permit=query.required_permit), today, page=query.page, per_page=per_page)
+    return {"items": [svc.posting_json(p, o, today) for p, o in rows], "total": total,
+            "page": query.page, "per_page": per_page}
+
+
+@api_route(bp, "/jobs/<int:job_id>", public=True, response=JobOut,
+           summary="One open job (public)", tags=["jobs"], errors=(404,))
+@problems
+def get_job(job_id: int) -> dict[str, Any]:
+    registry = current_registry()
+    today = svc.local_today(registry)
+    posting, org = svc.public_posting(registry_session(), job_id, today)
+    return svc.posting_json(posting, org, today)
+
+
+@api_route(bp, "/jobs", methods=["POST"], scope="jobs:write", body=JobIn, response=Created,
+           status=201, summary="Post an opening for your program", tags=["jobs"],
+           errors=(403, 409))
+@problems
+def post_job(body: JobIn) -> tuple[dict[str, Any], int]:
+    registry = current_registry()
+    session = registry_session()
+    _county_error(body.county)
+    org_id = _acting_org(session, body.organization_id)
+    values = svc.parse_posting(body.model_dump(exclude={"organization_id"}, exclude_none=True))
+    posting = svc.create_posting(session, registry, org_id, values, actor=current_actor())
+    session.commit()
+    return {"id": posting.id, "status": "open"}, 201
+
+
+@api_route(bp, "/jobs/<int:job_id>", methods=["PATCH"], scope="jobs:write", body=JobPatch,
+           response=JobOut, summary="Edit or close your program's posting", tags=["jobs"],
+           errors=(404, 409))
+@problems
+def patch_job(job_id: int, body: JobPatch) -> dict[str, Any]:
+    registry = current_registry()
+    session = registry_session()
+    actor = current_actor()
+    posting = svc.get_posting_for_admin(session, job_id, actor)
+    given = body.model_dump(exclude_unset=True)
+    close = given.pop("status", None) == "closed"
+    nulls = [k for k, v in given.items() if v is None and k not in
+             ("age_groups", "required_permit", "how_to_apply")]
+    if nulls:
+        raise ProblemError(422, "Unprocessable Content", "the request has invalid fields",
+                           dict.fromkeys(nulls, "cannot be empty"))
+    _county_error(given.get("county"))
+    if given:
+        changes = svc.parse_posting(given, partial=True)
+        svc.update_posting(session, registry, posting, changes, actor=actor)
+    if close:
+        svc.close_posting(session, posting, actor=actor)
+    session.commit()
+    return svc.posting_json(posting, session.get(Organization, posting.organization_id),
+                            svc.local_today(registry))
+
+
+@api_route(bp, "/programs/<int:org_id>/jobs", scope="jobs:write", query=PageQuery,
+           response=JobList, summary="Your program's postings, open and closed", tags=["jobs"],
+           errors=(404,))
+@problems
+def program_jobs(org_id: int, query: PageQuery) -> dict[str, Any]:
+    registry = current_registry()
+    session = registry_session()
+    org = svc.program(session, org_id, current_actor())
+    today = svc.local_today(registry)
+    rows = svc.org_postings(session, org.id)
+    start = (query.page - 1) * query.per_page
+    return {"items": [svc.posting_json(p, org, today)
+                      for p in rows[start:start + query.per_page]],
+            "total": len(rows), "page": query.page, "per_page": query.per_page}
