@@ -1062,3 +1062,15 @@ def participant_guidance(session: Session, registry: Registry, participant: Part
                                    today=today)
     training = education.training + training_from_plugins(session, registry, participant)
     return permit_guidance(education, training, today)
+
+
+def documents_for_employers(session: Session, participant_id: str) -> list[dict[str, Any]]:
+    """Verified documents an employer the participant works with may list (never the files):
+    everything except what the participant chose to hide from employers. For the jobs and
+    profile plugins, which decide which employers have a relationship with the participant."""
+    rows = session.scalars(select(Document).where(
+        Document.participant_id == participant_id, Document.status == "verified",
+        Document.hidden_from_employers.is_(False)).order_by(Document.uploaded_at))
+    return [{"id": d.id, "type": d.type, "level": d.level, "number": d.number,
+             "issued_on": _iso(d.issued_on), "expires_on": _iso(d.expires_on),
+             "verified_at": d.decided_at.isoformat() if d.decided_at else None} for d in rows]

@@ -15,6 +15,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from registry_kernel import participants as participant_svc
+from registry_kernel import registry_id as rid
 from registry_kernel.auth.session import (
     login_required,
     permission_required,
@@ -67,8 +68,12 @@ class CsrfForm(FlaskForm):
     """A form with only its CSRF token (buttons that change something)."""
 
 
-def _upload_form() -> UploadForm:
-    form = UploadForm()
+class StaffUploadForm(UploadForm):
+    registry_id = StringField("Registry ID of the participant", validators=[Length(max=20)])
+
+
+def _upload_form(form_class: type[UploadForm] = UploadForm) -> Any:
+    form = form_class()
     form.type.label.text = _("Document type")
     form.type.choices = [(k, _(v)) for k, v in svc.DOCUMENT_TYPE_LABELS.items()]
     form.level.label.text = _("Permit level or credential type")
@@ -80,7 +85,32 @@ def _upload_form() -> UploadForm:
     form.expires_on.label.text = _("Expiration date")
     form.hidden_from_employers.label.text = _("Hide this document from employers")
     form.file.label.text = _("File (PDF, JPEG or PNG)")
+    if isinstance(form, StaffUploadForm):
+        form.registry_id.label.text = _("Registry ID of the participant")
     return form
+
+
+def _save_upload(form: UploadForm, participant: Participant) -> tuple[Document | None, int]:
+    """Store the form's file for ``participant``; errors go beside the fields."""
+    session, registry = registry_session(), current_registry()
+    upload = form.file.data
+    data = upload.stream.read(svc.max_upload_bytes(registry) + 1)
+    try:
+        document = svc.upload_document(
+            session, registry, participant, data=data, filename=upload.filename,
+            type_=form.type.data, level=form.level.data or None,
+            number=(form.number.data or "").strip() or None, issued_on=form.issued_on.data,
+            expires_on=form.expires_on.data,
+            hidden_from_employers=bool(form.hidden_from_employers.data), actor=web_actor())
+    except svc.InvalidDetails as exc:
+        for name, message in exc.errors.items():
+            getattr(form, name).errors = [*getattr(form, name).errors, _(message)]
+        return None, 422
+    except svc.DocumentError as exc:
+        form.file.errors = [*form.file.errors, _(exc.message)]
+        return None, 413 if exc.status == 413 else 422
+    session.commit()
+    return document, 201
 
 
 def _participant() -> Participant:
@@ -101,24 +131,8 @@ def my_documents() -> Any:
     form = _upload_form()
     status = 200
     if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.stream.read(svc.max_upload_bytes(registry) + 1)
-        try:
-            svc.upload_document(
-                session, registry, participant, data=data, filename=upload.filename,
-                type_=form.type.data, level=form.level.data or None,
-                number=(form.number.data or "").strip() or None, issued_on=form.issued_on.data,
-                expires_on=form.expires_on.data,
-                hidden_from_employers=bool(form.hidden_from_employers.data), actor=web_actor())
-        except svc.InvalidDetails as exc:
-            for name, message in exc.errors.items():
-                getattr(form, name).errors = [*getattr(form, name).errors, _(message)]
-            status = 422
-        except svc.DocumentError as exc:
-            form.file.errors = [*form.file.errors, _(exc.message)]
-            status = 413 if exc.status == 413 else 422
-        else:
-            session.commit()
+        document, status = _save_upload(form, participant)
+        if document is not None:
             flash(_("Your document was uploaded. It is listed as unverified until registry "
                     "staff check it."), "success")
             return redirect(url_for(".my_documents"))
@@ -200,7 +214,6 @@ def portfolio() -> Any:
 @permission_required(VERIFY_PERMISSION)
 @two_factor_required
 def queue() -> Any:
-    session = registry_session()
     type_ = request.args.get("type") or None
     if type_ not in (None, *svc.DOCUMENT_TYPE_LABELS):
         type_ = None
@@ -209,12 +222,41 @@ def queue() -> Any:
         min_days = max(0, min(3650, int(request.args.get("min_waiting_days") or 0))) or None
     except ValueError:
         min_days = None
+    return _render_queue(_upload_form(StaffUploadForm), type_, county, min_days)
+
+
+def _render_queue(form: Any, type_: str | None = None, county: str | None = None,
+                  min_days: int | None = None, status: int = 200) -> Any:
+    session = registry_session()
     rows = session.execute(svc.queue_query(type_=type_, county=county,
                                            min_waiting_days=min_days).limit(200)).all()
     return render_template("documents/queue.html", items=[svc.queue_item(r) for r in rows],
                            stats=svc.queue_stats(session), labels=svc.DOCUMENT_TYPE_LABELS,
                            filters={"type": type_ or "", "county": county or "",
-                                    "min_waiting_days": min_days or ""})
+                                    "min_waiting_days": min_days or ""}, form=form,
+                           max_mb=current_registry().plugin_config("documents").max_upload_mb
+                           ), status
+
+
+@bp.post("/verification/upload")
+@permission_required(VERIFY_PERMISSION)
+@two_factor_required
+def staff_upload() -> Any:
+    """A document received by mail or email, uploaded by staff for the participant."""
+    form = _upload_form(StaffUploadForm)
+    if not form.validate_on_submit():
+        return _render_queue(form, status=422)
+    try:
+        participant = participant_svc.get_by_registry_id(registry_session(),
+                                                         form.registry_id.data or "")
+    except (rid.InvalidRegistryId, participant_svc.ParticipantNotFound):
+        form.registry_id.errors = [_("No participant has this Registry ID.")]
+        return _render_queue(form, status=422)
+    document, status = _save_upload(form, participant)
+    if document is None:
+        return _render_queue(form, status=status)
+    flash(_("The document was added to the participant's documents."), "success")
+    return redirect(url_for(".verify", document_id=document.id)), 303
 
 
 def _rows_from_form() -> tuple[svc.VerificationIn | None, dict[str, str], dict[str, list[dict]]]:

@@ -169,3 +169,28 @@ def test_works_beside_every_built_in_plugin(make_app):
                       headers=bearer(world.token)).data.startswith(b"%PDF")
     assert client.get("/api/v1/me/portfolio.zip",
                       headers=bearer(world.token)).status_code == 200
+
+
+def test_hidden_documents_are_not_listed_for_employers(world):
+    shown = world.upload().get_json()["id"]
+    hidden = world.upload(hidden_from_employers="true").get_json()["id"]
+    waiting = world.upload().get_json()["id"]
+    for document_id in (shown, hidden):
+        world.verify(document_id, {"courses": [COURSE]})
+    with world.registry.sessions() as session:
+        listed = svc.documents_for_employers(session, world.participant.participant_id)
+    assert [d["id"] for d in listed] == [shown]
+    assert waiting not in [d["id"] for d in listed]
+
+
+def test_openapi_describes_the_documents_api(world):
+    document = world.client().get("/api/v1/openapi.json").get_json()
+    upload = document["paths"]["/api/v1/me/documents"]["post"]
+    schema = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert {"file", "type", "level", "number", "issued_on", "expires_on"} <= set(schema["properties"])
+    assert {"413", "415", "422"} <= set(upload["responses"])
+    verify = document["paths"]["/api/v1/documents/{document_id}/verify"]["post"]
+    assert verify["security"] == [{"oauth2": ["verification"]}]
+    for path in ("/api/v1/verification-queue", "/api/v1/documents/{document_id}/reject",
+                 "/api/v1/me/education-report", "/api/v1/me/education-report.pdf"):
+        assert path in document["paths"], path

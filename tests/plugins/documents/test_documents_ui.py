@@ -234,3 +234,22 @@ def test_verified_records_suggest_courses_to_staff(ui):
     html = _client(ui, ui.staff).get(
         f"/documents/verification/{second}?institution=Laney+College").get_data(as_text=True)
     assert "CHDEV 50: Child Growth and Development" in html
+
+
+def test_staff_upload_a_mailed_document_for_a_participant(ui):
+    staff = _client(ui, ui.staff)
+    page = staff.get("/documents/verification").get_data(as_text=True)
+    assert "Add a document received by mail or email" in page
+    unknown = staff.post("/documents/verification/upload", data={
+        "csrf_token": _csrf(page), "registry_id": "not-an-id", "type": "transcript",
+        "file": (io.BytesIO(pdf_bytes()), "mailed.pdf")}, content_type="multipart/form-data")
+    assert unknown.status_code == 422
+    assert "No participant has this Registry ID." in unknown.get_data(as_text=True)
+    registry_id = ui.participant.participant.registry_id
+    response = staff.post("/documents/verification/upload", data={
+        "csrf_token": _csrf(page), "registry_id": registry_id, "type": "transcript",
+        "file": (io.BytesIO(pdf_bytes()), "mailed.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert "/documents/verification/" in response.headers["Location"]
+    mine = ui.client().get("/api/v1/me/documents", headers=bearer(ui.token)).get_json()
+    assert mine["total"] == 1 and mine["items"][0]["filename"] == "mailed.pdf"
