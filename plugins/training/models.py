@@ -131,11 +131,17 @@ class TrainingEvent(Base):
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats_in_range"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        Index("ix_training_events_calendar", "visibility", "status", "starts_at"),
-        Index("ix_training_events_county_start", "county", "starts_at"),
-        Index("ix_training_events_language_start", "language", "starts_at"),
-        Index("ix_training_events_area_start", "competency_area", "starts_at"),
-        Index("ix_training_events_org_start", "organization_id", "starts_at"),
+        # The calendar's filters each lead a covering index that also holds the other filter
+        # columns, so counting and paging read the index only (benchmarked at 60,000 events).
+        Index("ix_training_events_calendar", "visibility", "status", "starts_at", "id"),
+        Index("ix_training_events_cal_county", "county", "visibility", "status", "starts_at",
+              "language", "competency_area", "organization_id"),
+        Index("ix_training_events_cal_language", "language", "visibility", "status",
+              "starts_at", "county", "competency_area", "organization_id"),
+        Index("ix_training_events_cal_area", "competency_area", "visibility", "status",
+              "starts_at", "county", "language", "organization_id"),
+        Index("ix_training_events_cal_org", "organization_id", "visibility", "status",
+              "starts_at", "county", "language", "competency_area"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -175,6 +181,24 @@ class TrainingEvent(Base):
     @property
     def seats_left(self) -> int:
         return max(0, self.capacity - self.seats_taken)
+
+
+class EventWord(Base):
+    """The calendar's keyword index: each word of an event's title, sponsor and city, lower
+    case, with the event's start and whether it is listed (published and scheduled), so a
+    keyword search counts from this index alone. A keyword matches the words it begins."""
+
+    __tablename__ = "training_event_words"
+    __table_args__ = (Index("ix_training_event_words_search", "word", "listed", "starts_at",
+                            "event_id"),
+                      Index("ix_training_event_words_event", "event_id", "word"))
+
+    word: Mapped[str] = mapped_column(
+        String(40).with_variant(String(40, collation="C"), "postgresql"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("training_events.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    listed: Mapped[bool] = mapped_column(Boolean)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Enrollment(Base):

@@ -20,9 +20,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from registry_kernel import audit
 from registry_kernel.accounts import grant_role, revoke_role
@@ -34,6 +34,7 @@ from .i18n import _
 from .models import (
     ACTIVE_STATUSES,
     Enrollment,
+    EventWord,
     Instructor,
     SavedEvent,
     Training,
@@ -144,6 +145,41 @@ def parse_hours(value: Any) -> Decimal:
 
 def _search_text(*parts: str | None) -> str:
     return " ".join(" ".join(p.split()).casefold() for p in parts if p)[:600]
+
+
+WORD = re.compile(r"\w+")
+PREFIX_MIN, PREFIX_MAX = 3, 8
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words, in order, without repeats."""
+    return list(dict.fromkeys(WORD.findall(text.casefold())))
+
+
+def tokens_of(text: str) -> list[str]:
+    """What the keyword index stores for a text: each word's prefixes of 3 to 8 letters (a
+    shorter word as it is), so that every keyword is one exact look-up."""
+    tokens: dict[str, None] = {}
+    for word in words_of(text):
+        if len(word) < PREFIX_MIN:
+            tokens[word] = None
+        for n in range(PREFIX_MIN, min(len(word), PREFIX_MAX) + 1):
+            tokens[word[:n]] = None
+    return list(tokens)
+
+
+def query_token(word: str) -> str:
+    """The index token a typed keyword looks up: keywords match the words they begin."""
+    return word[:PREFIX_MAX]
+
+
+def _index_words(session: Session, event: TrainingEvent) -> None:
+    session.execute(delete(EventWord).where(EventWord.event_id == event.id))
+    words = tokens_of(event.search_text or "")
+    listed = event.visibility == "published" and event.status == "scheduled"
+    if words:
+        session.execute(insert(EventWord), [{"word": w, "event_id": event.id, "listed": listed,
+                                             "starts_at": event.starts_at} for w in words])
 
 
 def settings(registry: Registry) -> Any:
@@ -609,6 +645,7 @@ def create_event(session: Session, registry: Registry, training: Training, actor
                                  location.city if location else "online"))
     session.add(event)
     session.flush()
+    _index_words(session, event)
     audit.record(session, actor=actor, action="training.event.create",
                  resource_type="training_event", resource_id=event.id)
     return event
@@ -670,6 +707,8 @@ def update_event(session: Session, registry: Registry, event: TrainingEvent, act
         event.county = canonical_county(location.county) if location else None
         event.zip = location.zip if location else None
         event.online_url = online_url or None
+        event.search_text = _search_text(event.title, event.organization.name,
+                                         event.city or "online")
         changes["place"] = True
     changed = []
     for key, value in changes.items():
@@ -685,6 +724,8 @@ def update_event(session: Session, registry: Registry, event: TrainingEvent, act
             setattr(event, key, value)
             changed.append(key)
     session.flush()
+    if {"starts_at", "visibility", "location"} & set(changed):
+        _index_words(session, event)
     if "capacity" in changed:
         _lock_event(session, event.id)
         promote_waitlisted(session, registry, event)
@@ -701,6 +742,8 @@ def cancel_event(session: Session, registry: Registry, event: TrainingEvent, act
         raise Conflict(_("the event is already cancelled"))
     event.status = "cancelled"
     event.cancelled_at = utcnow()
+    session.flush()
+    _index_words(session, event)
     people = list(session.scalars(select(Enrollment).where(
         Enrollment.event_id == event.id, Enrollment.status.in_(("enrolled", "waitlisted")))))
     for enrollment in people:
@@ -766,13 +809,53 @@ def calendar(session: Session, filters: CalendarFilters, *, page: int = 1,
         if org_id is None:
             return [], 0
         conditions.append(TrainingEvent.organization_id == org_id)
+    narrowed = any((filters.county, filters.language, filters.competency_area, filters.sponsor))
+    tokens: list[str] = []
     if filters.q:
-        words = [w for w in filters.q.casefold().split() if w][:6]
-        for word in words:
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conditions.append(TrainingEvent.search_text.like(f"%{escaped}%", escape="\\"))
+        tokens = list(dict.fromkeys(query_token(w) for w in words_of(filters.q)))[:6]
+        if not tokens:
+            return [], 0
+    if tokens and not narrowed:
+        # Keywords alone: the keyword index holds each match's start and listing, so the
+        # total and the page come from an index range of the first keyword, the others probed.
+        first = select(EventWord.event_id).where(
+            EventWord.word == tokens[0], EventWord.listed.is_(True),
+            EventWord.starts_at >= start)
+        if filters.date_to is not None:
+            first = first.where(EventWord.starts_at < filters.date_to)
+        for token in tokens[1:]:
+            other = aliased(EventWord)
+            first = first.where(select(other.event_id).where(
+                other.event_id == EventWord.event_id, other.word == token).exists())
+        if filters.city:
+            first = first.where(select(TrainingEvent.id).where(
+                TrainingEvent.id == EventWord.event_id,
+                func.lower(TrainingEvent.city) == filters.city.strip().casefold()).exists())
+        total = session.scalar(select(func.count()).select_from(first.subquery())) or 0
+        page_ids = list(session.scalars(first.order_by(EventWord.starts_at, EventWord.event_id)
+                                        .limit(per_page).offset((page - 1) * per_page)))
+        return _calendar_rows(session, page_ids), total
+    for token in tokens:  # with a narrowing filter: probe each candidate's keywords
+        conditions.append(select(EventWord.event_id).where(
+            EventWord.event_id == TrainingEvent.id, EventWord.word == token).exists())
     where = and_(*conditions)
     total = session.scalar(select(func.count()).select_from(TrainingEvent).where(where)) or 0
+    if total == 0:
+        return [], 0
+    # The page's ids from an index alone, then those rows. With an equality filter, order by
+    # an expression so the planner narrows by that filter's index and sorts the few matches,
+    # instead of walking every upcoming event in date order looking for them.
+    order = func.coalesce(TrainingEvent.starts_at, TrainingEvent.starts_at) if narrowed \
+        else TrainingEvent.starts_at
+    page_ids = list(session.scalars(
+        select(TrainingEvent.id).where(where).order_by(order, TrainingEvent.id)
+        .limit(per_page).offset((page - 1) * per_page)))
+    return _calendar_rows(session, page_ids), total
+
+
+def _calendar_rows(session: Session, page_ids: list[int]) -> list[dict[str, Any]]:
+    if not page_ids:
+        return []
     rows = session.execute(
         select(TrainingEvent.id, TrainingEvent.title, TrainingEvent.starts_at,
                TrainingEvent.ends_at, TrainingEvent.county, TrainingEvent.city,
@@ -781,8 +864,9 @@ def calendar(session: Session, filters: CalendarFilters, *, page: int = 1,
                TrainingEvent.online_url.is_not(None).label("online"),
                Organization.name.label("sponsor"), Organization.slug.label("sponsor_slug"))
         .join(Organization, Organization.id == TrainingEvent.organization_id)
-        .where(where).order_by(TrainingEvent.starts_at, TrainingEvent.id)
-        .limit(per_page).offset((page - 1) * per_page)).all()
+        .where(TrainingEvent.id.in_(page_ids), TrainingEvent.visibility == "published",
+               TrainingEvent.status == "scheduled")
+        .order_by(TrainingEvent.starts_at, TrainingEvent.id)).all()
     items = [{
         "event_id": r.id, "title": r.title, "sponsor": r.sponsor, "sponsor_slug": r.sponsor_slug,
         "starts_at": iso(r.starts_at), "ends_at": iso(r.ends_at), "county": r.county,
@@ -791,7 +875,7 @@ def calendar(session: Session, filters: CalendarFilters, *, page: int = 1,
         "seats_left": max(0, r.capacity - r.seats_taken), "waitlist": r.waitlist,
         "starts_at_local": format_local(r.starts_at),
     } for r in rows]
-    return items, total
+    return items
 
 
 # --- enrollment ------------------------------------------------------------------------------
