@@ -254,6 +254,21 @@ def patch_employment(employment_id: int, body: EmploymentPatch) -> Any:
     return services.employment_json(session, registry, record)
 
 
+@api_route(bp, "/me/employment/<int:employment_id>", methods=["DELETE"], scope="me",
+           status=204, errors=(409,),
+           summary="Remove a record entered by mistake (not once confirmed)", tags=["profile"])
+def delete_employment(employment_id: int) -> Any:
+    session, actor = registry_session(), current_actor()
+    record = _own_record(employment_id)
+    try:
+        services.delete_employment(session, me_participant(), record.id, actor=actor)
+    except services.EmploymentLocked as exc:
+        raise conflict("this record was confirmed by the employer and stays in your history; "
+                       "set its end_date instead") from exc
+    session.commit()
+    return Response(status=204)
+
+
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'

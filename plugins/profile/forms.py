@@ -162,3 +162,7 @@ def year_or_none(text: str | None) -> Any:
 def blank_to_none(value: Any) -> Any:
     return None if value in ("", None) else value
 
+
+
+class CsrfForm(FlaskForm):
+    """A button-only form (remove a job): just the CSRF token."""

@@ -323,8 +323,27 @@ def edit_employment(employment_id: int) -> Any:
             flash(_("This job was confirmed by your employer: only the end date can change."),
                   "danger")
     return render_template("profile/employment_form.html", form=form, record=current,
-                           query=query, found=found,
+                           query=query, found=found, delete_form=forms.CsrfForm(),
                            chosen=None if confirmed else _employer_choice(form))
+
+
+@bp.post("/employment/<int:employment_id>/delete")
+@signed_in
+def delete_employment(employment_id: int) -> Any:
+    session, actor = registry_session(), web_actor()
+    form = forms.CsrfForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.delete_employment(session, me(), employment_id, actor=actor)
+    except services.EmploymentNotFound:
+        abort(404)
+    except services.EmploymentLocked:
+        flash(_("A confirmed job stays in your history; set its end date instead."), "danger")
+        return redirect(url_for(".employment"))
+    session.commit()
+    flash(_("The job was removed."), "success")
+    return redirect(url_for(".employment"))
 
 
 # --- Membership Card --------------------------------------------------------------------------

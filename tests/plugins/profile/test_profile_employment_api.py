@@ -170,3 +170,19 @@ def test_a_rejected_record_goes_back_to_pending_when_edited(app, pf, token, cent
     assert client.get(url, headers=bearer(token)).get_json()["status"] == "rejected"
     fixed = client.patch(url, headers=bearer(token), json={"start_date": "2018-09-01"})
     assert fixed.status_code == 200 and fixed.get_json()["status"] == "pending"
+
+
+def test_delete_a_mistaken_record_but_not_a_confirmed_one(app, pf, token, center, confirm):
+    client = app.test_client()
+    mistake = add(client, token, employer_name="Typo Daycare").get_json()
+    kept = add(client, token, employer_id=center.id).get_json()
+    other = pf.token(pf.account(), "me")
+    assert client.delete(f"/api/v1/me/employment/{mistake['id']}",
+                         headers=bearer(other)).status_code == 404
+    assert client.delete(f"/api/v1/me/employment/{mistake['id']}",
+                         headers=bearer(token)).status_code == 204
+    confirm(pf.account("program_admin", org=center), kept["id"])
+    refused = client.delete(f"/api/v1/me/employment/{kept['id']}", headers=bearer(token))
+    assert refused.status_code == 409
+    listing = client.get("/api/v1/me/employment", headers=bearer(token)).get_json()
+    assert [i["id"] for i in listing["items"]] == [kept["id"]]

@@ -215,3 +215,28 @@ def test_pages_in_spanish_and_traditional_chinese(web):
     assert "Prefiero no decirlo" in web.get("/profile/edit/demographics").get_data(as_text=True)
     chinese = web.get("/profile/employment?lang=zh-Hant").get_data(as_text=True)
     assert "工作經歷" in chinese and "加入工作" in chinese
+
+
+def test_home_page_shows_the_quick_links_and_a_rejected_job(web, app, pf, token, center, confirm):
+    job = app.test_client().post("/api/v1/me/employment", headers=bearer(token), json={
+        "employer_id": center.id, "position": "Teacher", "role_category": "teacher",
+        "start_date": "2015-01-01"}).get_json()
+    confirm(pf.account("program_admin", org=center), job["id"], confirmed=False)
+    home = web.get("/").get_data(as_text=True)
+    for label, path in (("View/Update Personal Profile", "/profile/"),
+                        ("Employment History", "/profile/employment"),
+                        ("Membership Card", "/profile/card"), ("Resume Builder", "/profile/resume"),
+                        ("Email the Registry administrator", "/profile/help/contact"),
+                        ("Where to submit education/training documents", "/profile/help/documents")):
+        assert label in home and f'href="{path}"' in home, label
+    assert "could not confirm one of your jobs" in home
+
+
+def test_remove_a_job_from_its_page(web, app, token):
+    job = app.test_client().post("/api/v1/me/employment", headers=bearer(token), json={
+        "employer_name": "Typo Daycare", "position": "Teacher", "role_category": "teacher",
+        "start_date": "2015-01-01"}).get_json()
+    page = web.get(f"/profile/employment/{job['id']}/edit").get_data(as_text=True)
+    assert f"/profile/employment/{job['id']}/delete" in page
+    assert web.post(f"/profile/employment/{job['id']}/delete").status_code == 302
+    assert "Typo Daycare" not in web.get("/profile/employment").get_data(as_text=True)
