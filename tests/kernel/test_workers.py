@@ -1,0 +1,62 @@
+"""Several workers drain one outbox: every message is delivered exactly once."""
+
+import threading
+import time
+
+from sqlalchemy import func, select
+
+from registry_kernel import hookimpl
+from registry_kernel.app import create_app
+from registry_kernel.db import unit_of_work
+from registry_kernel.models import OutboxMessage
+from registry_kernel.outbox import enqueue
+from registry_kernel.testing import test_settings
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.delivered = []
+
+    @hookimpl
+    def outbox_handlers(self):
+        return {"count": self.deliver}
+
+    def deliver(self, registry, message):
+        time.sleep(0.002)  # a little I/O, so both workers get a share
+        with self.lock:
+            self.delivered.append((registry.settings.extra["worker"], message.message_id))
+
+
+def test_two_workers_never_deliver_one_message_twice(fresh_database, tmp_path):
+    url = fresh_database(plugins=[])
+    recorder = Recorder()
+    workers = [create_app(test_settings(url, tmp_path / "inst", plugins=[], worker=name),
+                          extra_plugins=(recorder,)).extensions["registry"]
+               for name in ("w1", "w2")]
+    with unit_of_work(workers[0].sessions) as session:
+        for n in range(120):
+            enqueue(session, "count", {"n": n})
+    start = threading.Barrier(2)
+
+    def run(registry):
+        start.wait()
+        for _ in range(20):
+            if registry.outbox.drain(limit=7, max_rounds=1).delivered == 0:
+                break
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for registry in workers:  # whatever is left (if one worker finished early)
+        registry.outbox.drain()
+    ids = [message_id for _, message_id in recorder.delivered]
+    assert len(ids) == 120 and len(set(ids)) == 120
+    assert {worker for worker, _ in recorder.delivered} == {"w1", "w2"}  # both did work
+    with workers[0].sessions() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.status != "done")) == 0
+    for registry in workers:
+        registry.engine.dispose()
