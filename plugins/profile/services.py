@@ -740,15 +740,8 @@ def employments_at(session: Session, org_id: int, *, status: str | None = None
                                                Employment.id.desc())))
 
 
-def confirm_employment(session: Session, registry: Registry, employment_id: int, *,
-                       actor: Actor, confirmed: bool) -> Employment:
-    """The employer's program administrator confirms (or rejects) a record naming their
-    organization. Confirming again records a periodic reconfirmation.
-
-    Raises :class:`EmploymentNotFound` for an unknown id or a record of another employer (so
-    existence does not leak) and :class:`NotAllowed` when the actor cannot confirm for it.
-    Emits ``employment.confirmed`` (ids only) on confirmation.
-    """
+def _employer_record(session: Session, employment_id: int, actor: Actor) -> Employment:
+    """The record, if ``actor`` may act on it for its employer (see :func:`confirm_employment`)."""
     record = session.get(Employment, employment_id)
     if record is None or record.employer_id is None:
         raise EmploymentNotFound(employment_id)
@@ -760,6 +753,19 @@ def confirm_employment(session: Session, registry: Registry, employment_id: int,
         if actor.acts_for_org(org_id):
             raise NotAllowed("only the employer's program administrator can confirm employment")
         raise EmploymentNotFound(employment_id)
+    return record
+
+
+def confirm_employment(session: Session, registry: Registry, employment_id: int, *,
+                       actor: Actor, confirmed: bool) -> Employment:
+    """The employer's program administrator confirms (or rejects) a record naming their
+    organization. Confirming again records a periodic reconfirmation.
+
+    Raises :class:`EmploymentNotFound` for an unknown id or a record of another employer (so
+    existence does not leak) and :class:`NotAllowed` when the actor cannot confirm for it.
+    Emits ``employment.confirmed`` (ids only) on confirmation.
+    """
+    record = _employer_record(session, employment_id, actor)
     record.status = "confirmed" if confirmed else "rejected"
     record.confirmed_at = utcnow()
     record.confirmed_by_account_id = actor.account_id

@@ -3,6 +3,8 @@ what the database holds in clear."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from registry_plugins.profile import services
 from sqlalchemy import text
@@ -196,3 +198,24 @@ def test_quick_links_and_permissions_are_declared(app):
         for link in links:
             assert url_for(link.endpoint)
     assert "program_admin" in registry.permission_roles["employment.confirm"]
+
+
+def test_the_employer_can_record_the_last_day_of_work(app, pf, token, center):
+    registry = app.extensions["registry"]
+    job = add_job(app, token, employer_id=center.id, start_date="2019-03-01")
+    admin = pf.account("program_admin", org=center)
+    outsider = pf.account("program_admin", org=pf.org(kind="employer_center"))
+    with unit_of_work(registry.sessions) as session:
+        with pytest.raises(services.ProfileError) as bad:
+            services.set_end_date_by_employer(session, registry, job["id"],
+                                              end_date=date(2018, 1, 1), actor=actor(app, admin))
+        assert "end_date" in bad.value.errors
+        with pytest.raises(services.EmploymentNotFound):
+            services.set_end_date_by_employer(session, registry, job["id"],
+                                              end_date=date(2024, 1, 1),
+                                              actor=actor(app, outsider))
+        services.set_end_date_by_employer(session, registry, job["id"],
+                                          end_date=date(2024, 1, 31), actor=actor(app, admin))
+    record = app.test_client().get(f"/api/v1/me/employment/{job['id']}",
+                                   headers=bearer(token)).get_json()
+    assert record["end_date"] == "2024-01-31" and record["current"] is False
