@@ -87,7 +87,7 @@ def oauth_scopes() -> list[Scope]:
 
 @hookimpl
 def event_types() -> list[str]:
-    return ["enrollment.created", "enrollment.updated"]
+    return ["enrollment.created", "enrollment.updated", "attendance.recorded"]
 
 
 @hookimpl
@@ -144,6 +144,29 @@ def participants_merged(session: Any, survivor_id: str, merged_id: str) -> None:
 
     registry = current_app.extensions.get("registry") if has_app_context() else None
     merge_participants(session, registry, survivor_id, merged_id)
+
+
+@hookimpl
+def education_report_sections(session: Any, registry: Any, participant: Any) -> Any:
+    from registry_kernel.extension import ReportSection
+
+    from .services import attended_trainings
+
+    data = attended_trainings(session, participant.id)
+    if not data:
+        return None
+    return ReportSection(
+        key="training", title=str(lazy_gettext("Trainings attended")), order=40, data=data,
+        columns=["Date", "Training", "Sponsor", "Area", "Hours"],
+        rows=[[d["completed_on"], d["title"], d["sponsor"], d["competency_area"], d["hours"]]
+              for d in data])
+
+
+@hookimpl
+def report_definitions() -> Any:
+    from .reports import definitions
+
+    return definitions()
 
 
 @hookimpl

@@ -517,3 +517,91 @@ def my_enrollments(query: PageQuery) -> Any:
 def _org_name(org_id: int) -> str:
     org = registry_session().get(Organization, org_id)
     return org.name if org else ""
+
+
+# --- attendance, rosters (part 2) ------------------------------------------------------------
+
+class AttendanceRow(ApiModel):
+    registry_id: str = Field(min_length=1, max_length=20)
+    status: Literal["attended", "no_show"]
+
+
+class AttendanceIn(ApiModel):
+    records: list[AttendanceRow] = Field(min_length=1, max_length=2000)
+
+
+def _attendance_event(event_id: int) -> TrainingEvent:
+    """The event, if the actor manages it, or leads it and the sponsor lets instructors take
+    attendance; 404 otherwise."""
+    session, actor = registry_session(), current_actor()
+    event = svc.get_event(session, event_id, actor)
+    if not svc.manages_org(actor, event.organization_id):
+        sponsor = svc.sponsor_record(session, event.organization_id)
+        if not (sponsor and sponsor.instructors_may_manage_events):
+            raise svc.Forbidden("this sponsor does not let instructors take attendance")
+    return event
+
+
+@api_route(bp, "/events/<int:event_id>/attendance", methods=["POST"], scope="training:write",
+           body=AttendanceIn, errors=(409,),
+           summary="Record attendance (Attended grants the hours; walk-ins by Registry ID)",
+           tags=["training"])
+@problems
+def record_attendance(event_id: int, body: AttendanceIn) -> Any:
+    session, registry, actor = registry_session(), current_registry(), current_actor()
+    event = _attendance_event(event_id)
+    done = svc.record_attendance(
+        session, registry, event,
+        [svc.AttendanceRecord(r.registry_id, r.status) for r in body.records], actor=actor)
+    items = [{"registry_id": p.registry_id, "enrollment_id": e.id, "status": e.status,
+              "hours_granted": str(e.hours_granted) if e.hours_granted is not None else None}
+             for p, e in done]
+    session.commit()
+    return {"items": items, "recorded": len(items)}
+
+
+@api_route(bp, "/events/<int:event_id>/roster", scope="training:read",
+           summary="The event's roster with names, statuses and hours (reads are audited)",
+           tags=["training"])
+@problems
+def event_roster(event_id: int) -> Any:
+    session, registry, actor = registry_session(), current_registry(), current_actor()
+    event = svc.get_event(session, event_id, actor)
+    items = svc.roster(session, registry, event, actor, reason="api roster")
+    session.commit()
+    return {"items": items, "total": len(items), "event_id": event.id}
+
+
+def _pdf_response(data: bytes, filename: str) -> Any:
+    from flask import Response
+
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@api_route(bp, "/events/<int:event_id>/roster.pdf", scope="training:read",
+           produces="application/pdf", summary="Printable roster", tags=["training"])
+@problems
+def roster_pdf(event_id: int) -> Any:
+    from .reports import roster_pdf as build
+
+    session, registry, actor = registry_session(), current_registry(), current_actor()
+    event = svc.get_event(session, event_id, actor)
+    data = build(event, svc.roster(session, registry, event, actor, reason="roster pdf"))
+    session.commit()
+    return _pdf_response(data, f"roster-{event.id}.pdf")
+
+
+@api_route(bp, "/events/<int:event_id>/sign-in-sheet.pdf", scope="training:read",
+           produces="application/pdf", summary="Printable sign-in sheet with walk-in lines",
+           tags=["training"])
+@problems
+def sign_in_sheet_pdf(event_id: int) -> Any:
+    from .reports import sign_in_sheet_pdf as build
+
+    session, registry, actor = registry_session(), current_registry(), current_actor()
+    event = svc.get_event(session, event_id, actor)
+    data = build(event, svc.roster(session, registry, event, actor, reason="sign-in sheet"))
+    session.commit()
+    return _pdf_response(data, f"sign-in-{event.id}.pdf")

@@ -1212,3 +1212,121 @@ def merge_participants(session: Session, registry: Registry | None, survivor_id:
 
 def now_utc() -> datetime:
     return utcnow()
+
+
+# --- attendance and hours (part 2) -----------------------------------------------------------
+
+@dataclass
+class AttendanceRecord:
+    registry_id: str
+    status: str  # attended | no_show
+
+
+def record_attendance(session: Session, registry: Registry, event: TrainingEvent,
+                      records: list[AttendanceRecord], *, actor: Actor | None
+                      ) -> list[tuple[Participant, Enrollment]]:
+    """Mark people Attended or No Show; Attended grants the event's hours (copied when the
+    event was made). Someone with a valid Registry ID who is not on the event is a walk-in.
+    Everything is checked first: one bad row and nothing is applied (:class:`Invalid` names
+    each bad row). Corrections overwrite earlier marks and are audited."""
+    from registry_kernel import registry_id as rid
+    from registry_kernel.participants import ParticipantNotFound, get_by_registry_id
+
+    begin_write(session)
+    if event.status == "cancelled":
+        raise Conflict(_("the event is cancelled"), reason="cancelled")
+    if event.starts_at > utcnow():
+        raise Conflict(_("attendance can be taken once the event has started"),
+                       reason="not_started")
+    errors: dict[str, str] = {}
+    resolved: list[tuple[Participant, str]] = []
+    seen: set[str] = set()
+    for n, record in enumerate(records):
+        if record.status not in ("attended", "no_show"):
+            errors[f"records.{n}.status"] = _("attended or no_show")
+            continue
+        try:
+            participant = get_by_registry_id(session, record.registry_id)
+        except rid.InvalidRegistryId as exc:
+            errors[f"records.{n}.registry_id"] = str(exc)
+            continue
+        except ParticipantNotFound:
+            errors[f"records.{n}.registry_id"] = _("no participant has this Registry ID")
+            continue
+        if participant.id in seen:
+            errors[f"records.{n}.registry_id"] = _("listed twice")
+            continue
+        seen.add(participant.id)
+        resolved.append((participant, record.status))
+    if not records:
+        errors["records"] = _("give at least one record")
+    if errors:
+        raise Invalid(_("some attendance rows are not valid; nothing was recorded"), errors)
+    _lock_event(session, event.id)
+    now = utcnow()
+    done = []
+    for participant, status in resolved:
+        enrollment = enrollment_of(session, event.id, participant.id)
+        if enrollment is None:
+            enrollment = Enrollment(event_id=event.id, participant_id=participant.id,
+                                    status=status, queued_at=now, source="walk_in",
+                                    enrolled_by_org_id=actor.organization_id if actor else None)
+            session.add(enrollment)
+            session.flush()
+        previous = enrollment.status
+        enrollment.status = status
+        enrollment.hours_granted = event.hours if status == "attended" else None
+        enrollment.attendance_recorded_at = now
+        session.flush()
+        audit.record(session, actor=actor, action=("training.attendance.correct"
+                                                   if previous in ("attended", "no_show")
+                                                   else "training.attendance"),
+                     subject_participant_id=participant.id, resource_type="training_enrollment",
+                     resource_id=enrollment.id, fields=[status])
+        registry.emit(session, "attendance.recorded", {
+            **_event_data(participant, enrollment),
+            "hours": str(enrollment.hours_granted) if enrollment.hours_granted else "0.00"})
+        done.append((participant, enrollment))
+    return done
+
+
+def attended_trainings(session: Session, participant_id: str) -> list[dict[str, Any]]:
+    """The participant's attended trainings, for the Education & Training Report."""
+    rows = session.execute(
+        select(Enrollment, TrainingEvent, Organization.name)
+        .join(TrainingEvent, TrainingEvent.id == Enrollment.event_id)
+        .join(Organization, Organization.id == TrainingEvent.organization_id)
+        .where(Enrollment.participant_id == participant_id, Enrollment.status == "attended")
+        .order_by(TrainingEvent.starts_at)).all()
+    return [{"title": event.title, "hours": str(enrollment.hours_granted or event.hours),
+             "completed_on": local_time(event.ends_at).date().isoformat(),
+             "sponsor": sponsor, "competency_area": event.competency_area,
+             "source": "training", "event_id": event.id}
+            for enrollment, event, sponsor in rows]
+
+
+def roster(session: Session, registry: Registry, event: TrainingEvent, actor: Actor | None,
+           *, reason: str) -> list[dict[str, Any]]:
+    """Everyone on the event with names (decrypted, each read audited), by last name."""
+    from registry_kernel.participants import personal_data
+
+    rows = session.execute(
+        select(Enrollment, Participant).join(Participant,
+                                             Participant.id == Enrollment.participant_id)
+        .where(Enrollment.event_id == event.id)).all()
+    result = []
+    for enrollment, participant in rows:
+        if participant.status == "erased":
+            first = last = None
+        else:
+            data = personal_data(session, registry, participant, actor=actor,
+                                 fields=("first_name", "last_name"), reason=reason)
+            first, last = data.first_name, data.last_name
+        result.append({"enrollment_id": enrollment.id, "registry_id": participant.registry_id,
+                       "first_name": first, "last_name": last, "status": enrollment.status,
+                       "hours_granted": (str(enrollment.hours_granted)
+                                         if enrollment.hours_granted is not None else None)})
+    order = {"enrolled": 0, "attended": 0, "no_show": 0, "waitlisted": 1, "withdrawn": 2}
+    result.sort(key=lambda r: (order.get(r["status"], 3), (r["last_name"] or "").casefold(),
+                               (r["first_name"] or "").casefold(), r["registry_id"]))
+    return result

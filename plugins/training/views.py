@@ -614,7 +614,9 @@ def manage_event(org_id: int, event_id: int) -> Any:
                   if event.invite_token else None)
     return render_template("training/manage_event.html", org=org, event=event, rows=rows,
                            invite_url=invite_url, form=ActionForm(),
-                           manager=svc.manages_org(actor, org.id))
+                           manager=svc.manages_org(actor, org.id),
+                           started=event.starts_at <= svc.now_utc(),
+                           attendance=_attendance_allowed(org, event))
 
 
 @bp.post("/manage/<int:org_id>/events/<int:event_id>/cancel")
@@ -719,3 +721,99 @@ def decide_instructor(org_id: int, instructor_id: int, decision: str) -> Any:
     flash(_("Instructor approved.") if decision == "approve" else _("Request denied."),
           "success")
     return redirect(url_for(".instructors", org_id=org.id))
+
+
+# --- attendance, printable rosters, certificates (part 2) ------------------------------------
+
+def _attendance_allowed(org: Organization, event: TrainingEvent) -> bool:
+    actor = web_actor()
+    if svc.manages_org(actor, org.id):
+        return True
+    sponsor = svc.sponsor_record(registry_session(), org.id)
+    return bool(svc.leads_event(actor, event) and sponsor
+                and sponsor.instructors_may_manage_events)
+
+
+def _module_event(org_id: int, event_id: int) -> tuple[Organization, TrainingEvent]:
+    org = _org_for_module(org_id, manage=False)
+    actor = web_actor()
+    event = registry_session().get(TrainingEvent, event_id)
+    if event is None or event.organization_id != org.id or not (
+            svc.manages_org(actor, org.id) or svc.leads_event(actor, event)):
+        abort(404)
+    return org, event
+
+
+@bp.post("/manage/<int:org_id>/events/<int:event_id>/attendance")
+@signed_in
+def take_attendance(org_id: int, event_id: int) -> Any:
+    org, event = _module_event(org_id, event_id)
+    if not _attendance_allowed(org, event):
+        abort(403)
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    records = []
+    rows = session.execute(select(Enrollment.id, Participant.registry_id)
+                           .join(Participant, Participant.id == Enrollment.participant_id)
+                           .where(Enrollment.event_id == event.id)).all()
+    for enrollment_id, registry_id in rows:
+        status = request.form.get(f"status-{enrollment_id}", "")
+        if status in ("attended", "no_show"):
+            records.append(svc.AttendanceRecord(registry_id, status))
+    for line in request.form.get("walk_ins", "").splitlines():
+        if line.strip():
+            records.append(svc.AttendanceRecord(line.strip(), "attended"))
+    try:
+        done = svc.record_attendance(session, registry, event, records, actor=actor)
+    except svc.TrainingError as exc:
+        session.rollback()
+        flash(exc.detail, "error")
+        for field, message in (exc.errors or {}).items():
+            index = field.split(".")[1] if field.startswith("records.") else None
+            who = records[int(index)].registry_id if index and index.isdigit() else ""
+            flash(f"{who}: {message}" if who else message, "error")
+    else:
+        session.commit()
+        flash(ngettext("Attendance saved for %(num)s person.",
+                       "Attendance saved for %(num)s people.", len(done)), "success")
+    return redirect(url_for(".manage_event", org_id=org.id, event_id=event.id))
+
+
+@bp.get("/manage/<int:org_id>/events/<int:event_id>/<any(roster, sign_in):kind>.pdf")
+@signed_in
+def event_pdf(org_id: int, event_id: int, kind: str) -> Any:
+    from .reports import roster_pdf, sign_in_sheet_pdf
+
+    _org, event = _module_event(org_id, event_id)
+    session = registry_session()
+    people = svc.roster(session, current_registry(), event, web_actor(),
+                        reason=f"{kind} pdf")
+    data = (roster_pdf if kind == "roster" else sign_in_sheet_pdf)(event, people)
+    session.commit()
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{kind}-{event.id}.pdf"'
+    return response
+
+
+@bp.get("/enrollments/<int:enrollment_id>/certificate.pdf")
+@signed_in
+def certificate(enrollment_id: int) -> Any:
+    from registry_kernel.participants import personal_data
+
+    from .reports import certificate_pdf
+
+    session, actor = registry_session(), web_actor()
+    enrollment = session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.participant_id != actor.participant_id \
+            or enrollment.status != "attended":
+        abort(404)
+    participant = session.get(Participant, enrollment.participant_id)
+    data = personal_data(session, current_registry(), participant, actor=actor,
+                         fields=("first_name", "last_name"))
+    pdf = certificate_pdf(enrollment.event, data.full_name(), participant.registry_id,
+                          enrollment.hours_granted or enrollment.event.hours)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="certificate-{enrollment.event_id}.pdf"')
+    return response

@@ -423,7 +423,7 @@ def test_enrollment_gives_the_sponsor_a_relationship_with_the_participant(sponso
 
 
 def test_confirmation_email_says_enrolled_or_waitlisted_with_position(sponsor, tf):
-    event = sponsor.event(capacity=1, title="ignored") if False else sponsor.event(capacity=1)
+    event = sponsor.event(capacity=1)
     tf.registry.sent_mail.clear()
     sponsor.enroll(event["id"], tf.participant().registry_id)
     sponsor.enroll(event["id"], tf.participant().registry_id)

@@ -39,7 +39,7 @@ def test_calendar_page_is_public_mobile_friendly_and_filters(ui):
     es = sponsor.training(title="Observación y documentación", language="es",
                           competency_area="OSAD")
     sponsor.event(es["id"])
-    sponsor.event(title=None) if False else sponsor.event(
+    sponsor.event(
         sponsor.training(title="Health and Safety", competency_area="HSN")["id"],
         location={"address": "1 Main", "city": "Fresno", "county": "Fresno", "zip": "93721"})
     client = ui.app.test_client()
