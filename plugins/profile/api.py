@@ -146,6 +146,8 @@ def patch_profile(body: ProfilePatch) -> Any:
     names = {name: NAMES_READ_ONLY for name in ("first_name", "last_name") if name in given}
     if names:
         raise unprocessable(names, "names are read-only: " + NAMES_READ_ONLY)
+    if "email" in given and body.email is None:
+        raise unprocessable({"email": "the sign-in email cannot be removed; give a new one"})
     personal = services.PersonalChange(
         phone=body.phone, birth_date=body.birth_date,
         address=body.address.model_dump(exclude_none=True) if body.address else None,

@@ -146,3 +146,9 @@ def test_openapi_lists_the_profile_paths(app):
                  "/api/v1/me/resume.docx"):
         assert path in paths
     assert "patch" in paths["/api/v1/me/profile"]
+
+
+def test_the_sign_in_email_cannot_be_removed(app, token):
+    response = app.test_client().patch("/api/v1/me/profile", headers=bearer(token),
+                                       json={"email": None})
+    assert response.status_code == 422 and "email" in response.get_json()["errors"]
