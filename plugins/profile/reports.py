@@ -15,6 +15,8 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.units import inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy.orm import Session
 
@@ -33,6 +35,20 @@ BRAND = HexColor("#1f6f8b")
 
 def member_since(registry: Registry, participant: Participant) -> date:
     return participant.created_at.astimezone(ZoneInfo(registry.settings.timezone)).date()
+
+
+CJK_FONT = "MSung-Light"  # Adobe's Traditional Chinese CID font: viewers supply the glyphs
+
+
+def _font(text: str, bold: bool = False) -> str:
+    """Helvetica where it has the glyphs (Latin, with accents), else a Chinese CID font."""
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+        return CJK_FONT
+    return "Helvetica-Bold" if bold else "Helvetica"
 
 
 def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> float:
@@ -59,10 +75,10 @@ def membership_card_pdf(session: Session, registry: Registry, participant: Parti
     canvas.setFillColor(BRAND)
     canvas.rect(0, height - 0.42 * inch, width, 0.42 * inch, stroke=0, fill=1)
     canvas.setFillColor(white)
-    canvas.setFont("Helvetica-Bold", _fit(canvas, labels["title"], "Helvetica-Bold", 9,
-                                          width - 0.3 * inch))
+    font = _font(labels["title"], bold=True)
+    canvas.setFont(font, _fit(canvas, labels["title"], font, 9, width - 0.3 * inch))
     canvas.drawString(0.15 * inch, height - 0.2 * inch, labels["title"])
-    canvas.setFont("Helvetica", 7)
+    canvas.setFont(_font(labels["card"]), 7)
     canvas.drawString(0.15 * inch, height - 0.34 * inch, labels["card"])
 
     qr_size = 1.05 * inch
@@ -75,15 +91,16 @@ def membership_card_pdf(session: Session, registry: Registry, participant: Parti
 
     text_width = width - qr_size - 0.3 * inch
     canvas.setFillColor(HexColor("#111111"))
-    canvas.setFont("Helvetica-Bold", _fit(canvas, name, "Helvetica-Bold", 12, text_width))
+    font = _font(name, bold=True)
+    canvas.setFont(font, _fit(canvas, name, font, 12, text_width))
     canvas.drawString(0.15 * inch, height - 0.72 * inch, name)
-    canvas.setFont("Helvetica", 6.5)
+    canvas.setFont(_font(labels["registry_id"]), 6.5)
     canvas.setFillColor(HexColor("#555555"))
     canvas.drawString(0.15 * inch, height - 0.95 * inch, labels["registry_id"].upper())
     canvas.setFillColor(HexColor("#111111"))
     canvas.setFont("Courier-Bold", 11)
     canvas.drawString(0.15 * inch, height - 1.12 * inch, rid)
-    canvas.setFont("Helvetica", 6.5)
+    canvas.setFont(_font(labels["since"]), 6.5)
     canvas.setFillColor(HexColor("#555555"))
     canvas.drawString(0.15 * inch, height - 1.35 * inch, labels["since"].upper())
     canvas.setFillColor(HexColor("#111111"))

@@ -87,3 +87,29 @@ def test_resume_includes_sections_other_plugins_contribute(make_app):
     assert "Permits" in text
     assert "Child Development Teacher Permit" in text
     assert "42.00" in text
+
+
+def test_card_in_traditional_chinese_with_a_chinese_name(make_app):
+    from profile_helpers import LoginRoute
+
+    app = make_app(plugins=["profile"], extra_plugins=(LoginRoute(),))
+    factory = Factory(app)
+    person = factory.account(first_name="偉", last_name="陳")
+    client = app.test_client()
+    client.get(f"/_test/login/{person.id}")
+    pdf = client.get("/profile/card.pdf?lang=zh-Hant")
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "偉 陳" in text and "會員卡" in text and "登記編號" in text
+
+
+def test_card_keeps_spanish_accents(make_app):
+    from profile_helpers import LoginRoute
+
+    app = make_app(plugins=["profile"], extra_plugins=(LoginRoute(),))
+    factory = Factory(app)
+    person = factory.account(first_name="María", last_name="López")
+    client = app.test_client()
+    client.get(f"/_test/login/{person.id}")
+    text = PdfReader(io.BytesIO(client.get("/profile/card.pdf?lang=es").data)).pages[0] \
+        .extract_text()
+    assert "María López" in text and "Tarjeta de membresía" in text
