@@ -128,3 +128,33 @@ def test_add_a_job_build_a_resume_and_download_the_card(browser, live):
         assert center.id
     finally:
         context.close()
+
+
+def test_profile_editor_pages_are_accessible_and_keep_typed_input(browser, live):
+    app, base = live
+    person = Factory(app).account(first_name="Wei", last_name="Chen")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/_test/login/{person.id}")
+        for section in ("personal", "experience", "education", "demographics"):
+            page.goto(f"{base}/profile/edit/{section}")
+            axe_clean(page)
+        page.goto(f"{base}/profile/edit/personal")
+        page.get_by_label("City").fill("Oakland")
+        page.get_by_label("ZIP code").fill("9461")
+        page.get_by_role("button", name="Save").click()
+        assert page.locator("#zip-error").is_visible()
+        assert page.get_by_label("City").input_value() == "Oakland"
+        axe_clean(page)
+        page.goto(f"{base}/profile/edit/demographics")
+        page.get_by_label("Ethnicity").select_option("declined")
+        page.locator("#ages_served_declined").check()
+        page.get_by_role("button", name="Save").click()
+        assert page.locator("h1").inner_text() == "Personal Profile"
+        assert page.get_by_text("Prefer not to say").first.is_visible()
+        page.goto(f"{base}/profile/help/contact")
+        axe_clean(page)
+    finally:
+        context.close()
