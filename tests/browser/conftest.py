@@ -2,7 +2,7 @@
 
 Each test gets its own really-committing database (``fresh_database``) and a werkzeug server on
 a free port of 127.0.0.1 in a background thread, so tests stay independent under
-``pytest -n 2 --dist loadfile``. Chromium is launched once per worker. Without
+``pytest -n 2 --dist loadfile``. Chromium is launched once per test file. Without
 ``/usr/bin/chromium`` (install: ``scripts/ensure-chromium``) the tests skip and say why; without
 axe-core (``scripts/ensure-axe``) only the accessibility checks skip.
 """
@@ -62,8 +62,10 @@ class LiveRegistry:
         raise AssertionError(f"no {kind} link mailed")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test file. Module scope (not session): a live sync Playwright keeps an
+    event loop current, which would break other files' own Playwright use on the same worker."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium "
                     "(run scripts/ensure-chromium as root)")
