@@ -565,6 +565,25 @@ def _hours_between(items: list[dict[str, Any]], start: date, end: date) -> Decim
     return total.quantize(Decimal("0.01"))
 
 
+def _without_hidden(education: Any, hidden: set[str]) -> Any:
+    """A copy of verified education without the records of hidden documents (totals redone)."""
+    import dataclasses
+
+    def keep(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [i for i in items if i.get("document_id") not in hidden]
+
+    courses = keep(education.courses)
+    ece = sum((Decimal(c["semester_units"]) for c in courses if c["category"] == "ece"),
+              Decimal("0.00"))
+    ge = sum((Decimal(c["semester_units"]) for c in courses if c["category"] != "ece"),
+             Decimal("0.00"))
+    training = keep(education.training)
+    return dataclasses.replace(
+        education, courses=courses, ece_units=ece, ge_units=ge,
+        degrees=keep(education.degrees), permits=keep(education.permits), training=training,
+        training_hours=sum((Decimal(t["hours"]) for t in training), Decimal("0.00")))
+
+
 def _minimum_for(registry: Registry, role_category: str) -> str | None:
     return settings(registry).minimum_permits.get(role_category)
 
@@ -582,6 +601,10 @@ def qualifications_of(session: Session, registry: Registry, org_id: int, row: St
         education = documents.verified_education(
             session, participant.id, grade_threshold=registry.settings.grade_threshold_permit,
             today=today)
+        hidden = {d.id for d in documents.own_documents(session, participant.id)
+                  if d.hidden_from_employers}
+        if hidden:  # records from documents the person hid from employers are not shown
+            education = _without_hidden(education, hidden)
     training = _training_items(session, registry, participant, education)
     expiring_days = settings(registry).expiring_days
     permits = []

@@ -210,11 +210,12 @@ def docs_app(make_app):
     return make_app(plugins=["profile", "documents", "jobs"], extra_plugins=(TestLogin(),))
 
 
-def verify_permit(app, jf, account, staff_token, *, expires_on, issued_on):
+def verify_permit(app, jf, account, staff_token, *, expires_on, issued_on, hidden=False):
     me = jf.token(account, "me")
     upload = app.test_client().post("/api/v1/me/documents", data={
         "file": (io.BytesIO(PDF), "permit.pdf"), "type": "permit", "level": "teacher",
-        "number": "P123", "issued_on": issued_on, "expires_on": expires_on},
+        "number": "P123", "issued_on": issued_on, "expires_on": expires_on,
+        "hidden_from_employers": "true" if hidden else "false"},
         headers=bearer(me), content_type="multipart/form-data")
     assert upload.status_code == 201, upload.get_json()
     doc_id = upload.get_json()["id"]
@@ -249,8 +250,11 @@ def test_staff_qualifications_flags_audit_and_report(docs_app):
     verify_permit(app, jf, ben, staff_token,
                   expires_on=(date.today() - timedelta(days=3)).isoformat(),
                   issued_on=(date.today() - timedelta(days=1900)).isoformat())
+    cara = jf.account(first_name="Cara", last_name="Diaz")
+    verify_permit(app, jf, cara, staff_token, expires_on=expiring, hidden=True,
+                  issued_on=(date.today() - timedelta(days=1800)).isoformat())
     web = WebClient(app, admin)
-    for person in (ana, ben):
+    for person in (ana, ben, cara):
         job = report_employment(app, person, center)
         assert web.post(f"/jobs/admin/{center.id}/staff/{job}/confirm").status_code == 302
     report_employment(app, pending, center)
@@ -261,8 +265,10 @@ def test_staff_qualifications_flags_audit_and_report(docs_app):
     assert "Permit expiring soon" in body and "Permit expired" in body
     assert "3.00" in body  # ECE units
     assert "6.00" in body  # training hours in the last 12 months
+    cara_card = body[body.index("Cara Diaz"):]
+    assert "Teacher" not in cara_card.split("Training hours")[0].split("Permits")[1]
     views = audit_actions(jf, "jobs.staff_qualifications.view")
-    assert len(views) == 2 and all(v.actor_account_id == admin.id for v in views)
+    assert len(views) == 3 and all(v.actor_account_id == admin.id for v in views)
     pdf = web.get(f"/jobs/admin/{center.id}/qualifications.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     from registry_plugins.jobs.models import StaffReport
@@ -279,8 +285,9 @@ def test_staff_qualifications_flags_audit_and_report(docs_app):
     from openpyxl import load_workbook
 
     rows = list(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True))
-    assert rows[0][0] == "Program" and len(rows) == 3
-    assert {r[2] for r in rows[1:]} == {"Ana Ruiz", "Ben Cho"}
+    assert rows[0][0] == "Program" and len(rows) == 4
+    assert {r[2] for r in rows[1:]} == {"Ana Ruiz", "Ben Cho", "Cara Diaz"}
+    assert next(r for r in rows if r[2] == "Cara Diaz")[9] in ("", None)  # hidden permit
 
 
 def test_qualifications_without_documents_plugin(app, jf, center, admin):
