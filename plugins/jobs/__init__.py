@@ -92,7 +92,11 @@ def permissions() -> list[Permission]:
 @hookimpl
 def oauth_scopes() -> list[Scope]:
     return [Scope("jobs:write", "Post and edit your program's job openings",
-                  roles=("program_admin",))]
+                  roles=("program_admin",)),
+            Scope("jobs:staff", "Confirm your program's staff and read their verified "
+                  "qualifications (audited)", roles=("program_admin",)),
+            Scope("jobs:access", "Decide Administrative Access requests",
+                  roles=("registry_staff",))]
 
 
 @hookimpl

@@ -231,3 +231,159 @@ def program_jobs(org_id: int, query: PageQuery) -> dict[str, Any]:
     return {"items": [svc.posting_json(p, org, today)
                       for p in rows[start:start + query.per_page]],
             "total": len(rows), "page": query.page, "per_page": query.per_page}
+
+
+# --- program administration ------------------------------------------------------------------
+
+class AccessRequestIn(ApiModel):
+    """Ask for Administrative Access (JSON: evidence is the FCC license number; a letter is
+    uploaded in the UI)."""
+
+    organization_id: int
+    job_title: str | None = Field(None, max_length=100)
+    license_number: str | None = Field(None, max_length=32)
+
+
+class DecisionIn(ApiModel):
+    approve: bool
+    reason: str | None = Field(None, max_length=500)
+
+
+class ConfirmIn(ApiModel):
+    confirmed: bool = True
+
+
+class EndIn(ApiModel):
+    end_date: date
+
+
+def _access_json(item: Any) -> dict[str, Any]:
+    return {"id": item.id, "organization_id": item.organization_id, "status": item.status,
+            "job_title": item.job_title, "license_number": item.license_number,
+            "has_letter": item.letter_enc is not None, "reason": item.decision_reason,
+            "requested_at": item.created_at.isoformat()}
+
+
+@api_route(bp, "/me/admin-access-requests", methods=["POST"], scope="me", body=AccessRequestIn,
+           status=201, summary="Ask for Administrative Access to a program", tags=["jobs"],
+           errors=(409,))
+@problems
+def request_access(body: AccessRequestIn) -> tuple[dict[str, Any], int]:
+    from registry_kernel.models import Account
+
+    session = registry_session()
+    actor = current_actor()
+    account = session.get(Account, actor.account_id) if actor.account_id else None
+    if account is None:
+        raise ProblemError(403, "Forbidden", "a token acting as a person is required")
+    item = svc.request_access(session, current_registry(), account, body.organization_id,
+                              actor=actor, job_title=body.job_title,
+                              license_number=body.license_number)
+    session.commit()
+    return _access_json(item), 201
+
+
+@api_route(bp, "/me/admin-access-requests", scope="me", summary="Your access requests",
+           tags=["jobs"])
+def my_access_requests() -> dict[str, Any]:
+    actor = current_actor()
+    items = svc.my_access_requests(registry_session(), actor.account_id or 0)
+    return {"items": [_access_json(i) for i in items], "total": len(items), "page": 1,
+            "per_page": max(1, len(items))}
+
+
+@api_route(bp, "/admin-access-requests", scope="jobs:access",
+           summary="Pending Administrative Access requests, oldest first", tags=["jobs"])
+def pending_access_requests() -> dict[str, Any]:
+    actor = current_actor()
+    if not actor.can("jobs.access.decide"):
+        raise ProblemError(403, "Forbidden", "registry staff only")
+    items = svc.access_requests(registry_session())
+    return {"items": [_access_json(i) for i in items], "total": len(items), "page": 1,
+            "per_page": max(1, len(items))}
+
+
+@api_route(bp, "/admin-access-requests/<int:request_id>/decision", methods=["POST"],
+           scope="jobs:access", body=DecisionIn, summary="Approve or deny an access request",
+           tags=["jobs"], errors=(404, 409))
+@problems
+def decide_access(request_id: int, body: DecisionIn) -> dict[str, Any]:
+    session = registry_session()
+    item = svc.decide_access(session, current_registry(), request_id, actor=current_actor(),
+                             approve=body.approve, reason=body.reason)
+    session.commit()
+    return _access_json(item)
+
+
+@api_route(bp, "/programs/<int:org_id>/staff", scope="jobs:staff",
+           summary="Employment reported at your program (confirmed and not)", tags=["jobs"],
+           errors=(404,))
+@problems
+def program_staff(org_id: int) -> dict[str, Any]:
+    session = registry_session()
+    actor = current_actor()
+    svc.program(session, org_id, actor)
+    rows = svc.staff_list(session, current_registry(), org_id, actor=actor)
+    session.commit()  # the audit records of the names read
+    return {"items": [r.as_json() for r in rows], "total": len(rows), "page": 1,
+            "per_page": max(1, len(rows))}
+
+
+@api_route(bp, "/programs/<int:org_id>/staff/<int:employment_id>/confirmation",
+           methods=["POST"], scope="jobs:staff", body=ConfirmIn,
+           summary="Confirm (or decline) an employment record", tags=["jobs"], errors=(403, 404))
+@problems
+def confirm_staff(org_id: int, employment_id: int, body: ConfirmIn) -> dict[str, Any]:
+    session = registry_session()
+    record = svc.confirm(session, current_registry(), org_id, employment_id,
+                         actor=current_actor(), confirmed=body.confirmed)
+    session.commit()
+    return {"employment_id": record.id, "status": record.status}
+
+
+@api_route(bp, "/programs/<int:org_id>/staff/<int:employment_id>/end", methods=["POST"],
+           scope="jobs:staff", body=EndIn, summary="Record the last day of work",
+           tags=["jobs"], errors=(403, 404))
+@problems
+def end_staff(org_id: int, employment_id: int, body: EndIn) -> dict[str, Any]:
+    session = registry_session()
+    record = svc.end_employment(session, current_registry(), org_id, employment_id,
+                                body.end_date, actor=current_actor())
+    session.commit()
+    return {"employment_id": record.id, "end_date": record.end_date.isoformat()}
+
+
+@api_route(bp, "/programs/<int:org_id>/staff-qualifications", scope="jobs:staff",
+           summary="Verified qualifications of your confirmed staff (audited)", tags=["jobs"],
+           errors=(404,))
+@problems
+def staff_qualifications(org_id: int) -> dict[str, Any]:
+    session = registry_session()
+    rows = svc.staff_qualifications(session, current_registry(), org_id,
+                                    actor=current_actor())
+    session.commit()
+    return {"items": rows, "total": len(rows), "page": 1, "per_page": max(1, len(rows))}
+
+
+@api_route(bp, "/programs/<int:org_id>/staff-qualifications.pdf", scope="jobs:staff",
+           produces="application/pdf", summary="The verified staff report (PDF)",
+           tags=["jobs"], errors=(404,))
+@problems
+def staff_report(org_id: int) -> Any:
+    from flask import Response
+
+    from .reports import staff_report_pdf
+
+    registry = current_registry()
+    session = registry_session()
+    actor = current_actor()
+    org = svc.program(session, org_id, actor)
+    rows = svc.staff_qualifications(session, registry, org_id, actor=actor)
+    report = svc.issue_staff_report(session, org_id, rows, actor=actor)
+    pdf = staff_report_pdf(registry, org, rows, report.code, report.issued_at)
+    session.commit()
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="staff-qualifications-{org.slug}.pdf"')
+    response.headers["X-Verification-Code"] = report.code
+    return response
