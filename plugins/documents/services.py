@@ -741,6 +741,11 @@ class VerifiedEducation:
     training: list[dict[str, Any]] = field(default_factory=list)
     training_hours: Decimal = Decimal("0.00")
 
+    def core_course_met(self, area: str) -> bool:
+        """A core area is covered by at least 3 semester or 4 quarter units (DOMAIN.md)."""
+        return (self.units_by_core_area.get(area, Decimal(0)) >= 3
+                or self.quarter_units_by_core_area.get(area, Decimal(0)) >= 4)
+
     def highest_degree(self) -> str | None:
         rank = {"AA": 1, "AS": 1, "BA": 2, "BS": 2, "MA": 3, "MS": 3, "PhD": 4, "EdD": 4}
         levels = [d["level"] for d in self.degrees if d["level"] in rank]
@@ -990,8 +995,7 @@ def _missing_for(requirements: dict[str, Any], education: VerifiedEducation) -> 
             missing.append(f"{hours2(need - have)} more {label}")
     if requirements.get("core"):
         for area in CORE_COURSES:  # each at least 3 semester or 4 quarter units
-            if education.units_by_core_area.get(area, Decimal(0)) < 3 and \
-                    education.quarter_units_by_core_area.get(area, Decimal(0)) < 4:
+            if not education.core_course_met(area):
                 missing.append(f"core course: {area.replace('_', ' ')} (3 units)")
     for area in ("specialization", "administration", "adult_supervision"):
         need = Decimal(requirements.get(area, 0))
