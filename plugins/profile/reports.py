@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
+from flask import has_request_context
+from flask_babel import format_date
+from flask_babel import gettext as _
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -23,7 +26,7 @@ from sqlalchemy.orm import Session
 from registry_kernel import participants as kernel_participants
 from registry_kernel import registry_id
 
-from . import services
+from . import forms, services
 
 if TYPE_CHECKING:
     from registry_kernel.models import Participant
@@ -61,8 +64,8 @@ def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> flo
 def membership_card_pdf(session: Session, registry: Registry, participant: Participant,
                         *, labels: dict[str, str] | None = None) -> bytes:
     """A one-page, card-sized PDF: name, Registry ID, member since and a QR code of the ID."""
-    labels = {"title": registry.settings.registry_name, "card": "Membership Card",
-              "registry_id": "Registry ID", "since": "Member since", **(labels or {})}
+    labels = {"title": registry.settings.registry_name, "card": _("Membership Card"),
+              "registry_id": _("Registry ID"), "since": _("Member since"), **(labels or {})}
     data = kernel_participants.personal_data(session, registry, participant,
                                              fields=("first_name", "last_name"))
     name = data.full_name() or participant.registry_id
@@ -112,20 +115,16 @@ def membership_card_pdf(session: Session, registry: Registry, participant: Parti
     return buffer.getvalue()
 
 
-ROLE_LABELS = {"assistant": "Assistant / Aide", "associate_teacher": "Associate Teacher",
-               "teacher": "Teacher", "lead_teacher": "Lead Teacher",
-               "master_teacher": "Master Teacher", "site_supervisor": "Site Supervisor",
-               "program_director": "Program Director", "fcc_owner": "Family Child Care Owner",
-               "fcc_assistant": "Family Child Care Assistant", "support_staff": "Support Staff",
-               "other": "Other"}
-LEVEL_LABELS = {"high_school": "High school diploma or equivalent",
-                "some_college": "Some college", "aa": "Associate degree",
-                "ba": "Bachelor's degree", "ma": "Master's degree", "doctorate": "Doctorate",
-                "other": "Other"}
+def _labels(choices: list[Any]) -> dict[str, str]:
+    return {code: str(label) for code, label in choices}
 
 
 def _month(value: date | None) -> str:
-    return value.strftime("%b %Y") if value else "Present"
+    if value is None:
+        return _("Present")
+    if has_request_context():
+        return format_date(value, "MMM y")
+    return value.strftime("%b %Y")
 
 
 def resume_docx(session: Session, registry: Registry, participant: Participant,
@@ -149,29 +148,30 @@ def resume_docx(session: Session, registry: Registry, participant: Participant,
     place = ", ".join(p for p in (address.get("city"), address.get("state")) if p)
     if place:
         contact.append(place)
-    contact.append(f"Registry ID {registry_id.display(participant.registry_id)}")
+    contact.append(f"{_('Registry ID')} {registry_id.display(participant.registry_id)}")
     line = document.add_paragraph(" · ".join(contact))
     line.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for run in line.runs:
         run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
     if summary:
-        document.add_heading("Summary of Qualifications", level=1)
+        document.add_heading(_("Summary of Qualifications"), level=1)
         for paragraph in summary.splitlines():
             if paragraph.strip():
                 document.add_paragraph(paragraph.strip())
 
     jobs = [r for r in services.list_employment(session, participant.id) if r.include_in_resume]
     if jobs:
-        document.add_heading("Experience", level=1)
+        document.add_heading(_("Experience"), level=1)
+        roles = _labels(forms.ROLE_CHOICES)
         for record in jobs:
             title = document.add_paragraph()
             title.add_run(record.position).bold = True
             title.add_run(f" — {services.employer_label(session, record)}")
             dates = document.add_paragraph(
                 f"{_month(record.start_date)} – {_month(record.end_date)}"
-                f" · {ROLE_LABELS.get(record.role_category, record.role_category)}"
-                + (" · confirmed by employer" if record.status == "confirmed" else ""))
+                f" · {roles.get(record.role_category, record.role_category)}"
+                + (f" · {_('Confirmed by employer')}" if record.status == "confirmed" else ""))
             for run in dates.runs:
                 run.italic = True
             for bullet in services.employment_responsibilities(session, registry, record):
@@ -180,16 +180,17 @@ def resume_docx(session: Session, registry: Registry, participant: Participant,
     education = sections["education"]
     experience = sections["experience"]
     if any(v not in (None, services.DECLINED) for v in education.values()) or extra_sections:
-        document.add_heading("Education and Training", level=1)
+        document.add_heading(_("Education and Training"), level=1)
         level = education.get("highest_level")
         if level and level != services.DECLINED:
-            text = LEVEL_LABELS.get(level, level)
+            text = _labels(forms.LEVEL_CHOICES).get(level, level)
             if education.get("degree_field"):
                 text += f", {education['degree_field']}"
             document.add_paragraph(text, style="List Bullet")
         if education.get("ece_units") is not None:
-            document.add_paragraph(f"{education['ece_units']} units in Early Childhood "
-                                   "Education / Child Development", style="List Bullet")
+            document.add_paragraph(_("%(units)s units in Early Childhood Education / Child "
+                                     "Development", units=education["ece_units"]),
+                                   style="List Bullet")
         for section in sorted(extra_sections or [], key=lambda s: s.order):
             if not section.rows:
                 continue
@@ -201,7 +202,8 @@ def resume_docx(session: Session, registry: Registry, participant: Participant,
                 document.add_paragraph(f"{key.replace('_', ' ').capitalize()}: {value}")
     year = experience.get("first_year_in_field")
     if isinstance(year, int):
-        document.add_paragraph(f"Working in early care and education since {year}.")
+        document.add_paragraph(_("Working in early care and education since %(year)s.",
+                                 year=year))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

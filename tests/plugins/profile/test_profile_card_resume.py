@@ -113,3 +113,19 @@ def test_card_keeps_spanish_accents(make_app):
     text = PdfReader(io.BytesIO(client.get("/profile/card.pdf?lang=es").data)).pages[0] \
         .extract_text()
     assert "María López" in text and "Tarjeta de membresía" in text
+
+
+def test_resume_headings_follow_the_language(app, token, center):
+    client = app.test_client()
+    client.patch("/api/v1/me/profile", headers=bearer(token),
+                 json={"experience": {"first_year_in_field": 2009},
+                       "education": {"ece_units": "24"}})
+    client.post("/api/v1/me/employment", headers=bearer(token), json={
+        "employer_id": center.id, "position": "Maestra", "role_category": "teacher",
+        "start_date": "2019-07-01"})
+    spanish = resume_text(client.get("/api/v1/me/resume.docx", headers={
+        **bearer(token), "Accept-Language": "es"}).data)
+    assert "Experiencia" in spanish and "Actualidad" in spanish
+    assert "desde 2009" in spanish and "24 unidades" in spanish
+    english = resume_text(client.get("/api/v1/me/resume.docx", headers=bearer(token)).data)
+    assert "Experience" in english and "Present" in english
