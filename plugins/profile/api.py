@@ -280,6 +280,58 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+class ResumeJob(ApiModel):
+    id: int
+    include: bool = True
+    responsibilities: list[Annotated[str, StringConstraints(max_length=300)]] = Field(
+        default_factory=list, max_length=30)
+
+
+class ResumeIn(ApiModel):
+    """The Resume Builder's choices: the Summary of Qualifications and, per job, whether to
+    include it and its bulleted responsibilities. Jobs not listed keep their choices."""
+
+    summary: Annotated[str, StringConstraints(max_length=4000)] = ""
+    jobs: list[ResumeJob] = Field(default_factory=list, max_length=200)
+
+
+def resume_document(participant: Any) -> dict[str, Any]:
+    session, registry = registry_session(), current_registry()
+    return {"summary": services.resume_summary(session, registry, participant),
+            "jobs": [{"id": record.id, "employer_name": services.employer_label(session, record),
+                      "position": record.position, "start_date": record.start_date.isoformat(),
+                      "end_date": record.end_date.isoformat() if record.end_date else None,
+                      "include": record.include_in_resume,
+                      "responsibilities": services.employment_responsibilities(
+                          session, registry, record)}
+                     for record in services.list_employment(session, participant.id)]}
+
+
+@api_route(bp, "/me/resume", scope="me", summary="The Resume Builder's saved choices",
+           tags=["profile"])
+def get_resume() -> Any:
+    return resume_document(me_participant())
+
+
+@api_route(bp, "/me/resume", methods=["PUT"], scope="me", body=ResumeIn,
+           summary="Save the Resume Builder's choices (download with /me/resume.docx)",
+           tags=["profile"])
+def put_resume(body: ResumeIn) -> Any:
+    session, registry, actor = registry_session(), current_registry(), current_actor()
+    participant = me_participant()
+    try:
+        services.save_resume(session, registry, participant, summary=body.summary,
+                             jobs={job.id: (job.include, job.responsibilities)
+                                   for job in body.jobs}, actor=actor)
+    except services.EmploymentNotFound as exc:
+        index = next(i for i, job in enumerate(body.jobs) if job.id == exc.args[0])
+        raise unprocessable({f"jobs.{index}.id": "no such employment record of yours"}) from exc
+    except services.ProfileError as exc:
+        raise _profile_error(exc) from exc
+    session.commit()
+    return resume_document(participant)
+
+
 @api_route(bp, "/me/card.pdf", scope="me", produces="application/pdf",
            summary="Membership ID card (PDF)", tags=["profile"])
 def card_pdf() -> Any:

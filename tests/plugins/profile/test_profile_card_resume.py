@@ -129,3 +129,28 @@ def test_resume_headings_follow_the_language(app, token, center):
     assert "desde 2009" in spanish and "24 unidades" in spanish
     english = resume_text(client.get("/api/v1/me/resume.docx", headers=bearer(token)).data)
     assert "Experience" in english and "Present" in english
+
+
+def test_resume_builder_choices_through_the_api(app, pf, token, center):
+    client = app.test_client()
+    job = client.post("/api/v1/me/employment", headers=bearer(token), json={
+        "employer_id": center.id, "position": "Lead Teacher", "role_category": "lead_teacher",
+        "start_date": "2019-07-01"}).get_json()
+    assert client.get("/api/v1/me/resume", headers=bearer(token)).get_json() == {
+        "summary": "", "jobs": [{"id": job["id"], "employer_name": "Sunshine Learning Center",
+                                 "position": "Lead Teacher", "start_date": "2019-07-01",
+                                 "end_date": None, "include": True, "responsibilities": []}]}
+    saved = client.put("/api/v1/me/resume", headers=bearer(token), json={
+        "summary": "Calm, bilingual, organized.",
+        "jobs": [{"id": job["id"], "include": True, "responsibilities": ["Mentored aides"]}]})
+    assert saved.status_code == 200
+    assert saved.get_json()["jobs"][0]["responsibilities"] == ["Mentored aides"]
+    text = resume_text(client.get("/api/v1/me/resume.docx", headers=bearer(token)).data)
+    assert "Calm, bilingual, organized." in text and "Mentored aides" in text
+    theirs = client.post("/api/v1/me/employment", headers=bearer(pf.token(pf.account(), "me")),
+                         json={"employer_name": "X", "position": "Aide",
+                               "role_category": "assistant",
+                               "start_date": "2019-07-01"}).get_json()
+    refused = client.put("/api/v1/me/resume", headers=bearer(token),
+                         json={"jobs": [{"id": theirs["id"], "include": False}]})
+    assert refused.status_code == 422 and "jobs.0.id" in refused.get_json()["errors"]
