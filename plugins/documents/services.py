@@ -982,26 +982,36 @@ PERMIT_EDUCATION: tuple[tuple[str, dict[str, Any]], ...] = (
     ("program_director", {"ece": 24, "core": True, "administration": 6,
                           "adult_supervision": 2, "degree": "BA"}),
 )
+CORE_AREA_LABELS = {  # English words inside translated sentences (kept short)
+    "child_growth": "child growth", "child_family_community": "child, family and community",
+    "curriculum": "curriculum", "administration": "administration",
+    "adult_supervision": "adult supervision", "specialization": "specialization",
+}
 _DEGREE_RANK = {"AA": 1, "AS": 1, "BA": 2, "BS": 2, "MA": 3, "MS": 3, "PhD": 4, "EdD": 4}
 
 
-def _missing_for(requirements: dict[str, Any], education: VerifiedEducation) -> list[str]:
-    missing = []
+def _missing_for(requirements: dict[str, Any], education: VerifiedEducation
+                 ) -> list[tuple[str, dict[str, str]]]:
+    """What is still missing for a level, as ``(message, values)`` pairs (translatable)."""
+    missing: list[tuple[str, dict[str, str]]] = []
     for key in ("ece", "ge"):
         need = Decimal(requirements.get(key, 0))
         have = education.ece_units if key == "ece" else education.ge_units
         if have < need:
-            label = "ECE/CD units" if key == "ece" else "general education units"
-            missing.append(f"{hours2(need - have)} more {label}")
+            message = N_("%(units)s more ECE/CD units") if key == "ece" else \
+                N_("%(units)s more general education units")
+            missing.append((message, {"units": str(hours2(need - have))}))
     if requirements.get("core"):
         for area in CORE_COURSES:  # each at least 3 semester or 4 quarter units
             if not education.core_course_met(area):
-                missing.append(f"core course: {area.replace('_', ' ')} (3 units)")
+                missing.append((N_("core course: %(area)s (3 units)"),
+                                {"area": CORE_AREA_LABELS[area]}))
     for area in ("specialization", "administration", "adult_supervision"):
         need = Decimal(requirements.get(area, 0))
         have = education.units_by_core_area.get(area, Decimal(0))
         if have < need:
-            missing.append(f"{hours2(need - have)} more {area.replace('_', ' ')} units")
+            missing.append((N_("%(units)s more %(area)s units"),
+                            {"units": str(hours2(need - have)), "area": CORE_AREA_LABELS[area]}))
     degree = requirements.get("degree")
     if degree:
         best = max((_DEGREE_RANK.get(d["level"], 0) for d in education.degrees
@@ -1009,8 +1019,11 @@ def _missing_for(requirements: dict[str, Any], education: VerifiedEducation) -> 
         total = education.ece_units + education.ge_units
         alternative = requirements.get("or_total_units")
         if best < _DEGREE_RANK[degree] and not (alternative and total >= alternative):
-            missing.append(f"{degree} degree or higher"
-                           + (f" (or {alternative} units in all)" if alternative else ""))
+            if alternative:
+                missing.append((N_("%(degree)s degree or higher (or %(units)s units in all)"),
+                                {"degree": degree, "units": str(alternative)}))
+            else:
+                missing.append((N_("%(degree)s degree or higher"), {"degree": degree}))
     return missing
 
 
@@ -1023,7 +1036,10 @@ def permit_guidance(education: VerifiedEducation, training: list[dict[str, Any]]
     for level, requirements in PERMIT_EDUCATION:
         missing = _missing_for(requirements, education)
         levels.append({"level": level, "label": PERMIT_LEVELS[level],
-                       "meets_education": not missing, "missing": missing})
+                       "meets_education": not missing,
+                       "missing": [message % values for message, values in missing],
+                       "missing_items": [{"message": message, "values": values}
+                                         for message, values in missing]})
     renewal = None
     current = sorted((p for p in education.permits if p["kind"] == "cd_permit" and p["current"]
                       and p["expires_on"]), key=lambda p: p["expires_on"], reverse=True)

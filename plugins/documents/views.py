@@ -30,7 +30,8 @@ from . import services as svc
 from .api import file_response, portfolio_response, report_pdf_response
 from .models import Document
 
-bp = Blueprint("documents_web", __name__, url_prefix="/documents", template_folder="templates")
+bp = Blueprint("documents_web", __name__, url_prefix="/documents", template_folder="templates",
+               static_folder="static")
 public_bp = Blueprint("documents_public", __name__, template_folder="templates")
 
 ROWS = {"degrees": 2, "courses": 8, "permits": 1, "credentials": 1, "training": 3}

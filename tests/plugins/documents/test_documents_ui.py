@@ -253,3 +253,19 @@ def test_staff_upload_a_mailed_document_for_a_participant(ui):
     assert "/documents/verification/" in response.headers["Location"]
     mine = ui.client().get("/api/v1/me/documents", headers=bearer(ui.token)).get_json()
     assert mine["total"] == 1 and mine["items"][0]["filename"] == "mailed.pdf"
+
+
+def test_an_image_document_is_shown_beside_the_entry_form(ui):
+    document_id = ui.upload(image_bytes("PNG"), filename="permit.png",
+                            content_type="image/png").get_json()["id"]
+    staff = _client(ui, ui.staff)
+    html = staff.get(f"/documents/verification/{document_id}").get_data(as_text=True)
+    assert f'<img src="/documents/verification/{document_id}/file"' in html
+    assert staff.get("/documents/static/documents.css").status_code == 200
+
+
+def test_permit_guidance_is_translated(ui):
+    client = _client(ui, ui.participant)
+    html = client.get("/documents/report?lang=es").get_data(as_text=True)
+    assert "6.00 unidades más de ECE/CD" in html
+    assert "curso básico: child growth (3 unidades)" in html
