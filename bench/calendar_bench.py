@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from registry_plugins.training.models import EventWord, Training, TrainingEvent
+from registry_plugins.training.models import Training, TrainingEvent
 from registry_plugins.training.services import COMPETENCY_AREAS, DEFAULT_LANGUAGES, tokens_of
 from sqlalchemy import insert, select
 
@@ -87,18 +87,34 @@ def load(app, events: int, sponsors: int = 60, seed: int = 7) -> None:
                 rows = []
         if rows:
             session.execute(insert(TrainingEvent), rows)
-        batch = []
-        for event in session.execute(select(TrainingEvent.id, TrainingEvent.search_text,
-                                            TrainingEvent.visibility, TrainingEvent.status,
-                                            TrainingEvent.starts_at)):
+        events = session.execute(select(TrainingEvent.id, TrainingEvent.search_text,
+                                        TrainingEvent.visibility, TrainingEvent.status,
+                                        TrainingEvent.starts_at)).all()
+    # the keyword index straight through the driver (millions of rows), in chunks
+    raw = registry.engine.raw_connection()
+    sqlite = registry.engine.dialect.name == "sqlite"
+    sql = ("INSERT INTO training_event_words (word, event_id, listed, starts_at) "
+           + ("VALUES (?, ?, ?, ?)" if sqlite else "VALUES (%s, %s, %s, %s)"))
+    total = 0
+    try:
+        cursor = raw.cursor()
+        if sqlite:
+            cursor.execute("BEGIN")
+        chunk: list[tuple] = []
+        for n, event in enumerate(events):
             listed = event.visibility == "published" and event.status == "scheduled"
-            batch += [{"word": w, "event_id": event.id, "listed": listed,
-                       "starts_at": event.starts_at} for w in tokens_of(event.search_text)]
-            if len(batch) >= 20_000:
-                session.execute(insert(EventWord), batch)
-                batch = []
-        if batch:
-            session.execute(insert(EventWord), batch)
+            starts = (event.starts_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+                      if sqlite else event.starts_at)
+            chunk += [(w, event.id, int(listed) if sqlite else listed, starts)
+                      for w in tokens_of(event.search_text)]
+            if len(chunk) >= 50_000 or n == len(events) - 1:
+                cursor.executemany(sql, chunk)
+                total += len(chunk)
+                chunk = []
+        raw.commit()
+    finally:
+        raw.close()
+    print(f"keyword index: {total} rows")
     if registry.engine.dialect.name == "postgresql":
         with registry.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
