@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from flask import Blueprint
 from pydantic import Field
@@ -33,7 +33,7 @@ def problems(view: Callable[..., Any]) -> Callable[..., Any]:
 
 class SiteQuery(PageQuery):
     county: str | None = Field(None, max_length=64)
-    element: Literal[3, 7] | None = Field(None, description="filter on this element's points")
+    element: int | None = Field(None, ge=1, le=7, description="filter on this element")
     points: int | None = Field(None, ge=0, le=5, description="0: not enough data")
     missing: bool | None = Field(None, description="only sites missing evidence for the next "
                                  "level (true) or not (false)")

@@ -83,6 +83,9 @@ def ece_courses(total: str | Decimal, *, core: bool = True, unit_system: str = "
     remaining = Decimal(str(total))
     courses = []
     n = 0
+    if unit_system == "quarter":  # the three core courses of 4 quarter units each
+        return [course(f"CHDEV {i}", Decimal(4), area=area, unit_system="quarter")
+                for i, area in enumerate(CORE, 1)]
     if core:
         for area in CORE:
             units = Decimal(3) if unit_system == "semester" else Decimal(4)
