@@ -1,0 +1,89 @@
+"""The organization staff's Webhooks page: add an endpoint (secret shown once), see deliveries
+with their last answer, redeliver, delete; CSRF and organization scoping."""
+
+from __future__ import annotations
+
+import re
+
+from registry_kernel.testing import Factory, bearer
+
+
+def sign_in(client, account) -> None:
+    with client.session_transaction() as session:
+        session["account_id"] = account.id
+        session["epoch"] = account.session_epoch
+
+
+def csrf(client) -> str:
+    html = client.get("/webhooks/").get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def test_staff_page_add_deliveries_redeliver_delete(make_app, receiver, due):
+    app = make_app(plugins=["webhooks"], plugin_sections={"webhooks": {"max_attempts": 1}})
+    factory = Factory(app)
+    org = factory.org(name="Valley R&R")
+    admin = factory.account(role="program_admin", org=org)
+    client = app.test_client()
+    sign_in(client, admin)
+
+    page = client.get("/webhooks/")
+    assert page.status_code == 200
+    assert "No endpoints yet" in page.get_data(as_text=True)
+
+    refused = client.post("/webhooks/", data={"url": receiver.url, "events": [
+        "participant.created"]})  # no CSRF token
+    assert refused.status_code in (400, 200)
+    assert "whsec_" not in refused.get_data(as_text=True)
+
+    bad = client.post("/webhooks/", data={"csrf_token": csrf(client), "url": "ftp://x",
+                                          "events": ["participant.created"]})
+    html = bad.get_data(as_text=True)
+    assert "must be https" in html
+    assert 'value="ftp://x"' in html  # what was typed is kept
+
+    added = client.post("/webhooks/", data={"csrf_token": csrf(client), "url": receiver.url,
+                                            "events": ["participant.created"]})
+    html = added.get_data(as_text=True)
+    secret = re.search(r"whsec_[A-Za-z0-9+/=]+", html).group(0)
+    assert secret
+    assert secret not in client.get("/webhooks/").get_data(as_text=True)  # shown once
+
+    receiver.responder = lambda r: (500, {"error": "busy"})
+    token = factory.client_token(org, "participants:write")
+    assert client.post("/api/v1/participants", headers=bearer(token), json={
+        "first_name": "Ana", "last_name": "Reyes", "email": "ana@example.org"}
+    ).status_code == 201
+    assert app.extensions["registry"].outbox.drain().failed == 1
+    html = client.get("/webhooks/").get_data(as_text=True)
+    assert "failed" in html and "HTTP 500" in html and "busy" in html
+    action = re.search(r'action="(/webhooks/deliveries/[^"]+/redeliver[^"]*)"', html).group(1)
+
+    receiver.responder = lambda r: (200, {})
+    again = client.post(action.replace("&amp;", "&"), data={"csrf_token": csrf(client)})
+    assert again.status_code == 302
+    assert app.extensions["registry"].outbox.drain().delivered == 1
+    assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1
+    assert "delivered" in client.get("/webhooks/").get_data(as_text=True)
+
+    # another organization's staff see none of it
+    other_admin = factory.account(role="program_admin", org=factory.org(name="Other"))
+    other = app.test_client()
+    sign_in(other, other_admin)
+    assert receiver.url not in other.get("/webhooks/").get_data(as_text=True)
+    assert other.get(f"/webhooks/?org={org.id}").status_code == 404
+
+    delete = re.search(r'action="(/webhooks/[0-9a-f-]{36}/delete[^"]*)"', html).group(1)
+    gone = client.post(delete.replace("&amp;", "&"), data={"csrf_token": csrf(client)})
+    assert gone.status_code == 302
+    assert "No endpoints yet" in client.get("/webhooks/").get_data(as_text=True)
+
+
+def test_participants_cannot_open_the_page(make_app):
+    app = make_app(plugins=["webhooks"])
+    factory = Factory(app)
+    person = factory.account()
+    client = app.test_client()
+    assert client.get("/webhooks/").status_code == 302  # to sign in
+    sign_in(client, person)
+    assert client.get("/webhooks/").status_code == 403
