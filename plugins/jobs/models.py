@@ -108,3 +108,16 @@ class SavedSearch(Base):
     position: Mapped[str | None] = mapped_column(String(32))
     schedule: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProgramMinimum(Base):
+    """A program's own minimum Child Development Permit level for a role category; staff below
+    it are flagged on the staff qualifications page."""
+
+    __tablename__ = "jobs_program_minimums"
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"),
+                                                 primary_key=True)
+    role_category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    permit_level: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

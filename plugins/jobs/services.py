@@ -34,7 +34,14 @@ from registry_kernel.mail import send_mail
 from registry_kernel.models import Account, Organization, Participant, RoleGrant
 
 from ..profile import services as profile
-from .models import AccessRequest, JobPosting, SavedSearch, StaffReconfirmation, StaffReport
+from .models import (
+    AccessRequest,
+    JobPosting,
+    ProgramMinimum,
+    SavedSearch,
+    StaffReconfirmation,
+    StaffReport,
+)
 
 if TYPE_CHECKING:
     from registry_kernel.auth.actor import Actor
@@ -584,12 +591,45 @@ def _without_hidden(education: Any, hidden: set[str]) -> Any:
         training_hours=sum((Decimal(t["hours"]) for t in training), Decimal("0.00")))
 
 
-def _minimum_for(registry: Registry, role_category: str) -> str | None:
-    return settings(registry).minimum_permits.get(role_category)
+def program_minimums(session: Session, registry: Registry, org_id: int) -> dict[str, str]:
+    """Minimum permit level per role category: the registry's defaults
+    (``[plugins.jobs] minimum_permits``) overridden by the program's own."""
+    result = dict(settings(registry).minimum_permits)
+    for row in session.scalars(select(ProgramMinimum).where(
+            ProgramMinimum.organization_id == org_id)):
+        result[row.role_category] = row.permit_level
+    return result
+
+
+def set_program_minimums(session: Session, org_id: int, minimums: dict[str, str | None], *,
+                         actor: Actor) -> dict[str, str]:
+    """Set (or with an empty value, clear) the program's minimum permit level per role."""
+    program(session, org_id, actor)
+    errors = {role: "not a role category" for role in minimums if role not in ROLE_CATEGORIES}
+    errors.update({role: "not a permit level" for role, level in minimums.items()
+                   if level and level not in PERMIT_RANK})
+    if errors:
+        raise Invalid(errors)
+    for role, level in minimums.items():
+        row = session.get(ProgramMinimum, (org_id, role))
+        if not level:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(ProgramMinimum(organization_id=org_id, role_category=role,
+                                       permit_level=level))
+        else:
+            row.permit_level = level
+    session.flush()
+    audit.record(session, actor=actor, action="jobs.minimums.update",
+                 resource_type="organization", resource_id=org_id, fields=sorted(minimums))
+    return {r.role_category: r.permit_level for r in session.scalars(
+        select(ProgramMinimum).where(ProgramMinimum.organization_id == org_id))}
 
 
 def qualifications_of(session: Session, registry: Registry, org_id: int, row: StaffRow, *,
-                      actor: Actor, today: date) -> dict[str, Any]:
+                      actor: Actor, today: date, minimums: dict[str, str] | None = None
+                      ) -> dict[str, Any]:
     """One confirmed staff member's verified qualifications, with flags. Audited."""
     participant = session.get(Participant, row.participant_id)
     assert participant is not None
@@ -638,7 +678,8 @@ def qualifications_of(session: Session, registry: Registry, org_id: int, row: St
     levels = [p["level"] for p in permits if p["kind"] == "cd_permit" and p["level"]
               and p["state"] != "expired"]
     best = max((PERMIT_RANK.get(level, 0) for level in levels), default=0)
-    minimum = _minimum_for(registry, row.role_category)
+    minimum = (minimums if minimums is not None else
+               program_minimums(session, registry, org_id)).get(row.role_category)
     if minimum and best < PERMIT_RANK.get(minimum, 0):
         flags.append("below_minimum")
     result = {
@@ -673,12 +714,13 @@ def staff_qualifications(session: Session, registry: Registry, org_id: int, *, a
     today = today or local_today(registry)
     seen: set[str] = set()
     result = []
+    minimums = program_minimums(session, registry, org_id)
     for row in staff_list(session, registry, org_id, actor=actor, status="confirmed"):
         if (row.end_date is not None and row.end_date < today) or row.participant_id in seen:
             continue
         seen.add(row.participant_id)
         result.append(qualifications_of(session, registry, org_id, row, actor=actor,
-                                        today=today))
+                                        today=today, minimums=minimums))
     return result
 
 

@@ -487,3 +487,28 @@ def close_posting(posting_id: int) -> Any:
     session.commit()
     flash(_("Posting closed; it no longer shows on the Job Board."), "success")
     return redirect(url_for("jobs_web.postings", org_id=posting.organization_id))
+
+
+@bp.route("/admin/<int:org_id>/minimums", methods=["GET", "POST"])
+@login_required
+def minimums(org_id: int) -> Any:
+    registry = current_registry()
+    session = registry_session()
+    org = _program(org_id)
+    form = CsrfForm()
+    problems: list[str] = []
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        wanted = {role: request.form.get(f"min_{role}") or None for role in ROLE_LABELS}
+        try:
+            svc.set_program_minimums(session, org.id, wanted, actor=web_actor())
+            session.commit()
+            flash(_("Minimum qualifications saved."), "success")
+            return redirect(url_for("jobs_web.qualifications", org_id=org.id))
+        except svc.JobsError as exc:
+            session.rollback()
+            problems = [f"{k}: {v}" for k, v in (exc.errors or {}).items()] or [exc.detail]
+    current = svc.program_minimums(session, registry, org.id)
+    return render_template("jobs/minimums.html", org=org, form=form, current=current,
+                           problems=problems), 422 if problems else 200

@@ -297,3 +297,35 @@ def test_qualifications_without_documents_plugin(app, jf, center, admin):
     web.post(f"/jobs/admin/{center.id}/staff/{job}/confirm")
     page = text_of(web.get(f"/jobs/admin/{center.id}/qualifications"))
     assert "Ana Ruiz" in page and "not enabled" in page
+
+
+def test_program_minimums_flag_staff_below_them(docs_app):
+    app = docs_app
+    jf = Factory(app)
+    center = jf.org(kind="employer_center")
+    admin = jf.account("program_admin", org=center)
+    staff_token = jf.token(jf.account("registry_staff"), "verification")
+    ana = jf.account(first_name="Ana", last_name="Ruiz")  # a Teacher permit, role teacher
+    ben = jf.account(first_name="Ben", last_name="Cho")  # no permit, role teacher
+    verify_permit(app, jf, ana, staff_token,
+                  expires_on=(date.today() + timedelta(days=900)).isoformat(),
+                  issued_on=(date.today() - timedelta(days=900)).isoformat())
+    web = WebClient(app, admin)
+    for person in (ana, ben):
+        job = report_employment(app, person, center)
+        web.post(f"/jobs/admin/{center.id}/staff/{job}/confirm")
+    assert "Below program minimum" not in text_of(
+        web.get(f"/jobs/admin/{center.id}/qualifications"))
+    assert web.get(f"/jobs/admin/{center.id}/minimums").status_code == 200
+    bad = web.post(f"/jobs/admin/{center.id}/minimums", data={"min_teacher": "wizard"})
+    assert bad.status_code == 422 and "not a permit level" in text_of(bad)
+    assert web.post(f"/jobs/admin/{center.id}/minimums",
+                    data={"min_teacher": "teacher"}).status_code == 302
+    page = text_of(web.get(f"/jobs/admin/{center.id}/qualifications"))
+    ben_card = page[page.index("Ben Cho"):]
+    ana_card = page[page.index("Ana Ruiz"):page.index("Ben Cho")]
+    assert "Below program minimum" in ben_card and "Below program minimum" not in ana_card
+    assert 'value="teacher" selected' in web.get(
+        f"/jobs/admin/{center.id}/minimums").get_data(as_text=True)
+    other = jf.org(kind="employer_center")
+    assert web.get(f"/jobs/admin/{other.id}/minimums").status_code == 404
