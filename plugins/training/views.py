@@ -817,3 +817,61 @@ def certificate(enrollment_id: int) -> Any:
     response.headers["Content-Disposition"] = (
         f'attachment; filename="certificate-{enrollment.event_id}.pdf"')
     return response
+
+
+# --- iCalendar feeds -------------------------------------------------------------------------
+
+def _ics_text(value: str) -> str:
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\n", "\\n"))
+
+
+def _ics(events: list[TrainingEvent], name: str) -> Response:
+    stamp = svc.now_utc().strftime("%Y%m%dT%H%M%SZ")
+    host = request.host.split(":")[0]
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Open ECE Registry//Training//EN",
+             "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{_ics_text(name)}"]
+    for event in events:
+        where = event.online_url or ", ".join(p for p in (event.address, event.city,
+                                                          event.zip) if p)
+        lines += ["BEGIN:VEVENT", f"UID:training-event-{event.id}@{host}", f"DTSTAMP:{stamp}",
+                  f"DTSTART:{event.starts_at.strftime('%Y%m%dT%H%M%SZ')}",
+                  f"DTEND:{event.ends_at.strftime('%Y%m%dT%H%M%SZ')}",
+                  f"SUMMARY:{_ics_text(event.title)}",
+                  f"LOCATION:{_ics_text(where)}",
+                  f"DESCRIPTION:{_ics_text(event.organization.name)} · {event.hours} h",
+                  f"URL:{request.host_url.rstrip('/')}"
+                  f"{url_for('.event_detail', event_id=event.id)}",
+                  "STATUS:" + ("CANCELLED" if event.status == "cancelled" else "CONFIRMED"),
+                  "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    body = "\r\n".join(line[:900] for line in lines) + "\r\n"
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'attachment; filename="trainings.ics"'
+    return response
+
+
+@bp.get("/calendar.ics")
+def calendar_ics() -> Any:
+    """The public calendar (same filters as the page) as an iCalendar feed, next 500 events."""
+    session = registry_session()
+    args = request.args
+    filters = svc.CalendarFilters(
+        q=args.get("q", "").strip()[:100] or None, county=args.get("county") or None,
+        language=args.get("language") or None,
+        competency_area=args.get("competency_area") or None,
+        sponsor=args.get("sponsor") or None)
+    items, _total = svc.calendar(session, filters, page=1, per_page=500)
+    by_id = {e.id: e for e in session.scalars(select(TrainingEvent).where(
+        TrainingEvent.id.in_([i["event_id"] for i in items])))}
+    return _ics([by_id[i["event_id"]] for i in items if i["event_id"] in by_id],
+                _("Training Calendar"))
+
+
+@bp.get("/my.ics")
+@signed_in
+def my_ics() -> Any:
+    """The signed-in person's enrolled and waitlisted trainings as an iCalendar file."""
+    rows = svc.participant_enrollments(registry_session(), web_actor().participant_id)
+    return _ics([e.event for e in rows if e.status in ("enrolled", "waitlisted", "attended")],
+                _("My Training Events"))

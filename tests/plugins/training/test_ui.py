@@ -257,3 +257,21 @@ def test_instructor_requests_access_and_a_manager_approves(ui):
     module = client.get(f"/training/manage/{sponsor.org.id}")
     assert module.status_code == 200
     assert client.get(f"/training/manage/{sponsor.org.id}/catalog").status_code == 404
+
+
+def test_icalendar_feeds(ui):
+    sponsor = make_sponsor(ui)
+    event = sponsor.event(starts_at="2031-05-01T09:00:00-07:00",
+                          ends_at="2031-05-01T12:00:00-07:00")
+    sponsor.event(visibility="invite_only")
+    feed = ui.app.test_client().get("/training/calendar.ics?county=Alameda")
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    text = feed.get_data(as_text=True)
+    assert text.count("BEGIN:VEVENT") == 1
+    assert "DTSTART:20310501T160000Z" in text and "SUMMARY:Positive Guidance" in text
+    client = ui.app.test_client()
+    account = ui.account()
+    sign_in(client, account)
+    post(client, f"/training/events/{event['id']}/enroll")
+    mine = client.get("/training/my.ics").get_data(as_text=True)
+    assert f"UID:training-event-{event['id']}@" in mine
