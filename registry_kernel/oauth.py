@@ -22,6 +22,7 @@ Hardening over Authlib's defaults (see ``docs/oauth.md``):
 from __future__ import annotations
 
 import hmac
+import re
 import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -458,8 +459,12 @@ def _client_actor(client: Client | None) -> Actor | None:
                  via="client")
 
 
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_FAMILY_ID = re.compile(r"[0-9a-f-]{1,36}")
+
+
 def _query_client(client_id: str) -> Client | None:
-    if not client_id or len(client_id) > 64:
+    if not client_id or not _CLIENT_ID.fullmatch(client_id):  # also keeps NUL bytes off the DB
         return None
     row = registry_session().scalar(select(OAuthClient).where(
         OAuthClient.client_id == client_id, OAuthClient.revoked_at.is_(None)))
@@ -709,7 +714,7 @@ def connections() -> Any:
     account = current_account()
     form = RevokeConnectionForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
+        if not form.validate_on_submit() or not _FAMILY_ID.fullmatch(form.family.data):
             abort(400)
         owned = session.scalar(select(OAuthToken.id).where(
             OAuthToken.family_id == form.family.data, OAuthToken.account_id == account.id)

@@ -792,3 +792,25 @@ def test_revoke_account_tokens_ends_every_token_acting_as_the_account(env: Facto
         assert http.get("/api/v1/me", headers=bearer(token)).status_code == 401
     assert refresh(http, client_id, secret, tokens["refresh_token"]).status_code == 400
     assert http.get("/api/v1/me", headers=bearer(other)).status_code == 200
+
+
+def test_hostile_client_ids_and_tokens_are_oauth_errors_not_server_errors(env: Factory) -> None:
+    http = env.app.test_client()
+    client_id, secret = env.client(env.org(), "me", redirect_uris=[REDIRECT])
+    for bad in ("a\x00b", "x" * 500, "é"):
+        response = cc_token(http, bad, "secret")
+        assert response.status_code == 401, bad
+        assert response.get_json()["error"] == "invalid_client"
+    response = http.post("/oauth/token", data={"grant_type": "refresh_token",
+                                               "refresh_token": "a\x00b"},
+                         auth=(client_id, secret))
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_grant"
+    response = http.post("/oauth/revoke", data={"token": "a\x00b"}, auth=(client_id, secret))
+    assert response.status_code == 200
+    sign_in(http, env.account())
+    page = http.get("/oauth/connections").get_data(as_text=True)
+    response = http.post("/oauth/connections", data={"family": "a\x00b",
+                                                     "csrf_token": csrf_token_from(page)})
+    assert response.status_code == 400
+    response = http.get(authorize_url("a\x00b", scope="me"))
+    assert response.status_code == 400
