@@ -51,8 +51,9 @@ class ProfilePatch(ApiModel):
     a verification link goes to the new address and the old address is told.
     """
 
-    first_name: Any = None
-    last_name: Any = None
+    first_name: Any = Field(None, description="Read-only: always refused (422); the help desk "
+                                              "changes names")
+    last_name: Any = Field(None, description="Read-only: always refused (422)")
     email: EmailStr | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=32, pattern=r"^[0-9+()\-. ]{7,32}$")
     birth_date: date | None = None

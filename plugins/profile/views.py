@@ -119,6 +119,8 @@ def edit_personal() -> Any:
             fields_set=frozenset({"phone", "birth_date", "address", "preferred_language",
                                   "county"}))
         errors = {}
+        if change.phone and not re.fullmatch(r"[0-9+()\-. ]{7,32}", change.phone):
+            errors["phone"] = _("Use digits, spaces and + ( ) - . only.")
         if change.birth_date and not date(1900, 1, 1) <= change.birth_date <= date.today():
             errors["birth_date"] = _("Birth date must be between 1900 and today.")
         if change.address and change.address.get("zip") and not \

@@ -51,6 +51,9 @@ def test_bad_zip_is_shown_next_to_the_field_and_input_is_kept(web):
     page = response.get_data(as_text=True)
     assert 'id="zip-error"' in page
     assert 'value="Oakland"' in page
+    bad_phone = web.post("/profile/edit/personal", data={
+        "phone": "call me maybe", "preferred_language": "en", "county": "", "state": "CA"})
+    assert 'id="phone-error"' in bad_phone.get_data(as_text=True)
 
 
 def test_email_change_from_the_form_and_the_link(web, app, token):
