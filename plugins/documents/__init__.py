@@ -83,6 +83,13 @@ def _fallback_gettext(text: str, **values: Any) -> str:
 
 
 @hookimpl
+def cli_commands(cli: Any) -> None:
+    from .cli import documents
+
+    cli.add_command(documents)
+
+
+@hookimpl
 def blueprints() -> list[Any]:
     from .api import bp as api_bp
     from .views import bp as web_bp

@@ -93,6 +93,33 @@ class LocalFileStorage:
             return False
 
 
+    def sweep(self, referenced: set[str], older_than_seconds: float) -> dict[str, int]:
+        """Delete blobs no row references and stale temporary files, both older than
+        ``older_than_seconds`` (a blob is written before its row commits, so young ones may
+        still be in flight)."""
+        import time
+
+        cutoff = time.time() - older_than_seconds
+        counts = {"deleted_blobs": 0, "deleted_tmp": 0, "kept_blobs": 0}
+        if not self.root.exists():
+            return counts
+        for path in self.root.glob("??/*"):
+            address = path.parent.name + path.name
+            if not _ADDRESS.match(address) or not path.is_file():
+                continue
+            if address in referenced or path.stat().st_mtime > cutoff:
+                counts["kept_blobs"] += 1
+                continue
+            path.unlink(missing_ok=True)
+            counts["deleted_blobs"] += 1
+        tmp_dir = self.root / "tmp"
+        for path in tmp_dir.glob("upload-*") if tmp_dir.exists() else ():
+            if path.stat().st_mtime <= cutoff:
+                path.unlink(missing_ok=True)
+                counts["deleted_tmp"] += 1
+        return counts
+
+
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)

@@ -96,3 +96,31 @@ def test_local_storage_interface(tmp_path):
     with pytest.raises(BlobNotFound):
         storage.open("../../etc/passwd")
     assert not storage.exists("../x")
+
+
+def test_cli_gc_deletes_unreferenced_old_blobs_only(world):
+    import json
+    import os
+    import time
+
+    from click.testing import CliRunner
+
+    from registry_kernel.cli import cli
+
+    document_id = world.upload().get_json()["id"]
+    kept, storage = _stored(world, document_id)
+    orphan = storage.put(b"orphan ciphertext")
+    young_orphan = storage.put(b"young orphan")
+    stale_tmp = storage.root / "tmp" / "upload-stale"
+    stale_tmp.write_bytes(b"half written")
+    old = time.time() - 3 * 86400
+    for path in (storage._path(kept), storage._path(orphan), stale_tmp):
+        os.utime(path, (old, old))
+    world.registry.plugins.hook.cli_commands(cli=cli)  # what ``registry`` does at start-up
+    result = CliRunner().invoke(cli, ["documents", "gc", "--hours", "24"],
+                                obj={"app": world.app})
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.stdout)
+    assert counts["deleted_blobs"] == 1 and counts["deleted_tmp"] == 1
+    assert storage.exists(kept) and storage.exists(young_orphan)
+    assert not storage.exists(orphan) and not stale_tmp.exists()
