@@ -62,19 +62,10 @@ class LiveRegistry:
         raise AssertionError(f"no {kind} link mailed")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One Chromium per test file. Module scope (not session): a live sync Playwright keeps an
-    event loop current, which would break other files' own Playwright use on the same worker."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium "
-                    "(run scripts/ensure-chromium as root)")
-    playwright_sync = pytest.importorskip("playwright.sync_api")
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             headless=True)
-        yield browser
-        browser.close()
+@pytest.fixture
+def browser(chromium: Any) -> Any:
+    """The worker's shared Chromium (see tests/conftest.py)."""
+    return chromium
 
 
 @pytest.fixture
