@@ -137,7 +137,7 @@ def get_profile() -> Any:
     return profile_document(me_participant())
 
 
-@api_route(bp, "/me/profile", methods=["PATCH"], scope="me", body=ProfilePatch, errors=(409,),
+@api_route(bp, "/me/profile", methods=["PATCH"], scope="me", body=ProfilePatch, errors=(409, 429),
            summary="Update the profile (names are read-only; a new email is verified first)",
            tags=["profile"])
 def patch_profile(body: ProfilePatch) -> Any:
@@ -168,6 +168,9 @@ def patch_profile(body: ProfilePatch) -> Any:
     except kernel_participants.DuplicateEmail as exc:
         raise conflict("this email is already registered to another profile",
                        errors={"email": "already registered"}) from exc
+    except services.TooManyRequests as exc:
+        raise ProblemError(429, "Too Many Requests", "too many email changes today; try again "
+                           "tomorrow or contact the help desk") from exc
     session.commit()
     return profile_document(participant)
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from registry_kernel import audit
@@ -56,6 +56,7 @@ EDUCATION_LEVELS = ("high_school", "some_college", "aa", "ba", "ma", "doctorate"
 UI_LANGUAGES = ("en", "es", "zh-Hant")
 
 EMAIL_TOKEN_TTL = timedelta(hours=48)
+EMAIL_CHANGES_PER_DAY = 5
 MIN_WAGE, MAX_WAGE = Decimal("1.00"), Decimal("250.00")
 MAX_HOURS = Decimal("80")
 EARLIEST_START = date(1940, 1, 1)
@@ -68,6 +69,10 @@ class ProfileError(ValueError):
         super().__init__(detail)
         self.errors = errors
         self.detail = detail
+
+
+class TooManyRequests(RuntimeError):
+    """Too many email changes asked for in a day (each one sends mail to two addresses)."""
 
 
 class EmploymentNotFound(LookupError):
@@ -347,6 +352,11 @@ def request_email_change(session: Session, registry: Registry, participant: Part
         return None
     if kernel_participants.email_taken(session, registry, new_email):
         raise kernel_participants.DuplicateEmail(new_email)
+    recent = session.scalar(select(func.count()).select_from(EmailChange).where(
+        EmailChange.participant_id == participant.id,
+        EmailChange.created_at > utcnow() - timedelta(days=1)))
+    if (recent or 0) >= EMAIL_CHANGES_PER_DAY:
+        raise TooManyRequests("too many email changes today")
     session.execute(update(EmailChange).where(EmailChange.participant_id == participant.id,
                                               EmailChange.used_at.is_(None))
                     .values(used_at=utcnow()))  # an older pending request is void

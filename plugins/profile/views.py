@@ -145,6 +145,10 @@ def edit_personal() -> Any:
             except kernel_participants.DuplicateEmail:
                 session.rollback()
                 errors["email"] = _("This email is already registered to another profile.")
+            except services.TooManyRequests:
+                session.rollback()
+                errors["email"] = _("You asked to change your email too many times today. Try "
+                                    "again tomorrow or contact the help desk.")
         _apply_errors(form, errors)
     return render_template("profile/edit_personal.html", form=form, data=data,
                            names_help=NAMES_READ_ONLY)

@@ -152,3 +152,17 @@ def test_the_sign_in_email_cannot_be_removed(app, token):
     response = app.test_client().patch("/api/v1/me/profile", headers=bearer(token),
                                        json={"email": None})
     assert response.status_code == 422 and "email" in response.get_json()["errors"]
+
+
+def test_email_changes_are_limited_per_day(app, token):
+    client = app.test_client()
+    for n in range(5):
+        response = client.patch("/api/v1/me/profile", headers=bearer(token),
+                                json={"email": f"try{n}@example.org"})
+        assert response.status_code == 200
+    limited = client.patch("/api/v1/me/profile", headers=bearer(token),
+                           json={"email": "one-more@example.org"})
+    assert limited.status_code == 429
+    assert limited.get_json()["title"] == "Too Many Requests"
+    body = client.get("/api/v1/me/profile", headers=bearer(token)).get_json()
+    assert body["email_pending"] == "try4@example.org"  # only the latest link works
