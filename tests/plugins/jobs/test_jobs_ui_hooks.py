@@ -199,3 +199,12 @@ def test_public_board_on_a_phone_width_has_viewport_and_labels(app, admin_token)
     for name in ("q", "county", "position", "schedule", "required_permit"):
         assert f'for="{name}"' in page
 
+
+
+def test_job_board_in_spanish_and_chinese(app, admin_token):
+    post_job(app, admin_token)
+    spanish = app.test_client().get("/jobs/?lang=es").get_data(as_text=True)
+    assert "Bolsa de Trabajo" in spanish and "1 empleo encontrado" in spanish
+    assert "Tiempo completo" in spanish
+    chinese = app.test_client().get("/jobs/?lang=zh-Hant").get_data(as_text=True)
+    assert "職缺公告欄" in chinese and "全職" in chinese
