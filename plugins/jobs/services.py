@@ -1081,3 +1081,48 @@ def merge_participants(session: Session, registry: Registry | None, survivor_id:
         request.letter_enc = None if data is None else registry.vault.seal_bytes(  # type: ignore[union-attr]
             session, survivor_id, letter_aad(survivor_id, request.id), data)
     session.flush()
+
+
+# --- enrolling staff in trainings (when the training plugin is enabled) -----------------------
+
+def upcoming_trainings(session: Session, registry: Registry, limit: int = 50
+                       ) -> list[dict[str, Any]]:
+    """Published upcoming training events (the Training Calendar), or none without training."""
+    if not registry.plugins.is_enabled("training"):
+        return []
+    from ..training import services as training
+
+    items, _total = training.calendar(session, training.CalendarFilters(), page=1,
+                                      per_page=limit)
+    return items
+
+
+def enroll_staff(session: Session, registry: Registry, org_id: int, employment_id: int,
+                 event_id: int, *, actor: Actor) -> str:
+    """Enroll a confirmed, current staff member in a training event (training plugin's rules:
+    a seat or the waitlist). Returns the enrollment status."""
+    if not registry.plugins.is_enabled("training"):
+        raise NotFound("trainings are not enabled on this registry")
+    program(session, org_id, actor)
+    record = _employment_at(session, org_id, employment_id)
+    today = local_today(registry)
+    if record.status != "confirmed" or (record.end_date is not None and record.end_date < today):
+        raise Conflict("only current, confirmed staff can be enrolled by their program")
+    participant = session.get(Participant, record.participant_id)
+    if participant is None:
+        raise NotFound("nobody reported this employment at your program")
+    from ..training import services as training
+
+    try:
+        enrollment = training.enroll(session, registry, event_id, participant, actor=actor,
+                                     source="staff")
+    except training.TrainingError as exc:
+        session.rollback()
+        error = {404: NotFound, 409: Conflict, 422: Invalid}.get(exc.status, Conflict)
+        if error is Invalid:
+            raise Invalid(exc.errors or {"event_id": exc.detail}) from exc
+        raise error(exc.detail) from exc
+    audit.record(session, actor=actor, action="jobs.staff.enroll",
+                 subject_participant_id=participant.id, resource_type="training_event",
+                 resource_id=event_id)
+    return enrollment.status

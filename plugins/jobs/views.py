@@ -343,7 +343,8 @@ def qualifications(org_id: int) -> str:
     rows = svc.staff_qualifications(session, registry, org.id, actor=web_actor())
     session.commit()  # the audit records of every person shown
     return render_template("jobs/qualifications.html", org=org, rows=rows, form=CsrfForm(),
-                           documents_on=registry.plugins.is_enabled("documents"))
+                           documents_on=registry.plugins.is_enabled("documents"),
+                           trainings=svc.upcoming_trainings(session, registry))
 
 
 @bp.get("/admin/<int:org_id>/qualifications.pdf")
@@ -512,3 +513,28 @@ def minimums(org_id: int) -> Any:
     current = svc.program_minimums(session, registry, org.id)
     return render_template("jobs/minimums.html", org=org, form=form, current=current,
                            problems=problems), 422 if problems else 200
+
+
+@bp.post("/admin/<int:org_id>/staff/<int:employment_id>/enroll")
+@login_required
+def enroll_staff(org_id: int, employment_id: int) -> Any:
+    registry = current_registry()
+    session = registry_session()
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    _program(org_id)
+    event_id = request.form.get("event_id", type=int)
+    try:
+        if event_id is None:
+            raise svc.Invalid({"event_id": _("choose a training")})
+        status = svc.enroll_staff(session, registry, org_id, employment_id, event_id,
+                                  actor=web_actor())
+        session.commit()
+        flash(_("Enrolled.") if status == "enrolled" else _("Added to the waitlist."),
+              "success")
+    except svc.NotFound:
+        abort(404)
+    except svc.JobsError as exc:
+        session.rollback()
+        flash(" ".join(str(v) for v in (exc.errors or {}).values()) or exc.detail, "error")
+    return redirect(url_for("jobs_web.qualifications", org_id=org_id))

@@ -329,3 +329,50 @@ def test_program_minimums_flag_staff_below_them(docs_app):
         f"/jobs/admin/{center.id}/minimums").get_data(as_text=True)
     other = jf.org(kind="employer_center")
     assert web.get(f"/jobs/admin/{other.id}/minimums").status_code == 404
+
+
+def test_enroll_confirmed_staff_in_a_training(make_app):
+    from datetime import UTC, datetime
+
+    from jobs_helpers import TestLogin
+
+    app = make_app(plugins=["profile", "training", "jobs"], extra_plugins=(TestLogin(),))
+    jf = Factory(app)
+    sponsor = jf.org(kind="training_sponsor")
+    manager = jf.account("sponsor_manager", org=sponsor)
+    sponsor_token = jf.token(manager, "training:write", org=sponsor)
+    client = app.test_client()
+    training = client.post("/api/v1/trainings", headers=bearer(sponsor_token), json={
+        "title": "Positive Guidance", "hours": "3.00", "competency_area": "RIG",
+        "language": "en"})
+    assert training.status_code == 201, training.get_json()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    event = client.post("/api/v1/events", headers=bearer(sponsor_token), json={
+        "training_id": training.get_json()["id"], "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=3)).isoformat(), "capacity": 5,
+        "location": {"address": "1 Main St", "city": "Oakland", "county": "Alameda",
+                     "zip": "94612"}})
+    assert event.status_code == 201, event.get_json()
+    event_id = event.get_json()["id"]
+    center = jf.org(kind="employer_center")
+    admin = jf.account("program_admin", org=center)
+    ana, ben = jf.account(first_name="Ana"), jf.account(first_name="Ben")
+    web = WebClient(app, admin)
+    ana_job = report_employment(app, ana, center)
+    ben_job = report_employment(app, ben, center)
+    web.post(f"/jobs/admin/{center.id}/staff/{ana_job}/confirm")
+    page = web.get(f"/jobs/admin/{center.id}/qualifications").get_data(as_text=True)
+    assert "Positive Guidance" in page and "Enroll in a training" in page
+    done = web.post(f"/jobs/admin/{center.id}/staff/{ana_job}/enroll",
+                    data={"event_id": event_id}, follow_redirects=True)
+    assert "Enrolled." in done.get_data(as_text=True)
+    mine = client.get("/api/v1/me/enrollments", headers=bearer(jf.token(ana, "me"))).get_json()
+    assert [e["status"] for e in mine["items"]] == ["enrolled"]
+    twice = web.post(f"/jobs/admin/{center.id}/staff/{ana_job}/enroll",
+                     data={"event_id": event_id}, follow_redirects=True)
+    assert "already" in twice.get_data(as_text=True)
+    unconfirmed = web.post(f"/jobs/admin/{center.id}/staff/{ben_job}/enroll",
+                           data={"event_id": event_id}, follow_redirects=True)
+    assert "only current, confirmed staff" in unconfirmed.get_data(as_text=True)
+    assert client.get("/api/v1/me/enrollments",
+                      headers=bearer(jf.token(ben, "me"))).get_json()["items"] == []
