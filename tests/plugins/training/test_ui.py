@@ -275,3 +275,14 @@ def test_icalendar_feeds(ui):
     post(client, f"/training/events/{event['id']}/enroll")
     mine = client.get("/training/my.ics").get_data(as_text=True)
     assert f"UID:training-event-{event['id']}@" in mine
+
+
+def test_calendar_in_spanish_and_traditional_chinese(ui):
+    sponsor = make_sponsor(ui)
+    sponsor.event()
+    client = ui.app.test_client()
+    spanish = client.get("/training/calendar?lang=es").get_data(as_text=True)
+    assert "Calendario de capacitaciones" in spanish and "Inscribirse ahora" in spanish
+    assert "Quedan 10 lugares" in spanish
+    chinese = ui.app.test_client().get("/training/calendar?lang=zh-Hant").get_data(as_text=True)
+    assert "培訓日曆" in chinese and "立即報名" in chinese
