@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, render_template, request
+from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
 
 bp = Blueprint("widget_web", __name__, url_prefix="/widget", static_folder="static",
                static_url_path="/static", template_folder="templates")
@@ -56,3 +56,16 @@ def demo() -> Any:
     """How to embed the widget, with a live preview for a sponsor (``?sponsor=slug``)."""
     sponsor = (request.args.get("sponsor") or "").strip()[:80]
     return render_template("widget/demo.html", sponsor=sponsor)
+
+
+@bp.get("/enroll/<int:event_id>")
+def enroll(event_id: int) -> Any:
+    """Where the widget's Enroll links go: the event page, through sign-in (or profile creation,
+    linked from the sign-in page) first when nobody is signed in, so that the visitor comes back
+    to the event and enrolls with one press."""
+    from registry_kernel.auth.session import web_actor
+
+    event_page = url_for("training_web.event_detail", event_id=event_id)
+    if web_actor() is None:
+        return redirect(url_for("kernel_web.login", next=event_page))
+    return redirect(event_page)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from registry_plugins.training.models import Enrollment
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from registry_kernel.testing import Factory, bearer
@@ -46,11 +48,13 @@ def test_script_and_style_are_served(make_app):
     assert js.mimetype == "text/javascript"
     source = js.get_data(as_text=True)
     assert "/api/v1/calendar?sponsor=" in source
-    assert "/training/events/" in source
+    assert "/widget/enroll/" in source
     assert "innerHTML" not in source  # network data is never parsed as HTML
     assert js.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
     css = client.get("/widget/registry-enroll.css")
     assert css.status_code == 200 and css.mimetype == "text/css"
+    assert client.get("/widget/enroll/7").headers["Location"].startswith(
+        "/login?next=/training/events/7")
     demo = client.get("/widget/?sponsor=valley-rr")
     assert demo.status_code == 200
     assert b'data-sponsor="valley-rr"' in demo.data
@@ -155,6 +159,7 @@ def test_agency_site_lists_trainings_and_links_to_enrollment(fresh_database, tmp
     thread.start()
     try:
         made = sponsor_with_event(app, capacity=4)
+        Factory(app).account(email="visitor@example.org")
         agency.html = stranger.html = PAGE.replace("{registry}", registry_url)
         page = browser_page
         page.goto(agency.url + "/")
@@ -167,7 +172,7 @@ def test_agency_site_lists_trainings_and_links_to_enrollment(fresh_database, tmp
                                       ".getPropertyValue('--rew-color').trim()")
         assert color == "#8b1f5a"
         link = item.locator("a.rew-enroll")
-        assert link.get_attribute("href") == f"{registry_url}/training/events/{made['event_id']}"
+        assert link.get_attribute("href") == f"{registry_url}/widget/enroll/{made['event_id']}"
         page.fill("input.rew-filter", "no such training")
         assert page.locator(".rew-item").count() == 0
         assert "No upcoming trainings" in page.locator(".rew-status").inner_text()
@@ -176,8 +181,23 @@ def test_agency_site_lists_trainings_and_links_to_enrollment(fresh_database, tmp
             page.locator("a.rew-enroll").first.click()
         popup = popup_info.value
         popup.wait_for_load_state()
-        assert popup.url.startswith(f"{registry_url}/training/events/{made['event_id']}")
+        # not signed in: the registry asks to sign in (or create a profile), then brings the
+        # visitor back to the event, where one press enrolls
+        assert popup.url.startswith(f"{registry_url}/login")
+        popup.fill("input[name=email]", "visitor@example.org")
+        popup.fill("input[name=password]", "correct horse battery")
+        popup.locator("form button[type=submit]").first.click()
+        popup.wait_for_url(f"{registry_url}/training/events/{made['event_id']}")
         assert "Outdoor play" in popup.content()
+        popup.get_by_role("button", name="Enroll Now").click()
+        popup.wait_for_load_state()
+        with app.extensions["registry"].sessions() as session:
+            statuses = session.scalars(select(Enrollment.status).where(
+                Enrollment.event_id == made["event_id"])).all()
+        assert statuses == ["enrolled"]
+        page.reload()
+        page.wait_for_selector("#trainings[data-state='ready'] .rew-item")
+        assert "3 seats left" in page.locator(".rew-item").first.inner_text()
 
         # a site that is not registered gets no data: the browser blocks it (CORS)
         page.goto(stranger.url + "/")

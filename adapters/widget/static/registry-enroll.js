@@ -3,8 +3,8 @@
  *   <script src="https://REGISTRY/widget/registry-enroll.js" data-sponsor="SLUG" defer></script>
  *
  * Lists the sponsor's upcoming published trainings from the public calendar API
- * (GET /api/v1/calendar?sponsor=SLUG) and links each to the registry, where the visitor signs
- * in (or creates a profile) and enrolls. Options: data-color, data-title, data-lang
+ * (GET /api/v1/calendar?sponsor=SLUG) and links each to the registry (/widget/enroll/ID), which
+ * has the visitor sign in (or create a profile) and brings them to the event to enroll. Options: data-color, data-title, data-lang
  * (en | es | zh-Hant), data-target (id of the element to fill; default: a new element after the
  * script). Only sites registered with the registry receive the calendar (CORS).
  * Everything is built with textContent: nothing from the network is parsed as HTML.
@@ -103,7 +103,7 @@
         .join(" · ")));
       li.appendChild(el("p", "rew-seats", it.seats_left > 0 ? t.seats(it.seats_left) : t.full));
       var link = el("a", "rew-enroll", t.enroll + " ");
-      link.href = base + "/training/events/" + encodeURIComponent(it.event_id);
+      link.href = base + "/widget/enroll/" + encodeURIComponent(it.event_id);
       link.target = "_blank";
       link.rel = "noopener";
       var hint = el("span", "rew-visually-hidden", t.opens);
