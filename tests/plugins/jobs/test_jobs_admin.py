@@ -376,3 +376,28 @@ def test_enroll_confirmed_staff_in_a_training(make_app):
     assert "only current, confirmed staff" in unconfirmed.get_data(as_text=True)
     assert client.get("/api/v1/me/enrollments",
                       headers=bearer(jf.token(ben, "me"))).get_json()["items"] == []
+
+
+def test_cli_sends_reconfirmation_reminders(app, jf, center, admin):
+    import json
+
+    from click.testing import CliRunner
+    from registry_plugins.jobs.models import StaffReconfirmation
+
+    from registry_kernel.cli import cli
+    from registry_kernel.db import utcnow
+
+    person = jf.account()
+    job = report_employment(app, person, center)
+    WebClient(app, admin).post(f"/jobs/admin/{center.id}/staff/{job}/confirm")
+    jf.registry.plugins.hook.cli_commands(cli=cli)
+    first = CliRunner().invoke(cli, ["jobs", "send-reminders"], obj={"app": app})
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout) == {"reminders_sent": 0}  # confirmed just now
+    with unit_of_work(jf.registry.sessions) as session:
+        session.add(StaffReconfirmation(organization_id=center.id,
+                                        reconfirmed_at=utcnow() - timedelta(days=400)))
+    second = CliRunner().invoke(cli, ["jobs", "send-reminders"], obj={"app": app})
+    assert json.loads(second.stdout) == {"reminders_sent": 1}
+    jf.registry.outbox.drain()
+    assert [m["Subject"] for m in jf.registry.sent_mail if "reconfirm" in m["Subject"]]
