@@ -266,7 +266,10 @@ def _rows_from_form() -> tuple[svc.VerificationIn | None, dict[str, str], dict[s
     records: dict[str, list[Any]] = {kind: [] for kind in ROWS}
     errors: dict[str, str] = {}
     for kind, fields in FIELDS.items():
-        count = max(ROWS[kind], int(request.form.get(f"{kind}-count", ROWS[kind]) or 0))
+        try:
+            count = max(ROWS[kind], int(request.form.get(f"{kind}-count") or 0))
+        except ValueError:
+            count = ROWS[kind]
         values[kind] = []
         for index in range(min(count, 100)):
             row = {name: (request.form.get(f"{kind}-{index}-{name}") or "").strip()
