@@ -21,6 +21,7 @@ Hardening over Authlib's defaults (see ``docs/oauth.md``):
 
 from __future__ import annotations
 
+import base64
 import hmac
 import re
 import time
@@ -34,6 +35,7 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import (
     AuthorizationCodeMixin,
     ClientMixin,
+    InvalidClientError,
     InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
@@ -578,9 +580,28 @@ class ConsentForm(FlaskForm):
     deny = SubmitField()
 
 
+def _malformed_basic_auth() -> bool:
+    """Authlib would fail with a 500 on HTTP Basic credentials that are not UTF-8."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        base64.b64decode(value.strip()).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return True
+    return False
+
+
+def _bad_client_response(server: AuthorizationServer) -> Response:
+    return server.handle_error_response(None, InvalidClientError(
+        status_code=401, description="malformed HTTP Basic credentials"))
+
+
 @bp.post("/oauth/token")
 def token() -> Response:
     server = _server()
+    if _malformed_basic_auth():
+        return _bad_client_response(server)
     try:
         response = server.create_token_response()
     except OAuth2Error as error:
@@ -594,6 +615,8 @@ def token() -> Response:
 @bp.post("/oauth/revoke")
 def revoke() -> Response:
     server = _server()
+    if _malformed_basic_auth():
+        return _bad_client_response(server)
     try:
         response = server.create_endpoint_response(TokenRevocation.ENDPOINT_NAME)
     except OAuth2Error as error:

@@ -814,3 +814,16 @@ def test_hostile_client_ids_and_tokens_are_oauth_errors_not_server_errors(env: F
     assert response.status_code == 400
     response = http.get(authorize_url("a\x00b", scope="me"))
     assert response.status_code == 400
+
+
+def test_malformed_basic_credentials_are_invalid_client(env: Factory) -> None:
+    import base64
+
+    http = env.app.test_client()
+    for header in ("Basic " + base64.b64encode(b"\xff:\xfe").decode(), "Basic !!!",
+                   "Basic " + base64.b64encode(b"no-colon").decode(), "Basic"):
+        for path in ("/oauth/token", "/oauth/revoke"):
+            response = http.post(path, data={"grant_type": "client_credentials", "token": "x"},
+                                 headers={"Authorization": header})
+            assert response.status_code == 401, (header, path, response.get_data(as_text=True))
+            assert response.get_json()["error"] == "invalid_client"
