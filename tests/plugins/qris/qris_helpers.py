@@ -241,7 +241,7 @@ def make_world(make_app: Any, *, active: bool = True, extra_plugins: tuple = (),
     county_org = factory.org(kind="county", county="Alameda", name="Alameda County")
     county_admin = factory.account("county_admin", org=county_org)
     center = factory.org(kind="employer_center", county="Alameda", name="Sunshine Center")
-    fcc = factory.org(kind="employer_fcc", county="Alameda", name="Rosa's Family Child Care")
+    fcc = factory.org(kind="employer_fcc", county="Alameda", name="Rosa Family Child Care")
     program_admin = factory.account("program_admin", org=center)
     staff = factory.account("registry_staff")
     world = World(app=app, factory=factory, county_org=county_org, county_admin=county_admin,
