@@ -224,10 +224,10 @@ def test_excel_exports_for_the_county(world):
 
 
 def test_models_and_migrations_agree(world):
+    import registry_plugins.qris.models  # noqa: F401
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import registry_plugins.qris.models  # noqa: F401
     from registry_kernel.db import Base
 
     def qris_only(obj, name, type_, reflected, compare_to):
