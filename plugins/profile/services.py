@@ -523,7 +523,8 @@ def find_employers(session: Session, text: str, limit: int = 20) -> list[Organiz
         .order_by(Organization.name).limit(limit)))
 
 
-def _check(registry: Registry, session: Session, values: dict[str, Any]) -> dict[str, Any]:
+def _check(registry: Registry, session: Session, values: dict[str, Any], *,
+           check_employer: bool = True) -> dict[str, Any]:
     """Whole-record rules; returns the employer organization (or None) under ``employer``."""
     errors: dict[str, str] = {}
     today = local_today(registry)
@@ -534,7 +535,7 @@ def _check(registry: Registry, session: Session, values: dict[str, Any]) -> dict
     elif values.get("employer_id") is None and not values.get("employer_name"):
         errors["employer_id"] = "choose a listed employer (employer_id) or name one (employer_name)"
     employer = None
-    if values.get("employer_id") is not None and "employer_id" not in errors:
+    if values.get("employer_id") is not None and "employer_id" not in errors and check_employer:
         employer = session.get(Organization, values["employer_id"])
         if employer is None or employer.kind not in EMPLOYER_KINDS or not employer.is_active:
             errors["employer_id"] = "no listed employer has this id"
@@ -631,14 +632,14 @@ def update_employment(session: Session, registry: Registry, participant: Partici
         merged["employer_name"] = None
     if "employer_name" in given and given["employer_name"] and "employer_id" not in given:
         merged["employer_id"] = None
-    _check(registry, session, merged)
+    # A confirmed record keeps its employer even if that organization later leaves the registry
+    _check(registry, session, merged, check_employer=record.status != "confirmed")
     for name, value in merged.items():
         setattr(record, name, value)
-    for name in ("hours_per_week", "age_groups", "include_in_resume"):
+    cleared = {"hours_per_week": None, "age_groups": [], "include_in_resume": True}
+    for name, empty in cleared.items():
         if name in given:
-            setattr(record, name, given[name] if given[name] is not None
-                    else ([] if name == "age_groups" else
-                          (True if name == "include_in_resume" else None)))
+            setattr(record, name, empty if given[name] is None else given[name])
     _seal_employment(session, registry, record, given.get("hourly_wage", "keep"),
                      given.get("responsibilities", "keep"))
     if record.status == "rejected":
