@@ -278,3 +278,29 @@ def test_enrollment_events_go_to_the_sponsor_of_the_event(make_app, receiver):
     data = receiver.requests[0].json()["data"]
     assert data["registry_id"] == person.registry_id
     assert data["event_id"] == event.get_json()["id"]
+
+
+def test_a_receiver_that_times_out_is_retried_and_then_delivered(setup, receiver, due):
+    import time
+
+    env = setup(plugin_sections={"webhooks": {"timeout_seconds": 0.5}})
+    app, token = env.app, env.token
+    client = app.test_client()
+    slow = {"first": True}
+
+    def responder(request):
+        if slow.pop("first", False):
+            time.sleep(1.5)
+        return 200, {}
+
+    receiver.responder = responder
+    endpoint = register(client, token, receiver.url)
+    add_participant(client, token)
+    assert app.extensions["registry"].outbox.drain().retried == 1
+    item = client.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries",
+                      headers=bearer(token)).get_json()["items"][0]
+    assert item["status"] == "retrying"
+    assert "timed out" in item["last_error"].lower()
+    due(app)
+    assert app.extensions["registry"].outbox.drain().delivered == 1
+    assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1
