@@ -605,3 +605,23 @@ def sign_in_sheet_pdf(event_id: int) -> Any:
     data = build(event, svc.roster(session, registry, event, actor, reason="sign-in sheet"))
     session.commit()
     return _pdf_response(data, f"sign-in-{event.id}.pdf")
+
+
+@api_route(bp, "/events/<int:event_id>/roster.xlsx", scope="training:read",
+           produces="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           summary="The roster as Excel (fill in Status and upload it back in the UI)",
+           tags=["training"])
+@problems
+def roster_xlsx(event_id: int) -> Any:
+    from .reports import roster_xlsx as build
+
+    session, registry, actor = registry_session(), current_registry(), current_actor()
+    event = svc.get_event(session, event_id, actor)
+    handle = build(event, svc.roster(session, registry, event, actor, reason="roster xlsx"))
+    session.commit()
+    from flask import Response
+
+    response = Response(handle, mimetype="application/vnd.openxmlformats-officedocument."
+                        "spreadsheetml.sheet", direct_passthrough=True)
+    response.headers["Content-Disposition"] = f'attachment; filename="roster-{event.id}.xlsx"'
+    return response

@@ -276,3 +276,55 @@ def definitions() -> list[ReportDefinition]:
         ReportDefinition("direct-service-profile", "Direct Service Profile", "reports:read",
                          _checked(dsp_rows), DSP_COLUMNS),
     ]
+
+
+ROSTER_COLUMNS = ("Registry ID", "Last name", "First name", "Status", "Hours")
+
+
+def roster_xlsx(event: TrainingEvent, people: list[dict[str, Any]]) -> Any:
+    """The roster as a workbook; its Registry ID and Status columns can be uploaded back."""
+    from registry_kernel.reports import write_xlsx
+
+    return write_xlsx(f"Roster {event.id}", ROSTER_COLUMNS,
+                      ([p["registry_id"], p["last_name"], p["first_name"], p["status"],
+                        p["hours_granted"]] for p in people
+                       if p["status"] != "withdrawn"))
+
+
+def read_attendance_upload(data: bytes) -> list[svc.AttendanceRecord]:
+    """Rows of an uploaded roster: columns ``Registry ID`` and ``Status`` (attended, no_show;
+    rows with another status are skipped). Raises :class:`services.Invalid` naming each bad
+    row; nothing is applied unless every row is valid."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+    except (BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise svc.Invalid(_("the file is not an Excel workbook (.xlsx)"),
+                          {"file": _("not an .xlsx workbook")}) from exc
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(c or "").strip().casefold() for c in next(rows, ())]
+    if "registry id" not in header or "status" not in header:
+        raise svc.Invalid(_("the first row must name the columns Registry ID and Status"),
+                          {"file": _("columns Registry ID and Status are required")})
+    id_col, status_col = header.index("registry id"), header.index("status")
+    records, errors = [], {}
+    for n, row in enumerate(rows, start=2):
+        if n > 5002:
+            raise svc.Invalid(_("at most 5000 rows"), {"file": _("too many rows")})
+        registry_id = str(row[id_col] or "").strip() if len(row) > id_col else ""
+        status = str(row[status_col] or "").strip().casefold().replace(" ", "_") \
+            if len(row) > status_col else ""
+        if not registry_id and not status:
+            continue
+        if status in ("enrolled", "waitlisted", "withdrawn", ""):
+            continue
+        if status not in ("attended", "no_show"):
+            errors[f"row {n}"] = _("status must be attended or no_show, not %(s)s", s=status)
+            continue
+        records.append(svc.AttendanceRecord(registry_id, status))
+    if errors:
+        raise svc.Invalid(_("some rows are not valid; nothing was recorded"), errors)
+    return records

@@ -780,6 +780,53 @@ def take_attendance(org_id: int, event_id: int) -> Any:
     return redirect(url_for(".manage_event", org_id=org.id, event_id=event.id))
 
 
+@bp.post("/manage/<int:org_id>/events/<int:event_id>/attendance-upload")
+@signed_in
+def upload_attendance(org_id: int, event_id: int) -> Any:
+    """Attendance from a completed roster spreadsheet: every row checked, all or nothing."""
+    from .reports import read_attendance_upload
+
+    org, event = _module_event(org_id, event_id)
+    if not _attendance_allowed(org, event):
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    upload = request.files.get("roster")
+    data = upload.read(5 * 1024 * 1024 + 1) if upload else b""
+    try:
+        if len(data) > 5 * 1024 * 1024:
+            raise svc.Invalid(_("the file may be at most 5 MB"), {"file": _("too large")})
+        records = read_attendance_upload(data)
+        done = svc.record_attendance(session, registry, event, records, actor=actor)
+    except svc.TrainingError as exc:
+        session.rollback()
+        flash(exc.detail, "error")
+        for where, message in sorted((exc.errors or {}).items()):
+            flash(f"{where}: {message}", "error")
+    else:
+        session.commit()
+        flash(ngettext("Attendance saved for %(num)s person.",
+                       "Attendance saved for %(num)s people.", len(done)), "success")
+    return redirect(url_for(".manage_event", org_id=org.id, event_id=event.id))
+
+
+@bp.get("/manage/<int:org_id>/events/<int:event_id>/roster.xlsx")
+@signed_in
+def event_roster_xlsx(org_id: int, event_id: int) -> Any:
+    from .reports import roster_xlsx
+
+    _org, event = _module_event(org_id, event_id)
+    session = registry_session()
+    handle = roster_xlsx(event, svc.roster(session, current_registry(), event, web_actor(),
+                                           reason="roster xlsx"))
+    session.commit()
+    response = Response(handle, mimetype="application/vnd.openxmlformats-officedocument."
+                        "spreadsheetml.sheet", direct_passthrough=True)
+    response.headers["Content-Disposition"] = f'attachment; filename="roster-{event.id}.xlsx"'
+    return response
+
+
 @bp.get("/manage/<int:org_id>/events/<int:event_id>/<any(roster, sign_in):kind>.pdf")
 @signed_in
 def event_pdf(org_id: int, event_id: int, kind: str) -> Any:

@@ -250,3 +250,54 @@ def test_attendance_in_the_training_module(tf):
     assert "nothing was recorded" in bad.get_data(as_text=True)
     pdf = client.get(f"/training/manage/{sponsor.org.id}/events/{event['id']}/roster.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def _workbook(rows):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_roster_excel_round_trip_and_bad_uploads(tf):
+    sponsor = make_sponsor(tf)
+    people = [tf.participant(last_name="Alvarez"), tf.participant(last_name="Brown")]
+    event = _held_event(sponsor, tf, people)
+    response = sponsor.client.get(f"/api/v1/events/{event['id']}/roster.xlsx",
+                                  headers=sponsor.headers)
+    assert response.status_code == 200
+    rows = [list(r) for r in load_workbook(io.BytesIO(response.data)).active.iter_rows(
+        values_only=True)]
+    assert rows[0] == ["Registry ID", "Last name", "First name", "Status", "Hours"]
+    assert [r[1] for r in rows[1:]] == ["Alvarez", "Brown"]
+    client = tf.app.test_client()
+    sign_in(client, sponsor.manager)
+    page = client.get(f"/training/manage/{sponsor.org.id}/events/{event['id']}")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      page.get_data(as_text=True)).group(1)
+    url = f"/training/manage/{sponsor.org.id}/events/{event['id']}/attendance-upload"
+
+    def upload(data):
+        return client.post(url, data={"csrf_token": token,
+                                      "roster": (io.BytesIO(data), "roster.xlsx")},
+                           content_type="multipart/form-data",
+                           follow_redirects=True).get_data(as_text=True)
+
+    assert "not an Excel workbook" in upload(b"not a workbook")
+    assert "Registry ID and Status" in upload(_workbook([["Name", "Present"], ["x", "y"]]))
+    bad = upload(_workbook([rows[0], [people[0].registry_id, None, None, "attended"],
+                            [people[1].registry_id, None, None, "maybe"]]))
+    assert "row 3" in bad and "nothing was recorded" in bad
+    unknown = upload(_workbook([rows[0], ["0000000000", None, None, "attended"]]))
+    assert "nothing was recorded" in unknown
+    assert _roster(sponsor, event["id"])[people[0].registry_id]["status"] == "enrolled"
+    rows[1][3], rows[2][3] = "Attended", "No show"
+    done = upload(_workbook(rows))
+    assert "Attendance saved for 2 people" in done
+    roster = _roster(sponsor, event["id"])
+    assert roster[people[0].registry_id]["status"] == "attended"
+    assert roster[people[1].registry_id]["status"] == "no_show"
