@@ -1,0 +1,117 @@
+"""A county administrator in a real browser (Playwright + Debian's Chromium): switches QRIS on
+for the county, uploads the county's rule file (a bad one first), filters the county's sites by
+score and opens a site's evidence; axe-core checks every page."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from qris_helpers import PLUGINS, World, permit, training
+from werkzeug.serving import make_server
+
+from registry_kernel.testing import Factory
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parents[2] / "browser" / "vendor" / "axe.min.js"
+PASSWORD = "violet tractor umbrella"
+
+
+@pytest.fixture
+def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
+    from registry_kernel.app import create_app
+    from registry_kernel.testing import test_settings
+
+    url = fresh_database(plugins=PLUGINS)
+    app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.url = f"http://127.0.0.1:{server.server_port}"
+    app.extensions["registry"].settings.base_url = app.url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        app.extensions["registry"].engine.dispose()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(20000)
+    yield context.new_page()
+    context.close()
+
+
+def axe_violations(page: Any) -> list[str]:
+    if not AXE.exists():
+        return []
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
+    result = page.evaluate("""async () => await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})""")
+    return [f"{v['id']}: {v['help']} -> {v['nodes'][0]['target']}" for v in result["violations"]]
+
+
+def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp_path):
+    factory = Factory(live)
+    county_org = factory.org(kind="county", county="Alameda", name="Alameda County")
+    admin = factory.account("county_admin", org=county_org, email="dana@example.org",
+                            password=PASSWORD)
+    center = factory.org(kind="employer_center", county="Alameda", name="Sunshine Center")
+    fcc = factory.org(kind="employer_fcc", county="Alameda", name="Rosa Family Child Care")
+    program_admin = factory.account("program_admin", org=center)
+    staff = factory.account("registry_staff")
+    world = World(app=live, factory=factory, county_org=county_org, county_admin=admin,
+                  center=center, fcc=fcc, program_admin=program_admin, staff=staff,
+                  staff_token=factory.token(staff, "verification qris:read"))
+    for level in ("program_director", "associate_teacher"):
+        teacher = world.person(center)
+        world.verify(teacher, permits=[permit(level)], training=[training(21)])
+
+    page.goto(live.url + "/login")
+    page.get_by_label("Email").fill("dana@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live.url + "/qris/county")
+    assert "QRIS is off." in page.locator(".qris-status").inner_text()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Switch QRIS on").click()
+    assert "QRIS is on." in page.locator(".qris-status").inner_text()
+
+    bad = tmp_path / "alameda-bad.toml"
+    bad.write_text('[rule_set]\ncounty = "Alameda"\nversion = "x"\nextends = "statewide"\n'
+                   '[elements.3]\naggregate = "median"\n')
+    page.get_by_label("County rule file (TOML)").set_input_files(str(bad))
+    page.get_by_role("button", name="Upload rule file").click()
+    error = page.locator(".field-error").inner_text()
+    assert "alameda-bad.toml:6: aggregate must be one of" in error
+    assert axe_violations(page) == []
+
+    good = tmp_path / "alameda.toml"
+    good.write_text('[rule_set]\ncounty = "Alameda"\nversion = "alameda-2026.2"\n'
+                    'extends = "statewide"\n\n[elements.3]\naggregate = "average"\n')
+    page.get_by_label("County rule file (TOML)").set_input_files(str(good))
+    page.get_by_role("button", name="Upload rule file").click()
+    assert "alameda-2026.2" in page.locator("main").inner_text()
+
+    page.get_by_role("link", name="See the county's sites and scores").click()
+    table = page.locator("table.qris-table")
+    assert "Sunshine Center" in table.inner_text() and "Rosa Family" in table.inner_text()
+    assert axe_violations(page) == []
+    page.get_by_label("Element", exact=True).select_option("3")
+    page.get_by_label("Points").select_option("3")  # average of 5 and 2, rounded down
+    page.get_by_role("button", name="Filter").click()
+    assert "Sunshine Center" in table.inner_text()
+    assert "Rosa Family" not in table.inner_text()
+
+    page.get_by_role("link", name="Sunshine Center").click()
+    main = page.locator("main").inner_text()
+    assert "3 points" in main and "alameda-2026.2" in main
+    assert "Missing for the next level" in main
+    assert axe_violations(page) == []
