@@ -108,3 +108,58 @@ def test_upload_in_the_browser_then_verified_records_on_the_report(page, live, t
         page.get_by_role("link", name="Download the PDF").click()
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
     assert person.participant.registry_id in page.locator("main").inner_text()
+
+
+def test_staff_verify_through_the_queue_page_with_the_keyboard_form(page, live, tmp_path):
+    import pyotp
+
+    from registry_kernel.auth import recovery
+    from registry_kernel.models import Account
+
+    factory = Factory(live)
+    person = factory.account(email="lee@example.org", password=PASSWORD, first_name="Lee",
+                             county="Fresno")
+    staff = factory.account("registry_staff", email="verifier@example.org", password=PASSWORD)
+    secret = pyotp.random_base32()
+    registry = live.extensions["registry"]
+    with registry.sessions() as db:
+        recovery.enable_totp(db, registry, db.get(Account, staff.id), secret)
+        db.commit()
+    document_id = live.test_client().post(
+        "/api/v1/me/documents", headers=bearer(factory.token(person, "me")),
+        data={"type": "transcript", "file": (__import__("io").BytesIO(pdf_bytes()), "t.pdf")},
+        content_type="multipart/form-data").get_json()["id"]
+
+    page.goto(live.url + "/login")
+    page.get_by_label("Email").fill("verifier@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("link", name="Verification queue").first.click()
+    assert "1 documents waiting" in page.locator("#queue-stats").inner_text()
+    assert axe_violations(page) == []
+    page.get_by_label("County").fill("Fresno")
+    page.get_by_role("button", name="Filter").click()
+    rid = person.participant.registry_id
+    page.get_by_role("link", name=f"Open Transcript {rid}").click()
+    assert "Verify a document" in page.locator("h1").inner_text()
+    assert "Lee" in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+
+    # keyboard entry: type into the first course row, moving with Tab
+    page.locator("#courses-0-institution").focus()
+    for value in ("Fresno City College", "CHDEV 39", "Child Growth"):
+        page.keyboard.type(value)
+        page.keyboard.press("Tab")
+    page.keyboard.type("4")
+    page.locator("#courses-0-unit_system").select_option("quarter")
+    page.locator("#courses-0-grade").fill("C")
+    page.locator("#courses-0-completed_on").fill("2019-06-10")
+    page.get_by_role("button", name="Verify and save records").click()
+    assert "The document was verified." in page.locator("main").inner_text()
+    assert "Nothing is waiting." in page.locator("main").inner_text()
+    report = live.test_client().get("/api/v1/me/education-report",
+                                    headers=bearer(factory.token(person, "me"))).get_json()
+    assert report["totals"]["ece_units"] == "2.67"
+    assert document_id == report["courses"][0]["document_id"]
