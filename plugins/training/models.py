@@ -239,3 +239,25 @@ class SavedEvent(Base):
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"))
     event_id: Mapped[int] = mapped_column(ForeignKey("training_events.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedbackResponse(Base):
+    """An anonymous answer to an event's feedback survey. Nothing here points at a person: the
+    fact that someone answered is kept apart (``FeedbackReceipt``) and only the day is stored."""
+
+    __tablename__ = "training_feedback_responses"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # random, not a sequence
+    event_id: Mapped[int] = mapped_column(ForeignKey("training_events.id"), index=True)
+    answers: Mapped[dict[str, int]] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_on: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedbackReceipt(Base):
+    """That an enrollment's survey was answered (so it is asked once), without the answer."""
+
+    __tablename__ = "training_feedback_done"
+
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("training_enrollments.id",
+                                                          ondelete="CASCADE"), primary_key=True)

@@ -275,6 +275,8 @@ def definitions() -> list[ReportDefinition]:
                          FUNDING_COLUMNS),
         ReportDefinition("direct-service-profile", "Direct Service Profile", "reports:read",
                          _checked(dsp_rows), DSP_COLUMNS),
+        ReportDefinition("feedback", "Feedback", "reports:read", _checked(feedback_rows),
+                         FEEDBACK_COLUMNS),
     ]
 
 
@@ -328,3 +330,29 @@ def read_attendance_upload(data: bytes) -> list[svc.AttendanceRecord]:
     if errors:
         raise svc.Invalid(_("some rows are not valid; nothing was recorded"), errors)
     return records
+
+
+FEEDBACK_COLUMNS = ("Event ID", "Training", "Date", "Responses",
+                    *(f"Average: {key}" for key in svc.FEEDBACK_QUESTIONS), "Note")
+
+
+def feedback_rows(session: Session, registry: Any, actor: Actor,
+                  params: dict[str, Any]) -> Iterator[list[Any]]:
+    """Per event: the number of answers and each question's average; groups smaller than
+    ``MIN_GROUP`` are counted but never broken down."""
+    from .models import FeedbackResponse
+
+    query = _scoped(select(TrainingEvent.id, TrainingEvent.title, TrainingEvent.starts_at)
+                    .where(select(FeedbackResponse.id).where(
+                        FeedbackResponse.event_id == TrainingEvent.id).exists())
+                    .order_by(TrainingEvent.starts_at, TrainingEvent.id), session, actor, params)
+    for event_id, title, starts_at in session.execute(query).all():
+        answers = list(session.scalars(select(FeedbackResponse.answers)
+                                       .where(FeedbackResponse.event_id == event_id)))
+        row = [event_id, title, svc.format_local(starts_at, "%Y-%m-%d"), len(answers)]
+        if len(answers) < svc.MIN_GROUP:
+            yield [*row, *([None] * len(svc.FEEDBACK_QUESTIONS)),
+                   f"fewer than {svc.MIN_GROUP} answers: not broken down"]
+            continue
+        yield [*row, *(round(sum(a[key] for a in answers) / len(answers), 2)
+                       for key in svc.FEEDBACK_QUESTIONS), ""]

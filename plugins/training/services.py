@@ -1283,6 +1283,12 @@ def record_attendance(session: Session, registry: Registry, event: TrainingEvent
                                                    else "training.attendance"),
                      subject_participant_id=participant.id, resource_type="training_enrollment",
                      resource_id=enrollment.id, fields=[status])
+        if status == "attended" and previous != "attended":
+            _mail(session, registry, participant.id,
+                  _("How was \"%(title)s\"?", title=event.title),
+                  _("Thank you for attending. Your %(hours)s hours are on your Education & "
+                    "Training Report. Please answer a short anonymous survey in My Training "
+                    "Events.", hours=event.hours))
         registry.emit(session, "attendance.recorded", {
             **_event_data(participant, enrollment),
             "hours": str(enrollment.hours_granted) if enrollment.hours_granted else "0.00"})
@@ -1330,3 +1336,54 @@ def roster(session: Session, registry: Registry, event: TrainingEvent, actor: Ac
     result.sort(key=lambda r: (order.get(r["status"], 3), (r["last_name"] or "").casefold(),
                                (r["first_name"] or "").casefold(), r["registry_id"]))
     return result
+
+
+# --- anonymous feedback surveys (part 2) -----------------------------------------------------
+
+FEEDBACK_QUESTIONS: dict[str, str] = {
+    "content": "The content was useful for my work with children.",
+    "presenter": "The presenter was clear and well prepared.",
+    "apply": "I will use what I learned.",
+}
+MIN_GROUP = 3  # smaller groups are never broken down in reports
+
+
+def feedback_pending(session: Session, enrollment: Enrollment) -> bool:
+    from .models import FeedbackReceipt
+
+    return enrollment.status == "attended" and session.get(
+        FeedbackReceipt, enrollment.id) is None
+
+
+def answer_feedback(session: Session, enrollment: Enrollment, answers: dict[str, Any],
+                    comment: str | None) -> None:
+    """Store an anonymous answer: the response row holds no person and no enrollment, only the
+    event, the answers and the day; a separate receipt stops a second answer."""
+    import uuid
+
+    from .models import FeedbackReceipt, FeedbackResponse
+
+    if enrollment.status != "attended":
+        raise Conflict(_("only people who attended can answer the survey"))
+    if session.get(FeedbackReceipt, enrollment.id) is not None:
+        raise Conflict(_("you already answered this survey"))
+    errors: dict[str, str] = {}
+    clean: dict[str, int] = {}
+    for key in FEEDBACK_QUESTIONS:
+        try:
+            value = int(answers.get(key))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            value = 0
+        if not 1 <= value <= 5:
+            errors[key] = _("choose 1 to 5")
+        clean[key] = value
+    if comment and len(comment) > 2000:
+        errors["comment"] = _("at most 2000 characters")
+    if errors:
+        raise Invalid(_("some answers are not valid"), errors)
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    session.add(FeedbackResponse(id=str(uuid.uuid4()), event_id=enrollment.event_id,
+                                 answers=clean, comment=(comment or "").strip() or None,
+                                 answered_on=today))
+    session.add(FeedbackReceipt(enrollment_id=enrollment.id))
+    session.flush()

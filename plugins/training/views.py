@@ -262,9 +262,10 @@ def my_events() -> Any:
     positions = {e.id: svc.waitlist_position(session, e) for e in upcoming}
     refusals = {e.id: svc.self_withdrawal_refusal(session, e.event) for e in upcoming}
     saved = [ev for ev in svc.saved_events(session, actor.participant_id) if ev.ends_at > now]
+    surveys = {e.id for e in past if svc.feedback_pending(session, e)}
     return render_template("training/my_events.html", upcoming=upcoming, past=past,
                            saved=saved, positions=positions, refusals=refusals,
-                           form=ActionForm())
+                           surveys=surveys, form=ActionForm())
 
 
 @bp.get("/sponsors/<slug>/logo")
@@ -922,3 +923,35 @@ def my_ics() -> Any:
     rows = svc.participant_enrollments(registry_session(), web_actor().participant_id)
     return _ics([e.event for e in rows if e.status in ("enrolled", "waitlisted", "attended")],
                 _("My Training Events"))
+
+
+@bp.route("/enrollments/<int:enrollment_id>/feedback", methods=["GET", "POST"])
+@signed_in
+def feedback(enrollment_id: int) -> Any:
+    """The anonymous survey after a training the person attended."""
+    session, actor = registry_session(), web_actor()
+    enrollment = session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.participant_id != actor.participant_id \
+            or enrollment.status != "attended":
+        abort(404)
+    if not svc.feedback_pending(session, enrollment):
+        flash(_("Thank you: your answers are in."), "success")
+        return redirect(url_for(".my_events"))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        try:
+            svc.answer_feedback(session, enrollment, dict(request.form),
+                                request.form.get("comment"))
+        except svc.TrainingError as exc:
+            session.rollback()
+            errors = exc.errors or {}
+            flash(exc.detail, "error")
+        else:
+            session.commit()
+            flash(_("Thank you: your answers are in."), "success")
+            return redirect(url_for(".my_events"))
+    return render_template("training/feedback.html", enrollment=enrollment,
+                           questions=svc.FEEDBACK_QUESTIONS, errors=errors,
+                           values=request.form, form=ActionForm()), 422 if errors else 200

@@ -301,3 +301,45 @@ def test_roster_excel_round_trip_and_bad_uploads(tf):
     roster = _roster(sponsor, event["id"])
     assert roster[people[0].registry_id]["status"] == "attended"
     assert roster[people[1].registry_id]["status"] == "no_show"
+
+
+def test_anonymous_feedback_survey_and_report(tf):
+    from registry_plugins.training.models import FeedbackResponse
+
+    sponsor = make_sponsor(tf)
+    accounts = [tf.account() for _ in range(3)]
+    event = _held_event(sponsor, tf, [a.participant for a in accounts])
+    tf.registry.sent_mail.clear()
+    _attendance(sponsor, event["id"], [{"registry_id": a.participant.registry_id,
+                                        "status": "attended"} for a in accounts])
+    tf.registry.outbox.drain()
+    assert any("How was" in m["Subject"] for m in tf.registry.sent_mail)
+
+    def answer(account, **answers):
+        client = tf.app.test_client()
+        sign_in(client, account)
+        mine = client.get("/training/my").get_data(as_text=True)
+        url = re.search(r'href="(/training/enrollments/\d+/feedback)"', mine).group(1)
+        page = client.get(url).get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        return client, url, client.post(url, data={"csrf_token": token, **answers})
+
+    client, url, bad = answer(accounts[0], content="9", presenter="4")
+    assert bad.status_code == 422 and "choose 1 to 5" in bad.get_data(as_text=True)
+    client, url, ok = answer(accounts[0], content="5", presenter="4", apply="3",
+                             comment="Great examples")
+    assert ok.status_code == 302
+    assert "/feedback" not in client.get("/training/my").get_data(as_text=True)
+    assert client.get(url).status_code == 302
+    answer(accounts[1], content="3", presenter="4", apply="5")
+    rows = _xlsx(sponsor, "feedback")
+    assert rows[1][3] == 2 and rows[1][4] is None and "not broken down" in rows[1][-1]
+    answer(accounts[2], content="4", presenter="4", apply="4")
+    rows = _xlsx(sponsor, "feedback")
+    assert rows[1][3:7] == [3, 4.0, 4.0, 4.0]
+    with unit_of_work(tf.registry.sessions) as session:
+        stored = session.query(FeedbackResponse).all()
+        columns = set(FeedbackResponse.__table__.columns.keys())
+    assert len(stored) == 3 and columns == {"id", "event_id", "answers", "comment",
+                                            "answered_on"}
+    assert all(r.answered_on.hour == 0 and r.answered_on.minute == 0 for r in stored)
