@@ -129,9 +129,11 @@ INT64 = 2**63 - 1
 
 
 def _out_of_range(value: Any, path: str = "") -> dict[str, str]:
-    """Integers no database column can hold, by field path (they must be a 422, not a crash)."""
+    """Integers and text no database column can hold, by field path (a 422, not a crash)."""
     if isinstance(value, bool):
         return {}
+    if isinstance(value, str):
+        return {path or "(body)": "contains a NUL character"} if "\x00" in value else {}
     if isinstance(value, int):
         return {path or "(body)": "number is out of range"} if abs(value) > INT64 else {}
     found: dict[str, str] = {}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, abort, current_app, g, request
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -51,6 +51,19 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def _refuse_nul_characters() -> Any:
+    """No text column (PostgreSQL's least of all) can hold a NUL: refuse it at the door."""
+    if any("\x00" in key or "\x00" in value
+           for multi in (request.args, request.form) for key, value in multi.items(multi=True)):
+        if request.path.startswith("/api/"):
+            from .api import problem_response
+
+            return problem_response(400, "Bad Request", "the request contains a NUL character")
+        abort(400, "the request contains a NUL character")
+    return None
+
+
 def init_request_handling(app: Flask) -> None:
+    app.before_request(_refuse_nul_characters)
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)

@@ -31,3 +31,13 @@ def test_huge_numbers_are_refused_cleanly(make_app):
     response = client.post("/api/v1/limits/7", json={"count": 2**70})
     assert response.status_code == 422
     assert response.get_json()["errors"] == {"count": "number is out of range"}
+
+
+def test_nul_characters_are_refused_before_reaching_the_database(make_app):
+    client = make_app(plugins=[], extra_plugins=(LimitsPlugin(),)).test_client()
+    refused = client.get("/api/v1/health?x=a%00b")
+    assert refused.status_code == 400 and "NUL" in refused.get_json()["detail"]
+    response = client.post("/api/v1/limits/7", json={"count": 1, "name": "a\x00b"})
+    assert response.status_code == 422  # unknown field, and would be refused anyway
+    assert client.get("/login?next=%00").status_code == 400
+    assert client.get("/login?next=/").status_code == 200
