@@ -1,0 +1,226 @@
+"""Build a statewide-shaped data set through the registry's own services (not raw SQL).
+
+Full size: 300,000 participants, 2,000 organizations, 500 training sponsors, 60,000 events,
+1,500,000 enrollments, 200,000 verified documents. ``--scale`` multiplies every size (default
+0.1); each size can also be given on its own.
+
+    python bench/generate.py --database-url sqlite:///bench.sqlite3 --instance bench-instance
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+FULL = {"participants": 300_000, "organizations": 2_000, "sponsors": 500, "events": 60_000,
+        "enrollments": 1_500_000, "documents": 200_000}
+COUNTIES = ["Alameda", "Los Angeles", "San Diego", "Fresno", "Sacramento", "San Francisco",
+            "Riverside", "Kern", "Santa Clara", "Orange", "Humboldt", "Shasta"]
+LANGUAGES = ["en", "es", "zh-yue", "vi", "tl"]
+AREAS = ["CDL", "CDE", "RIG", "FCE", "DLD", "OSAD", "SNI", "LEC", "HSN", "LEAD", "PROF", "ADM"]
+FIRST = ["Maria", "Ana", "Wei", "Linh", "Jasmine", "Rosa", "Keisha", "Mei", "Sofia", "Fatima"]
+LAST = ["Lopez", "Chen", "Nguyen", "Garcia", "Johnson", "Wong", "Hernandez", "Kim", "Patel"]
+TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PASSWORD = "bench-password-2026"
+BATCH = 500
+
+
+def sizes(args: argparse.Namespace) -> dict[str, int]:
+    return {name: getattr(args, name) or max(1, int(full * args.scale))
+            for name, full in FULL.items()}
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"[{time.strftime('%H:%M:%S')}] {message}\n")
+
+
+def build(args: argparse.Namespace) -> dict[str, Any]:
+    from registry_plugins.documents import services as documents
+    from registry_plugins.profile import services as profile
+    from registry_plugins.training import services as training
+
+    from registry_kernel.accounts import create_account
+    from registry_kernel.app import create_app
+    from registry_kernel.auth.actor import actor_for_account
+    from registry_kernel.db import unit_of_work
+    from registry_kernel.migrate import upgrade
+    from registry_kernel.models import Account, Organization, Participant
+    from registry_kernel.organizations import create_organization
+    from registry_kernel.participants import create_participant
+
+    rng = random.Random(args.seed)
+    n = sizes(args)
+    app = create_app({"database_url": args.database_url, "instance_path": args.instance,
+                      "mail_backend": "memory", "quiet_dev_keys": True})
+    registry = app.extensions["registry"]
+    started = time.perf_counter()
+    upgrade(registry)
+    timings: dict[str, float] = {}
+
+    def actor(session: Any, account_id: int) -> Any:
+        return actor_for_account(session, session.get(Account, account_id),
+                                 permission_roles=registry.permission_roles)
+
+    t = time.perf_counter()
+    with unit_of_work(registry.sessions) as session:
+        staff = create_account(session, registry, email="bench-staff@bench.test",
+                               password=PASSWORD, first_name="Bench", last_name="Staff",
+                               role="registry_staff", verified=True)
+        staff_id = staff.id
+        employers = []
+        for i in range(n["organizations"]):
+            kind = "employer_center" if i % 3 else "employer_fcc"
+            org = create_organization(session, name=f"Bench Program {i}", kind=kind,
+                                      county=COUNTIES[i % len(COUNTIES)],
+                                      license_number=f"{100000000 + i}")
+            employers.append(org.id)
+    sponsor_ids: list[tuple[int, int]] = []
+    for i in range(n["sponsors"]):
+        with unit_of_work(registry.sessions) as session:
+            org = create_organization(session, name=f"Bench Sponsor {i}", kind="training_sponsor",
+                                      county=COUNTIES[i % len(COUNTIES)])
+            director = create_account(session, registry, email=f"director{i}@bench.test",
+                                      password=PASSWORD, first_name="Dir", last_name=str(i),
+                                      role="sponsor_executive_director", organization=org,
+                                      verified=True)
+            if not training.is_approved_sponsor(session, registry, org):
+                application = training.apply_as_sponsor(session, registry, org,
+                                                        actor(session, director.id))
+                training.decide_sponsor(session, registry, application,
+                                        actor(session, staff_id), approve=True)
+            sponsor_ids.append((org.id, director.id))
+    timings["organizations_and_sponsors_s"] = time.perf_counter() - t
+    log(f"{n['organizations']} organizations, {n['sponsors']} sponsors")
+
+    t = time.perf_counter()
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    event_ids: list[int] = []
+    per_sponsor = max(1, n["events"] // len(sponsor_ids))
+    for org_id, director_id in sponsor_ids:
+        with unit_of_work(registry.sessions) as session:
+            who = actor(session, director_id)
+            catalog = [training.create_training(
+                session, registry, org_id, who, title=f"{area} workshop {k}",
+                description="Practical strategies for early educators.",
+                hours=Decimal(rng.choice(["1.5", "2", "3", "6"])), competency_area=area,
+                language=rng.choice(LANGUAGES)) for k, area in enumerate(rng.sample(AREAS, 6))]
+            for k in range(per_sponsor):
+                start = now + timedelta(days=rng.randint(-60, 300), hours=rng.randint(0, 10))
+                county = rng.choice(COUNTIES)
+                online = rng.random() < 0.2
+                event = training.create_event(
+                    session, registry, rng.choice(catalog), who, starts_at=start,
+                    ends_at=start + timedelta(hours=3), capacity=rng.randint(15, 40),
+                    location=None if online else training.Location(
+                        address=f"{k} Main St", city="City", county=county, zip="94601"),
+                    online_url="https://meet.example.org/x" if online else None) \
+                    if start > now else None
+                if event is not None:
+                    event_ids.append(event.id)
+    timings["events_s"] = time.perf_counter() - t
+    log(f"{len(event_ids)} events")
+
+    t = time.perf_counter()
+    participant_ids: list[str] = []
+    for start_index in range(0, n["participants"], BATCH):
+        with unit_of_work(registry.sessions) as session:
+            for i in range(start_index, min(n["participants"], start_index + BATCH)):
+                person = create_participant(
+                    session, registry, first_name=rng.choice(FIRST), last_name=rng.choice(LAST),
+                    email=f"p{i}@bench.test", birth_date=date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
+                    county=rng.choice(COUNTIES), preferred_language=rng.choice(["en", "es"]))
+                participant_ids.append(person.id)
+                profile.create_employment(session, registry, person, profile.EmploymentInput(
+                    employer_id=rng.choice(employers), position="Teacher",
+                    role_category=rng.choice(["teacher", "assistant", "lead_teacher"]),
+                    start_date=date(2015 + i % 10, 1, 1), hours_per_week=Decimal(rng.choice([20, 30, 40])),
+                    hourly_wage=Decimal(rng.choice(["18.50", "21.00", "24.75"]))), actor=None)
+        if start_index % 10_000 == 0:
+            log(f"participants {start_index}")
+    with unit_of_work(registry.sessions) as session:
+        home_accounts = []
+        for i in range(min(50, n["participants"])):
+            account = create_account(session, registry, email=f"home{i}@bench.test",
+                                     password=PASSWORD, first_name="Home", last_name=str(i),
+                                     verified=True)
+            home_accounts.append(account.participant_id)
+    timings["participants_s"] = time.perf_counter() - t
+    log(f"{len(participant_ids)} participants")
+
+    t = time.perf_counter()
+    made = 0
+    while made < n["enrollments"]:
+        with unit_of_work(registry.sessions) as session:
+            for _ in range(BATCH):
+                person = session.get(Participant, rng.choice(participant_ids))
+                try:
+                    with session.begin_nested():
+                        training.enroll(session, registry, rng.choice(event_ids), person,
+                                        actor=None, source="bench", notify=False)
+                except Exception:  # duplicate or full without waitlist: skip
+                    continue
+                made += 1
+        if made % 20_000 < BATCH:
+            log(f"enrollments {made}")
+    timings["enrollments_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    for start_index in range(0, n["documents"], BATCH // 5):
+        with unit_of_work(registry.sessions) as session:
+            staff_actor = actor(session, staff_id)
+            for i in range(start_index, min(n["documents"], start_index + BATCH // 5)):
+                owner = participant_ids[i % len(participant_ids)] if i >= len(home_accounts) \
+                    else home_accounts[i]
+                person = session.get(Participant, owner)
+                document = documents.upload_document(
+                    session, registry, person, data=TINY_PDF + str(i).encode(),
+                    filename="transcript.pdf", type_="transcript")
+                documents.verify_document(session, registry, document, documents.VerificationIn(
+                    courses=[documents.CourseIn(
+                        institution="Laney College", course_number=f"CD {10 + i % 50}",
+                        title="Child Growth and Development", units=Decimal(3),
+                        unit_system="semester", grade="B", completed_on=date(2020, 5, 20),
+                        category="ece", core_area="child_growth")]), actor=staff_actor)
+    timings["documents_s"] = time.perf_counter() - t
+    log(f"{n['documents']} verified documents")
+
+    with registry.sessions() as session:
+        counts = {"organizations": len(session.scalars(select(Organization.id)).all()),
+                  "participants": len(participant_ids) + len(home_accounts) + n["sponsors"] + 1,
+                  "events": len(event_ids), "enrollments": made, "documents": n["documents"]}
+    result = {"database_url": args.database_url.split("@")[-1], "sizes": n, "counts": counts,
+              "timings": {k: round(v, 1) for k, v in timings.items()},
+              "total_s": round(time.perf_counter() - started, 1),
+              "home_account_password": PASSWORD, "home_accounts": 50,
+              "generated_at": datetime.now(UTC).isoformat()}
+    registry.engine.dispose()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--instance", required=True, help="instance folder (keys, files)")
+    parser.add_argument("--scale", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=2026)
+    for name in FULL:
+        parser.add_argument(f"--{name}", type=int, default=None)
+    args = parser.parse_args()
+    Path(args.instance).mkdir(parents=True, exist_ok=True)
+    result = build(args)
+    (Path(args.instance) / "dataset.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
