@@ -304,3 +304,27 @@ def test_a_receiver_that_times_out_is_retried_and_then_delivered(setup, receiver
     due(app)
     assert app.extensions["registry"].outbox.drain().delivered == 1
     assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1
+
+
+def test_participant_and_employer_events_reach_only_the_organizations_concerned(setup, receiver):
+    from registry_kernel.db import unit_of_work
+
+    env = setup()
+    app, factory, token = env.app, env.factory, env.token
+    client = app.test_client()
+    employer = factory.org(kind="employer_center", name="Center")
+    employer_token = factory.client_token(employer, "webhooks:write")
+    events = ["document.verified", "employment.confirmed"]
+    registry = app.extensions["registry"]
+    registry.event_types.update(events)  # declared by the documents and profile plugins
+    register(client, token, receiver.url + "/agency", events)
+    register(client, employer_token, receiver.url + "/employer", events)
+    registry_id = add_participant(client, token)  # registered by the agency
+    with unit_of_work(registry.sessions) as session:
+        registry.emit(session, "document.verified", {"document_id": 5,
+                                                     "registry_id": registry_id})
+        registry.emit(session, "employment.confirmed", {
+            "employment_id": 9, "organization_id": employer.id, "registry_id": registry_id})
+    registry.outbox.drain()
+    got = sorted((r.path, r.json()["type"]) for r in receiver.requests)
+    assert got == [("/agency", "document.verified"), ("/employer", "employment.confirmed")]
