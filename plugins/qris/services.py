@@ -190,8 +190,13 @@ def require_county_admin(session: Session, actor: Actor, county: str) -> None:
 def can_view_site(session: Session, actor: Actor, org: Organization) -> bool:
     if is_registry_staff(actor):
         return True
-    if actor.via == "client":
-        return actor.organization_id == org.id
+    if actor.via == "client":  # an agency system: its own site, or a county's whole county
+        if actor.organization_id == org.id:
+            return True
+        client_org = session.get(Organization, actor.organization_id) \
+            if actor.organization_id else None
+        return bool(client_org is not None and client_org.kind == "county" and org.county
+                    and client_org.county == org.county)
     if org.county and org.county in admin_counties(session, actor):
         return True
     if actor.organization_id is not None and actor.organization_id != org.id:

@@ -166,6 +166,7 @@ def test_pd_year_runs_between_validation_dates(world):
 
 
 @pytest.mark.parametrize("who", ["other_admin", "other_county_admin", "client_other_org",
+                                 "client_other_county",
                                  "participant_token", "admin_token_for_other_org"])
 def test_sites_of_others_are_404(world, who):
     factory = world.factory
@@ -178,6 +179,8 @@ def test_sites_of_others_are_404(world, who):
         token = factory.token(factory.account("county_admin", org=county), "qris:read")
     elif who == "client_other_org":
         token = factory.client_token(factory.org(kind="employer_center"), "qris:read")
+    elif who == "client_other_county":
+        token = factory.client_token(factory.org(kind="county", county="Fresno"), "qris:read")
     elif who == "participant_token":
         response = world.scores(world.center, factory.token(factory.account("participant"),
                                                             "me"))
@@ -202,7 +205,8 @@ def test_sites_of_others_are_404(world, who):
 def test_who_may_read_a_site(world):
     for token in (world.token(world.program_admin, org=world.center),
                   world.token(world.county_admin), world.token(world.staff),
-                  world.factory.client_token(world.center, "qris:read")):
+                  world.factory.client_token(world.center, "qris:read"),
+                  world.factory.client_token(world.county_org, "qris:read")):
         assert world.scores(world.center, token).status_code == 200
     assert world.client().get(f"/api/v1/qris/sites/{world.center.slug}").status_code == 401
     assert world.scores(world.county_org, world.token(world.staff)).status_code == 404

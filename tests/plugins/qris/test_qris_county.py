@@ -194,9 +194,13 @@ def test_county_admin_sees_county_sites_and_records_validation_date(world):
     assert participant.get("/qris/").status_code == 403
 
 
-def rows_of(data: bytes) -> list[tuple]:
-    sheet = load_workbook(io.BytesIO(data), read_only=True).active
-    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+def rows_of(response) -> list[tuple]:
+    data = response.data
+    response.close()
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    rows = [tuple(row) for row in workbook.active.iter_rows(values_only=True)]
+    workbook.close()
+    return rows
 
 
 def test_excel_exports_for_the_county(world):
@@ -205,7 +209,7 @@ def test_excel_exports_for_the_county(world):
     token = world.token(world.county_admin, "reports:read qris:read")
     response = world.client().get("/api/v1/reports/qris-sites.xlsx", headers=bearer(token))
     assert response.status_code == 200, response.get_data(as_text=True)
-    rows = rows_of(response.data)
+    rows = rows_of(response)
     assert rows[0][:3] == ("site_slug", "site_name", "license_number")
     by_slug = {row[0]: row for row in rows[1:]}
     assert by_slug[world.center.slug][7:9] == (3, "scored")
@@ -213,12 +217,12 @@ def test_excel_exports_for_the_county(world):
     people = world.client().get("/api/v1/reports/qris-participants.xlsx",
                                 headers=bearer(token))
     assert people.status_code == 200
-    rows = rows_of(people.data)
+    rows = rows_of(people)
     assert (world.center.slug, teacher.participant.registry_id, 3) in {
         (r[0], r[5], r[7]) for r in rows[1:] if r[3] == 3}
     web = WebClient(world.app, world.county_admin)
     download = web.get("/qris/export/qris-sites.xlsx")
-    assert download.status_code == 200 and len(rows_of(download.data)) == 3
+    assert download.status_code == 200 and len(rows_of(download)) == 3
     assert world.client().get("/api/v1/reports/qris-sites.xlsx", headers=bearer(
         world.token(world.county_admin, "reports:read"))).status_code == 404
 
