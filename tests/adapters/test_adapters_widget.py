@@ -177,6 +177,10 @@ def test_agency_site_lists_trainings_and_links_to_enrollment(fresh_database, tmp
         assert page.locator(".rew-item").count() == 0
         assert "No upcoming trainings" in page.locator(".rew-status").inner_text()
         page.fill("input.rew-filter", "outdoor")
+        assert page.locator("select.rew-place option").all_inner_texts() == [
+            "Everywhere", "Alameda"]
+        page.select_option("select.rew-place", "Alameda")
+        assert page.locator(".rew-item").count() == 1
         with page.context.expect_page() as popup_info:
             page.locator("a.rew-enroll").first.click()
         popup = popup_info.value

@@ -18,18 +18,20 @@
   var sponsor = (opts.sponsor || "").trim();
   var lang = opts.lang || (document.documentElement.lang || "en");
   var TEXT = {
-    en: {title: "Upcoming trainings", filter: "Filter trainings", none: "No upcoming trainings.",
+    en: {title: "Upcoming trainings", filter: "Filter trainings", place: "Where",
+         everywhere: "Everywhere", none: "No upcoming trainings.",
          error: "The trainings could not be loaded. Please try again later.",
          seats: function (n) { return n === 1 ? "1 seat left" : n + " seats left"; },
          full: "Full: join the waitlist", hours: "hours", online: "Online",
          enroll: "Enroll", opens: "(opens the registry)"},
-    es: {title: "Próximas capacitaciones", filter: "Filtrar capacitaciones",
+    es: {title: "Próximas capacitaciones", filter: "Filtrar capacitaciones", place: "Dónde",
+         everywhere: "En todas partes",
          none: "No hay capacitaciones próximas.",
          error: "No se pudieron cargar las capacitaciones. Inténtelo más tarde.",
          seats: function (n) { return n === 1 ? "Queda 1 lugar" : "Quedan " + n + " lugares"; },
          full: "Lleno: lista de espera", hours: "horas", online: "En línea",
          enroll: "Inscribirse", opens: "(abre el registro)"},
-    "zh-Hant": {title: "即將舉行的培訓", filter: "篩選培訓", none: "目前沒有即將舉行的培訓。",
+    "zh-Hant": {title: "即將舉行的培訓", filter: "篩選培訓", place: "地點", everywhere: "所有地點", none: "目前沒有即將舉行的培訓。",
          error: "無法載入培訓，請稍後再試。",
          seats: function (n) { return "尚餘 " + n + " 個名額"; },
          full: "已滿：加入候補名單", hours: "小時", online: "線上",
@@ -69,12 +71,18 @@
   var input = el("input", "rew-filter");
   input.type = "search";
   input.id = uid + "-q";
+  var placeLabel = el("label", "rew-label", t.place);
+  placeLabel.htmlFor = uid + "-p";
+  var place = el("select", "rew-place");
+  place.id = uid + "-p";
   var status = el("p", "rew-status");
   status.setAttribute("role", "status");
   var list = el("ul", "rew-list");
   section.appendChild(heading);
   section.appendChild(label);
   section.appendChild(input);
+  section.appendChild(placeLabel);
+  section.appendChild(place);
   section.appendChild(status);
   section.appendChild(list);
   root.appendChild(section);
@@ -90,9 +98,11 @@
 
   function render() {
     var q = input.value.trim().toLowerCase();
+    var where = place.value;
     list.textContent = "";
     var shown = items.filter(function (it) {
-      return !q || (it.title + " " + (it.county || "")).toLowerCase().indexOf(q) !== -1;
+      return (!where || (it.county || t.online) === where) &&
+        (!q || (it.title + " " + (it.county || "")).toLowerCase().indexOf(q) !== -1);
     });
     shown.forEach(function (it) {
       var li = el("li", "rew-item");
@@ -114,12 +124,30 @@
     status.textContent = shown.length ? "" : t.none;
   }
 
+  function fillPlaces() {
+    var seen = {};
+    place.textContent = "";
+    var all = el("option", null, t.everywhere);
+    all.value = "";
+    place.appendChild(all);
+    items.forEach(function (it) {
+      var name = it.county || t.online;
+      if (!seen[name]) {
+        seen[name] = true;
+        var option = el("option", null, name);
+        option.value = name;
+        place.appendChild(option);
+      }
+    });
+  }
+
   input.addEventListener("input", render);
+  place.addEventListener("change", render);
   if (!sponsor) { status.textContent = t.error; return; }
   var url = base + "/api/v1/calendar?sponsor=" + encodeURIComponent(sponsor) + "&per_page=50";
   fetch(url, {credentials: "omit", headers: {"Accept": "application/json"}})
     .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
-    .then(function (data) { items = data.items || []; root.setAttribute("data-state", "ready");
-      render(); })
+    .then(function (data) { items = data.items || []; fillPlaces();
+      root.setAttribute("data-state", "ready"); render(); })
     .catch(function () { root.setAttribute("data-state", "error"); status.textContent = t.error; });
 })();
