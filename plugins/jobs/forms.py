@@ -18,6 +18,10 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from registry_kernel.counties import CALIFORNIA_COUNTIES
+
+COUNTY_CHOICES = [(c, c) for c in CALIFORNIA_COUNTIES]
+
 ROLE_LABELS = {
     "assistant": _l("Assistant / aide"), "associate_teacher": _l("Associate Teacher"),
     "teacher": _l("Teacher"), "lead_teacher": _l("Lead Teacher"),
@@ -66,7 +70,7 @@ class MultiCheckbox(SelectMultipleField):
 class PostingForm(FlaskForm):
     title = StringField(_l("Job title"), validators=[Length(max=200)])
     position = SelectField(_l("Position"), choices=[("", "-"), *list(ROLE_LABELS.items())])
-    county = StringField(_l("County"), validators=[Length(max=64)])
+    county = SelectField(_l("County"), choices=[("", "-"), *COUNTY_CHOICES])
     city = StringField(_l("City"), validators=[Length(max=100)])
     schedule = SelectField(_l("Schedule"), choices=[("", "-"), *list(SCHEDULE_LABELS.items())])
     pay_min = DecimalField(_l("Lowest hourly pay ($)"), places=2, validators=[Optional()])
@@ -97,7 +101,8 @@ class SearchForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Keywords"), validators=[Optional(), Length(max=100)])
-    county = StringField(_l("County"), validators=[Optional(), Length(max=64)])
+    county = SelectField(_l("County"), choices=[("", _l("Any")), *COUNTY_CHOICES],
+                         validators=[Optional()])
     position = SelectField(_l("Position"), choices=[("", _l("Any")), *list(ROLE_LABELS.items())],
                            validators=[Optional()])
     schedule = SelectField(_l("Schedule"),
