@@ -2,7 +2,7 @@
 
 Each test gets its own really-committing database (``fresh_database``) and a werkzeug server on
 a free port of 127.0.0.1 in a background thread, so tests stay independent under
-``pytest -n 2 --dist loadfile``. Chromium is launched once per test file. Without
+``pytest -n 2 --dist loadfile``. Chromium is the worker's shared one (``tests/conftest.py``). Without
 ``/usr/bin/chromium`` (install: ``scripts/ensure-chromium``) the tests skip and say why; without
 axe-core (``scripts/ensure-axe``) only the accessibility checks skip.
 """
@@ -21,10 +21,6 @@ from werkzeug.serving import make_server
 from registry_kernel.extension import AttentionItem, QuickLink
 from registry_kernel.hookspecs import hookimpl
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 
