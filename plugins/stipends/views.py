@@ -1,0 +1,281 @@
+"""Stipend pages. Participant: the open programs of their county, the apply form (every unmet
+rule shown), their applications. County staff: switch stipends on, define programs, the review
+queue with notes, requests for documents and decisions. Thin: :mod:`.services` decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from registry_kernel import counties
+from registry_kernel.auth.session import login_required, permission_required, web_actor
+from registry_kernel.models import Participant
+from registry_kernel.web import current_registry, registry_session
+
+from . import services as svc
+from .forms import ActivationForm, ApplyForm, DecisionForm, NoteForm, PaidForm, ProgramForm
+from .models import Application, Payment
+
+bp = Blueprint("stipends_web", __name__, url_prefix="/stipends", template_folder="templates")
+
+
+def _actor() -> Any:
+    actor = web_actor()
+    if actor is None:
+        abort(403)
+    return actor
+
+
+def _participant() -> Participant:
+    actor = _actor()
+    if actor.participant_id is None:
+        abort(403)
+    return registry_session().get(Participant, actor.participant_id)
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    session, registry = registry_session(), current_registry()
+    participant = _participant()
+    today = svc.local_today(registry)
+    programs = svc.visible_programs_for(session, registry, participant, today)
+    applications = [svc.application_json(session, a, notes=True)
+                    for a in svc.my_applications(session, participant.id)]
+    applied = {a["program_id"] for a in applications}
+    return render_template("stipends/index.html", programs=programs, applied=applied,
+                           applications=applications, county=participant.county,
+                           money=svc.money)
+
+
+@bp.route("/programs/<int:program_id>/apply", methods=["GET", "POST"])
+@login_required
+def apply(program_id: int) -> Any:
+    session, registry = registry_session(), current_registry()
+    participant = _participant()
+    try:
+        program = svc.program_for_public(session, registry, program_id)
+    except svc.StipendError:
+        abort(404)
+    today = svc.local_today(registry)
+    form = ApplyForm()
+    form.tier.choices = [(t["key"], f'{t["label"]} (${svc.money(t["amount"])})')
+                         for t in program.tiers or []]
+    if not program.allow_itin:
+        form.tin_kind.choices = [("ssn", _("Social Security number"))]
+    unmet: list[dict[str, Any]] = []
+    status = 200
+    if form.validate_on_submit():
+        data = svc.ApplicationData(program_id=program.id, tin_kind=form.tin_kind.data,
+                                   tin=form.tin.data or "", tier=form.tier.data or None,
+                                   funding_types=form.funding_types.data or [])
+        try:
+            svc.apply(session, registry, participant, data, today=today)
+        except svc.StipendError as exc:
+            session.rollback()
+            unmet = exc.extra.get("unmet", [])
+            if not unmet:
+                for field, message in (exc.errors or {}).items():
+                    target = getattr(form, field, None)
+                    if target is not None and hasattr(target, "errors"):
+                        target.errors = [*target.errors, message]
+                    else:
+                        flash(message, "danger")
+                if not exc.errors:
+                    flash(exc.detail or exc.title, "danger")
+            status = 422
+        else:
+            session.commit()
+            flash(_("Your application was sent. County staff will review it."), "success")
+            return redirect(url_for("stipends_web.index"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("stipends/apply.html", program=program, form=form, unmet=unmet,
+                           open=svc.is_open(program, today), money=svc.money), status
+
+
+# --- county staff ----------------------------------------------------------------------------
+
+def _county_orgs() -> list[Any]:
+    return svc.county_orgs(registry_session(), _actor())
+
+
+@bp.route("/admin", methods=["GET", "POST"])
+@permission_required("stipends.manage")
+def admin_programs() -> Any:
+    session, registry = registry_session(), current_registry()
+    actor = _actor()
+    orgs = _county_orgs()
+    activation = ActivationForm(prefix="act")
+    if activation.submit.data and activation.validate_on_submit():
+        if not actor.can("plugins.activate_county"):
+            abort(403)
+        for org in orgs:
+            if activation.active.data:
+                counties.activate(session, "stipends", org.county, actor.account_id)
+            else:
+                counties.deactivate(session, "stipends", org.county)
+        session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("stipends_web.admin_programs"))
+    active = {org.county: counties.is_active(session, registry, "stipends", org.county)
+              for org in orgs}
+    activation.active.data = any(active.values())
+    return render_template("stipends/admin_programs.html", orgs=orgs, active=active,
+                           activation=activation,
+                           programs=svc.admin_programs(session, actor), money=svc.money,
+                           today=svc.local_today(registry))
+
+
+def _program_form_data(form: ProgramForm) -> dict[str, Any]:
+    import json
+
+    tiers = json.loads(form.tiers.data) if (form.tiers.data or "").strip() else []
+    rules: dict[str, Any] = {}
+    for name in ("min_hours_per_week", "min_units", "min_training_hours"):
+        value = getattr(form, name).data
+        if value is not None:
+            rules[name] = str(value)
+    if form.min_months_employed.data is not None:
+        rules["min_months_employed"] = form.min_months_employed.data
+    for name in ("units_since", "training_since"):
+        value = getattr(form, name).data
+        if value is not None:
+            rules[name] = value.isoformat()
+    for name in ("permit_levels", "role_categories", "funding_types"):
+        if getattr(form, name).data:
+            rules[name] = list(getattr(form, name).data)
+    return {"name": form.name.data, "description": form.description.data or "",
+            "funding_year": form.funding_year.data, "opens_on": form.opens_on.data,
+            "closes_on": form.closes_on.data,
+            "amount": str(form.amount.data) if form.amount.data is not None else None,
+            "tiers": tiers, "rules": rules, "allow_itin": form.allow_itin.data}
+
+
+@bp.route("/admin/programs/new", methods=["GET", "POST"])
+@bp.route("/admin/programs/<int:program_id>/edit", methods=["GET", "POST"])
+@permission_required("stipends.manage")
+def edit_program(program_id: int | None = None) -> Any:
+    import json
+
+    session = registry_session()
+    actor = _actor()
+    program = None
+    if program_id is not None:
+        try:
+            program = svc.admin_program(session, actor, program_id)
+        except svc.StipendError:
+            abort(404)
+    form = ProgramForm(obj=None)
+    if request.method == "GET" and program is not None:
+        form.name.data, form.description.data = program.name, program.description
+        form.funding_year.data = program.funding_year
+        form.opens_on.data, form.closes_on.data = program.opens_on, program.closes_on
+        form.amount.data = program.amount
+        form.tiers.data = json.dumps(program.tiers, indent=1) if program.tiers else ""
+        form.allow_itin.data = program.allow_itin
+        rules = program.rules or {}
+        for name in ("min_hours_per_week", "min_units", "min_training_hours",
+                     "min_months_employed", "permit_levels", "role_categories",
+                     "funding_types"):
+            if name in rules:
+                getattr(form, name).data = rules[name]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            data = svc.parse_program(_program_form_data(form))
+            if program is None:
+                program = svc.create_program(session, current_registry(), actor, data)
+            else:
+                svc.update_program(session, actor, program, data)
+        except (svc.StipendError, ValueError) as exc:
+            session.rollback()
+            errors = getattr(exc, "errors", None) or {"tiers": str(exc)}
+            for field, message in errors.items():
+                target = getattr(form, field.split(".")[0], None)
+                if target is not None and hasattr(target, "errors"):
+                    target.errors = [*target.errors, message]
+                else:
+                    flash(f"{field}: {message}", "danger")
+            if isinstance(exc, svc.StipendError) and not exc.errors:
+                flash(exc.detail or exc.title, "danger")
+            status = 422
+        else:
+            session.commit()
+            flash(_("Program saved."), "success")
+            return redirect(url_for("stipends_web.queue", program_id=program.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("stipends/program_form.html", form=form, program=program), status
+
+
+@bp.get("/admin/programs/<int:program_id>")
+@permission_required("stipends.manage")
+def queue(program_id: int) -> Any:
+    session = registry_session()
+    try:
+        program = svc.admin_program(session, _actor(), program_id)
+    except svc.StipendError:
+        abort(404)
+    status = request.args.get("status") or None
+    if status not in (None, *svc.STATUSES):
+        status = None
+    rows = list(session.scalars(svc.applications_query(program, status)))
+    return render_template("stipends/queue.html", program=program, status=status,
+                           applications=[svc.application_json(session, a) for a in rows],
+                           statuses=svc.STATUSES, money=svc.money)
+
+
+@bp.route("/admin/applications/<int:application_id>", methods=["GET", "POST"])
+@permission_required("stipends.manage")
+def review(application_id: int) -> Any:
+    session, registry = registry_session(), current_registry()
+    actor = _actor()
+    try:
+        application = svc.admin_application(session, actor, application_id)
+    except svc.StipendError:
+        abort(404)
+    note_form, decision_form, paid_form = (NoteForm(prefix="note"),
+                                           DecisionForm(prefix="decision"),
+                                           PaidForm(prefix="paid"))
+    status = 200
+    try:
+        if note_form.submit.data and note_form.validate_on_submit():
+            svc.add_note(session, registry, actor, application, note_form.kind.data,
+                         note_form.text.data)
+            session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("stipends_web.review", application_id=application.id))
+        if decision_form.submit.data and decision_form.validate_on_submit():
+            svc.decide(session, registry, actor, application, decision_form.decision.data,
+                       decision_form.reason.data or "")
+            session.commit()
+            flash(_("Decision recorded; the applicant was emailed."), "success")
+            return redirect(url_for("stipends_web.review", application_id=application.id))
+        if paid_form.submit.data and paid_form.validate_on_submit():
+            payment = session.scalar(select(Payment).where(
+                Payment.application_id == application.id))
+            if payment is None:
+                abort(404)
+            svc.mark_paid(session, registry, actor, payment, paid_form.paid_on.data)
+            session.commit()
+            flash(_("Marked paid."), "success")
+            return redirect(url_for("stipends_web.review", application_id=application.id))
+        if request.method == "POST":
+            status = 422
+    except svc.StipendError as exc:
+        session.rollback()
+        application = session.get(Application, application_id)
+        flash(exc.detail or exc.title, "danger")
+        status = exc.status
+    detail = svc.application_json(session, application, notes=True, staff=True,
+                                  tin_masked=svc.masked_tin(session, registry, application,
+                                                            actor=actor,
+                                                            reason="stipend review"))
+    detail["applicant"] = svc.applicant_name(session, registry, actor, application)
+    session.commit()
+    return render_template("stipends/review.html", a=detail, note_form=note_form,
+                           decision_form=decision_form, paid_form=paid_form), status
