@@ -108,3 +108,22 @@ def participants_merged(session: Any, survivor_id: str, merged_id: str) -> None:
     from .services import merge
 
     merge(session, survivor_id, merged_id)
+
+
+@hookimpl
+def demo_data(session: Any, registry: Any, demo: Any) -> None:
+    """QRIS switched on for the demo county, and a validation date for the demo center."""
+    from datetime import date, timedelta
+
+    from registry_kernel import counties
+
+    from .models import ValidationDate
+
+    county_org, center = demo.orgs.get("county"), demo.orgs.get("center")
+    if county_org is None or not county_org.county:
+        return
+    counties.activate(session, "qris", county_org.county, None)
+    if center is not None and center.kind in ("employer_center", "employer_fcc"):
+        session.add(ValidationDate(organization_id=center.id,
+                                   validated_on=date.today() - timedelta(days=30)))
+    session.flush()

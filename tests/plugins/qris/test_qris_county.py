@@ -248,3 +248,38 @@ def test_openapi_lists_the_qris_paths(world):
     document = world.client().get("/api/v1/openapi.json").get_json()
     assert "/api/v1/qris/sites/{org_slug}" in document["paths"]
     assert "/api/v1/qris/sites" in document["paths"]
+
+
+def test_demo_switches_qris_on_for_the_demo_county(make_app):
+    from registry_kernel.counties import is_active
+    from registry_kernel.db import unit_of_work
+    from registry_kernel.demo import load_demo
+
+    app = make_app()
+    registry = app.extensions["registry"]
+    logins = load_demo(registry)
+    assert "county_admin" in logins["accounts"]
+    with unit_of_work(registry.sessions, write=False) as session:
+        assert is_active(session, registry, "qris", "Alameda")
+
+
+def test_erasing_a_participant_removes_their_corrections(world):
+    from registry_plugins.qris.models import LeadTeacherCorrection
+    from sqlalchemy import func, select
+
+    from registry_kernel.db import unit_of_work
+
+    teacher = world.person(world.center, "teacher")
+    token = world.token(world.program_admin, "qris:read qris:write", org=world.center)
+    rid = teacher.participant.registry_id
+    assert world.client().put(f"/api/v1/qris/sites/{world.center.slug}/lead-teachers/{rid}",
+                              json={"counts": True}, headers=bearer(token)).status_code == 200
+    from registry_kernel.models import Participant
+    from registry_kernel.participants import erase_participant
+
+    with unit_of_work(world.registry.sessions) as session:
+        erase_participant(session, world.registry,
+                          session.get(Participant, teacher.participant.id), actor=None,
+                          reason="test")
+    with unit_of_work(world.registry.sessions, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(LeadTeacherCorrection)) == 0
