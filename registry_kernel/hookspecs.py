@@ -140,15 +140,17 @@ def participant_export(session: Any, registry: Any, participant: Any) -> Any:
 
 
 @hookspec
-def participant_erased(session: Any, participant_id: str) -> None:
+def participant_erased(session: Any, registry: Any, participant_id: str) -> None:
     """The participant's data key was destroyed: delete or anonymize the plugin's personal rows
     in the same transaction (anonymous aggregates such as hours may stay). Not firstresult."""
 
 
 @hookspec
-def participants_merged(session: Any, survivor_id: str, merged_id: str) -> None:
+def participants_merged(session: Any, registry: Any, survivor_id: str, merged_id: str) -> None:
     """Two profiles of one person were merged: move the plugin's rows from ``merged_id`` to
-    ``survivor_id`` in the same transaction. Not firstresult."""
+    ``survivor_id`` in the same transaction (re-seal encrypted values under the survivor's data
+    key with ``registry.vault``; the merged profile's key is destroyed afterwards).
+    Not firstresult."""
 
 
 # --- events and background work -------------------------------------------------------------

@@ -214,8 +214,8 @@ def merge_participants(session: Session, registry: Registry, survivor: Participa
     resolving to the survivor, and the merged profile's personal data is shredded."""
     if survivor.id == merged.id:
         raise ValueError("a profile cannot be merged into itself")
-    registry.plugins.hook.participants_merged(session=session, survivor_id=survivor.id,
-                                              merged_id=merged.id)
+    registry.plugins.hook.participants_merged(session=session, registry=registry,
+                                              survivor_id=survivor.id, merged_id=merged.id)
     session.add(RegistryIdAlias(registry_id=merged.registry_id, participant_id=survivor.id))
     for alias in session.scalars(select(RegistryIdAlias).where(
             RegistryIdAlias.participant_id == merged.id)):
@@ -237,7 +237,8 @@ def erase_participant(session: Session, registry: Registry, participant: Partici
                       actor: Actor | None, reason: str) -> None:
     """Crypto-shred a participant: their data key and blind indexes go; plugins drop their
     personal rows; anonymous aggregates stay. The Registry ID is never reissued."""
-    registry.plugins.hook.participant_erased(session=session, participant_id=participant.id)
+    registry.plugins.hook.participant_erased(session=session, registry=registry,
+                                             participant_id=participant.id)
     registry.vault.shred(session, participant.id)
     participant.status = "erased"
     participant.email_bidx = participant.name_dob_bidx = participant.ssn_bidx = None

@@ -87,10 +87,13 @@ class RegistryPluginManager(pluggy.PluginManager):
         return self.loaded[name].config
 
     def collect(self, hook_name: str, **kwargs: Any) -> list[Any]:
-        """Call a list hook and flatten results: each plugin may return one item or a list."""
+        """Call a list hook and flatten results: each plugin may return one item or a list.
+
+        Only lists are flattened; a tuple is one value (a ``(label, endpoint)`` pair, a
+        ``(section, data)`` export)."""
         results: list[Any] = []
         for result in getattr(self.hook, hook_name)(**kwargs):
-            if isinstance(result, list | tuple):
+            if isinstance(result, list):
                 results.extend(result)
             elif result is not None:
                 results.append(result)
