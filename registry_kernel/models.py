@@ -278,7 +278,8 @@ class EmailToken(Base):
 
 
 class LoginAttempt(Base):
-    """A failed sign-in, counted per email (blind index) and per client address (HMAC)."""
+    """A failed sign-in, counted per email (``e:`` + blind index) and per client address
+    (``a:`` + HMAC); ``t:<account>:<step>`` rows remember TOTP time steps already used."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (Index("ix_login_attempts_key_time", "key", "occurred_at"),)

@@ -168,6 +168,31 @@ def totp_secret(session: Session, registry: Registry, account: Account) -> str |
                                account.totp_secret_enc)
 
 
+def _matching_step(secret: str, code: str) -> int | None:
+    """The 30-second time step (now, or one either side) whose code is ``code``."""
+    digits = "".join(ch for ch in (code or "") if ch.isdigit())
+    if len(digits) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    now = utcnow()
+    for offset in (0, -1, 1):
+        moment = now + timedelta(seconds=30 * offset)
+        if totp.verify(digits, for_time=moment, valid_window=0):
+            return totp.timecode(moment)
+    return None
+
+
 def check_totp(session: Session, registry: Registry, account: Account, code: str) -> bool:
+    """Whether ``code`` is right for the account and not used before (RFC 6238 s5.2: a code
+    that signed someone in cannot sign in again). Used steps are remembered as ``t:`` rows in
+    ``login_attempts``, trimmed with the rest."""
     secret = totp_secret(session, registry, account)
-    return secret is not None and verify_code(secret, code)
+    step = _matching_step(secret, code) if secret is not None else None
+    if step is None:
+        return False
+    key = f"t:{account.id}:{step}"
+    if session.scalar(select(LoginAttempt.id).where(LoginAttempt.key == key)) is not None:
+        return False
+    session.add(LoginAttempt(key=key, occurred_at=utcnow()))
+    session.flush()
+    return True

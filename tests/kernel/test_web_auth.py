@@ -344,3 +344,22 @@ def test_quick_link_colours_keep_text_readable():
     from registry_kernel.auth.views import _text_colour
 
     assert _text_colour("#ffff00") == "#000000" and _text_colour("#0b5d7a") == "#ffffff"
+
+
+def test_a_two_factor_code_signs_in_only_once(app):
+    from registry_kernel.auth import recovery
+
+    client = app.test_client()
+    sign_up(client)
+    secret = pyotp.random_base32()
+    with app.extensions["registry"].sessions() as db:
+        recovery.enable_totp(db, app.extensions["registry"], db.scalar(select(Account)), secret)
+        db.commit()
+    client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    code = pyotp.TOTP(secret).now()
+    sign_in(client, "ana@example.org")
+    assert post(client, "/login/code", {"code": code}).status_code == 302
+    attacker = app.test_client()
+    sign_in(attacker, "ana@example.org")
+    # Still inside the code's validity window (its step or the next), but the code is spent.
+    assert post(attacker, "/login/code", {"code": code}).status_code == 401
