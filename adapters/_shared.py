@@ -6,8 +6,11 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import LazyString
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from registry_kernel.api import ProblemError
+from registry_kernel.models import Participant
 
 ORG_STAFF = ("program_admin", "sponsor_executive_director", "sponsor_contact_manager",
              "sponsor_manager")
@@ -54,3 +57,39 @@ def acting_org_id(actor: Any, requested: int | None = None) -> int:
         raise ProblemError(403, "Forbidden", "you are not staff of an organization")
     raise ProblemError(422, "Invalid fields", "say which organization with organization_id",
                        {"organization_id": "required: you work for several organizations"})
+
+
+def event_organizations(session: Session, registry: Any, event: Any,
+                                candidate_org_ids: set[int]) -> set[int]:
+    """Which organizations an event concerns (webhooks and CRM adapters; docs/adapters.md).
+
+    * ``organization_id`` in the data (e.g. ``employment.confirmed``: the employer);
+    * ``event_id`` in the data (enrollments, attendance): the sponsor that runs the event;
+    * participant events without either (``participant.created``, ``document.verified``): the
+      organization that registered the participant, and organizations with a relationship to
+      them (the ``participant_visible_to_org`` hook: confirmed employment, an enrollment).
+    """
+    data = event.data or {}
+    orgs: set[int] = set()
+    if isinstance(data.get("organization_id"), int):
+        orgs.add(data["organization_id"])
+    if data.get("event_id") is not None and registry.plugins.is_enabled("training"):
+        from registry_plugins.training.models import TrainingEvent
+
+        owner = session.scalar(select(TrainingEvent.organization_id)
+                               .where(TrainingEvent.id == data["event_id"]))
+        if owner is not None:
+            orgs.add(owner)
+    if data.get("organization_id") is None and data.get("event_id") is None \
+            and data.get("registry_id"):
+        participant = session.scalar(select(Participant).where(
+            Participant.registry_id == data["registry_id"]))
+        if participant is not None:
+            if participant.registered_by_org_id is not None:
+                orgs.add(participant.registered_by_org_id)
+            for org_id in candidate_org_ids - orgs:
+                if any(registry.plugins.hook.participant_visible_to_org(
+                        session=session, participant_id=participant.id,
+                        organization_id=org_id)):
+                    orgs.add(org_id)
+    return orgs

@@ -74,9 +74,9 @@ def domain_event(session: Any, registry: Any, event: Any) -> None:
 @hookimpl
 def webhook_event_organizations(session: Any, registry: Any, event: Any,
                                 candidate_org_ids: Any) -> Any:
-    from .services import builtin_event_organizations
+    from .._shared import event_organizations
 
-    return sorted(builtin_event_organizations(session, registry, event, set(candidate_org_ids)))
+    return sorted(event_organizations(session, registry, event, set(candidate_org_ids)))
 
 
 @hookimpl

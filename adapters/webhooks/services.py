@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from registry_kernel import audit
 from registry_kernel.db import new_uuid, unit_of_work, utcnow
-from registry_kernel.models import OutboxMessage, Participant
+from registry_kernel.models import OutboxMessage
 from registry_kernel.outbox import enqueue
 
 from .models import WebhookDelivery, WebhookEndpoint
@@ -229,43 +229,7 @@ def _enqueue(session: Session, registry: Registry, delivery: WebhookDelivery) ->
             DEFAULT_MAX_ATTEMPTS)
 
 
-# --- who receives what -------------------------------------------------------------------------
-
-def builtin_event_organizations(session: Session, registry: Registry, event: Event,
-                                candidate_org_ids: set[int]) -> set[int]:
-    """The built-in rule of which organizations an event concerns (see docs/adapters.md).
-
-    * ``organization_id`` in the data (e.g. ``employment.confirmed``: the employer);
-    * ``event_id`` in the data (enrollments, attendance): the sponsor that runs the event;
-    * participant events without either (``participant.created``, ``document.verified``): the
-      organization that registered the participant, and organizations with a relationship to
-      them (the ``participant_visible_to_org`` hook: confirmed employment, an enrollment).
-    """
-    data = event.data or {}
-    orgs: set[int] = set()
-    if isinstance(data.get("organization_id"), int):
-        orgs.add(data["organization_id"])
-    if data.get("event_id") is not None and registry.plugins.is_enabled("training"):
-        from registry_plugins.training.models import TrainingEvent
-
-        owner = session.scalar(select(TrainingEvent.organization_id)
-                               .where(TrainingEvent.id == data["event_id"]))
-        if owner is not None:
-            orgs.add(owner)
-    if data.get("organization_id") is None and data.get("event_id") is None \
-            and data.get("registry_id"):
-        participant = session.scalar(select(Participant).where(
-            Participant.registry_id == data["registry_id"]))
-        if participant is not None:
-            if participant.registered_by_org_id is not None:
-                orgs.add(participant.registered_by_org_id)
-            for org_id in candidate_org_ids - orgs:
-                if any(registry.plugins.hook.participant_visible_to_org(
-                        session=session, participant_id=participant.id,
-                        organization_id=org_id)):
-                    orgs.add(org_id)
-    return orgs
-
+# --- who receives what (see registry_adapters._shared.event_organizations) ------------------
 
 def on_domain_event(session: Session, registry: Registry, event: Event) -> int:
     """Write a delivery and an outbox message per endpoint that should get ``event``."""
