@@ -123,33 +123,68 @@ def current_revisions(registry: Registry) -> list[str]:
         return sorted(MigrationContext.configure(connection).get_current_heads())
 
 
+def _branch_operations(registry: Registry, prefix: str) -> tuple[str, str]:
+    """Render the upgrade/downgrade operations that bring the database to the models, limited
+    to tables whose names start with ``prefix`` (one plugin's tables)."""
+    from alembic.autogenerate import produce_migrations, render_python_code
+
+    from .db import Base
+
+    with registry.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={
+            "render_as_batch": connection.dialect.name == "sqlite", "compare_type": True})
+        script_ops = produce_migrations(context, Base.metadata)
+
+    def mine(ops: object) -> bool:
+        return str(getattr(ops, "table_name", "") or "").startswith(prefix)
+
+    script_ops.upgrade_ops.ops = [op for op in script_ops.upgrade_ops.ops if mine(op)]
+    script_ops.downgrade_ops.ops = [op for op in script_ops.downgrade_ops.ops if mine(op)]
+    if not script_ops.upgrade_ops.ops:
+        raise MigrationError(f"the models of tables named {prefix}* match the database: "
+                             "nothing to migrate")
+    def indented(code: str) -> str:
+        return "\n".join(f"    {line}" if line.startswith("#") else line
+                         for line in code.splitlines())
+
+    upgrade_code = indented(render_python_code(script_ops.upgrade_ops))
+    downgrade_code = (indented(render_python_code(script_ops.downgrade_ops))
+                      if script_ops.downgrade_ops.ops else "    pass")
+    return upgrade_code, downgrade_code
+
+
 def new_revision(registry: Registry, branch: str, message: str) -> Path:
-    """Autogenerate the next revision of ``branch`` (a plugin's first one starts the branch and
-    depends on the kernel's head). Run against a scratch database: it upgrades it first."""
+    """Write the next revision of ``branch`` from the difference between the plugin's models
+    (tables prefixed with its name) and a database migrated to every head. A plugin's first
+    revision starts its branch and ``depends_on`` the kernel's head. Use a scratch database."""
     if branch not in registry.plugins.loaded:
         raise MigrationError(f"plugin {branch!r} is not enabled")
     module = registry.plugins.loaded[branch].module
     versions = Path(next(iter(module.__path__))) / "migrations" / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     config = alembic_config(registry)
-    config.set_main_option("version_locations", config.get_main_option("version_locations")
-                           + (f" {versions}" if str(versions) not in
-                              config.get_main_option("version_locations") else ""))
+    if str(versions) not in config.get_main_option("version_locations", ""):
+        config.set_main_option("version_locations",
+                               f"{config.get_main_option('version_locations')} {versions}")
     _import_all_models(registry)
     upgrade(registry)
+    upgrade_code, downgrade_code = _branch_operations(registry, f"{branch}_")
     script = ScriptDirectory.from_config(config)
     existing = [rev for rev in script.walk_revisions() if branch in (rev.branch_labels or ())]
-    kernel_head = script.get_revision("kernel@head").revision
-    with registry.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        kwargs: dict[str, object] = {"message": message, "autogenerate": True,
-                                     "version_path": str(versions)}
-        if existing:
-            kwargs["head"] = f"{branch}@head"
-        else:
-            kwargs.update(head="base", branch_label=branch, depends_on=kernel_head,
-                          splice=True)
-        number = len(list(versions.glob("*.py"))) + 1
-        kwargs["rev_id"] = f"{branch[:12]}_{number:04d}"
-        script_obj = command.revision(config, **kwargs)
-    return Path(script_obj.path)  # type: ignore[union-attr]
+    number = len([p for p in versions.glob("*.py") if not p.name.startswith("__")]) + 1
+    kwargs: dict[str, object] = {"message": message, "version_path": str(versions),
+                                 "rev_id": f"{branch[:12]}_{number:04d}"}
+    if existing:
+        kwargs["head"] = f"{branch}@head"
+    else:
+        kwargs.update(head="base", branch_label=branch,
+                      depends_on=script.get_revision("kernel@head").revision)
+    created = command.revision(config, **kwargs)
+    path = Path(created.path)  # type: ignore[union-attr]
+    text = path.read_text()
+    text = text.replace("def upgrade() -> None:\n    pass",
+                        "def upgrade() -> None:\n" + upgrade_code.rstrip(), 1)
+    text = text.replace("def downgrade() -> None:\n    pass",
+                        "def downgrade() -> None:\n" + downgrade_code.rstrip(), 1)
+    path.write_text(text)
+    return path

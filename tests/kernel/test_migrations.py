@@ -85,3 +85,28 @@ def test_models_and_migrations_agree(make_app):
     diffs = [d for d in compare_metadata(context, Base.metadata)
              if not (isinstance(d, tuple) and str(d[1]).startswith("hello_"))]
     assert diffs == [], diffs
+
+
+def test_db_revision_writes_a_plugins_first_migration(hello_plugin_path, tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    package = tmp_path / "site"
+    shutil.copytree(hello_plugin_path, package)
+    versions = package / "registry_hello" / "migrations" / "versions"
+    for old in versions.glob("hello_*.py"):
+        old.unlink()
+    env = {**os.environ, "PYTHONPATH": str(package), "REGISTRY_PLUGINS": "hello",
+           "REGISTRY_INSTANCE_PATH": str(tmp_path / "inst"),
+           "REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path / 'scratch.db'}"}
+    result = subprocess.run([sys.executable, "-m", "registry_kernel", "db", "revision",
+                             "--branch", "hello", "-m", "hello: initial schema"],
+                            env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    written = list(versions.glob("hello_0001*.py"))
+    assert len(written) == 1
+    text = written[0].read_text()
+    assert "branch_labels = ('hello',)" in text and "depends_on = 'k" in text
+    assert "op.create_table('hello_greetings'" in text
+    compile(text, str(written[0]), "exec")
