@@ -10,6 +10,7 @@ ceiling on this machine). Run after ``bench/generate.py`` on the same database:
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import shutil
@@ -34,16 +35,24 @@ def free_port() -> int:
 
 
 def start_gunicorn(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread",
-               "--threads", "4", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app]
+    command = [sys.executable, "-m", "gunicorn", "--preload", "-w", str(workers), "-k",
+               "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}", "--log-level",
+               "warning", app]
     process = subprocess.Popen(command, env=env, cwd=str(HERE.parent))
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    deadline = time.time() + 180
+    path = "/ping" if "bare" in app else "/api/v1/health"
+    while time.time() < deadline:  # ready when every worker answers quickly
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            started = time.perf_counter()
+            conn.request("GET", path)
+            ok = conn.getresponse().status == 200
+            conn.close()
+            if ok and time.perf_counter() - started < 0.5:
+                return process
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.5)
     process.kill()
     raise RuntimeError(f"gunicorn did not start for {app}")
 
