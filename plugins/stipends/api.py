@@ -234,3 +234,39 @@ def mark_paid(payment_id: int, body: PaidIn) -> Any:
     svc.mark_paid(session, registry, actor, payment, body.paid_on)
     session.commit()
     return svc.payment_json(payment)
+
+
+class ReturnForm(ApiModel):
+    """The return file goes in the multipart field ``file`` (.xlsx or UTF-8 .csv with columns
+    ``payment_id``, ``paid_on`` and optionally ``amount``)."""
+
+
+@api_route(bp, "/stipends/payments/return-file", methods=["POST"], scope=ADMIN, form=ReturnForm,
+           files=("file",), errors=(422,),
+           summary="Mark payments paid from the payment system's return file (all or nothing)",
+           tags=["stipends"])
+@problems
+def return_file(form: ReturnForm) -> Any:
+    from flask import request
+
+    session, registry = registry_session(), current_registry()
+    upload = request.files.get("file")
+    if upload is None:
+        raise svc.StipendError(422, "Unprocessable Entity", "upload the return file",
+                               {"file": "required"})
+    data = upload.read(5 * 1024 * 1024 + 1)
+    if len(data) > 5 * 1024 * 1024:
+        raise svc.StipendError(422, "Unprocessable Entity", "the file is too large",
+                               {"file": "at most 5 MB"})
+    paid = svc.apply_return_file(session, registry, current_actor(), svc.read_return_file(data))
+    session.commit()
+    return {"marked_paid": len(paid), "payments": [svc.payment_json(p) for p in paid]}
+
+
+@api_route(bp, "/stipends/programs/<int:program_id>/summary", scope=ADMIN, errors=(404,),
+           summary="Counts by status and totals awarded and paid", tags=["stipends"])
+@problems
+def program_summary(program_id: int) -> Any:
+    session = registry_session()
+    program = svc.admin_program(session, current_actor(), program_id)
+    return svc.program_summary(session, program)

@@ -654,3 +654,120 @@ def program_for_public(session: Session, registry: Registry, program_id: int) ->
 
 def when(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+# --- the payment system's return file ----------------------------------------------------------
+
+def read_return_file(data: bytes) -> list[dict[str, Any]]:
+    """Rows of a return file (.xlsx or .csv) with columns ``payment_id``, ``paid_on`` and
+    optionally ``amount``; each row carries its line number as ``_row``."""
+    import csv
+    import io
+
+    if data[:2] == b"PK":
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+            table = [["" if c is None else c for c in row]
+                     for row in sheet.iter_rows(values_only=True)]
+        except Exception as exc:
+            raise StipendError(422, "Unprocessable Entity", "the workbook cannot be read",
+                               {"file": "not a readable .xlsx file"}) from exc
+    else:
+        try:
+            table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        except UnicodeDecodeError as exc:
+            raise StipendError(422, "Unprocessable Entity", "the file is not UTF-8 text",
+                               {"file": "upload the .xlsx or a UTF-8 .csv"}) from exc
+    if not table:
+        raise StipendError(422, "Unprocessable Entity", "the file is empty", {"file": "empty"})
+    header = [str(h).strip().lower() for h in table[0]]
+    missing = [c for c in ("payment_id", "paid_on") if c not in header]
+    if missing:
+        raise StipendError(422, "Unprocessable Entity", "columns are missing",
+                           {"file": "missing column(s): " + ", ".join(missing)})
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        if not any(str(v).strip() for v in values):
+            continue
+        row = {name: values[i] if i < len(values) else "" for i, name in enumerate(header)}
+        row["_row"] = number
+        rows.append(row)
+    return rows
+
+
+def apply_return_file(session: Session, registry: Registry, actor: Actor,
+                      rows: list[dict[str, Any]]) -> list[Payment]:
+    """Mark the listed payments paid. Every row is checked first (unknown payment, another
+    county's, duplicate, already paid, bad date, amount differing); any error: nothing applied
+    and 422 with one message per row."""
+    errors: dict[str, str] = {}
+    seen: set[int] = set()
+    planned: list[tuple[Payment, date]] = []
+    for row in rows:
+        key = f"row {row['_row']}"
+        try:
+            payment_id = int(str(row.get("payment_id", "")).strip().removesuffix(".0"))
+        except ValueError:
+            errors[key] = "payment_id is not a number"
+            continue
+        if payment_id in seen:
+            errors[key] = f"payment {payment_id} is listed twice"
+            continue
+        seen.add(payment_id)
+        try:
+            payment = admin_payment(session, actor, payment_id)
+        except StipendError:
+            errors[key] = f"no payment {payment_id} of your county"
+            continue
+        raw = row.get("paid_on")
+        try:
+            paid_on = raw.date() if isinstance(raw, datetime) else \
+                raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
+        except ValueError:
+            errors[key] = "paid_on must be a date, as 2026-11-28"
+            continue
+        amount = str(row.get("amount", "") or "").strip()
+        if amount:
+            try:
+                if Decimal(amount).quantize(MONEY) != Decimal(payment.amount).quantize(MONEY):
+                    errors[key] = (f"amount {amount} differs from the award "
+                                   f"{money(payment.amount)}")
+                    continue
+            except ArithmeticError:
+                errors[key] = "amount is not a number"
+                continue
+        if payment.status == "paid":
+            errors[key] = f"payment {payment_id} is already marked paid"
+            continue
+        planned.append((payment, paid_on))
+    if not rows:
+        errors["file"] = "the file lists no payments"
+    if errors:
+        raise StipendError(422, "Unprocessable Entity",
+                           "the return file has errors; nothing was applied", errors)
+    for payment, paid_on in planned:
+        mark_paid(session, registry, actor, payment, paid_on)
+    return [p for p, _ in planned]
+
+
+def program_summary(session: Session, program: Program) -> dict[str, Any]:
+    """Counts by status and totals awarded and paid (no personal data)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    awarded = paid = Decimal("0")
+    by_tier: dict[str, dict[str, Any]] = {}
+    for application in session.scalars(applications_query(program)):
+        counts[application.status] = counts.get(application.status, 0) + 1
+        tier = by_tier.setdefault(application.tier or "fixed", {"count": 0, "awarded": Decimal(0)})
+        tier["count"] += 1
+        payment = session.scalar(select(Payment).where(Payment.application_id == application.id))
+        if payment is not None:
+            awarded += payment.amount
+            tier["awarded"] += payment.amount
+            if payment.status == "paid":
+                paid += payment.amount
+    return {"program_id": program.id, "counts": counts, "total": sum(counts.values()),
+            "awarded": money(awarded), "paid": money(paid),
+            "by_tier": {k: {"count": v["count"], "awarded": money(v["awarded"])}
+                        for k, v in sorted(by_tier.items())}}
