@@ -1,0 +1,73 @@
+"""The dashboard in a real browser (Playwright + Debian's Chromium): the SVG charts render with
+visible bars under the page's Content-Security-Policy, and axe-core finds no violations."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+from wf_helpers import many
+
+from registry_kernel.testing import Factory
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parents[2] / "browser" / "vendor" / "axe.min.js"
+PLUGINS = ["profile", "workforce_data"]
+
+
+@pytest.fixture
+def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
+    from registry_kernel.app import create_app
+    from registry_kernel.testing import test_settings
+
+    url = fresh_database(plugins=PLUGINS)
+    app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        app.extensions["registry"].engine.dispose()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(20000)
+    yield context.new_page()
+    context.close()
+
+
+def test_charts_render_in_a_browser(live, page):
+    factory = Factory(live)
+    many(factory, 12, county="Alameda", role="teacher", wage="24")
+    many(factory, 14, county="Fresno", role="assistant", wage="19")
+    many(factory, 2, county="Yolo")
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(live.url + "/workforce")
+    assert page.locator("h1").inner_text() == "Workforce Data"
+    charts = page.locator("svg.wf-chart")
+    assert charts.count() == 4
+    bars = page.locator("svg.wf-chart rect.wf-bar")
+    assert bars.count() >= 4
+    box = bars.first.bounding_box()
+    assert box and box["width"] > 10 and box["height"] > 5
+    fill = bars.first.evaluate("el => getComputedStyle(el).fill")
+    assert fill == "rgb(31, 111, 139)"  # from the plugin's stylesheet, allowed by the CSP
+    assert page.locator("table.wf-table").count() == 4
+    assert not [p for p in problems if "Content Security Policy" in p], problems
+    if AXE.exists():
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
+        result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+        assert [v["id"] for v in result["violations"]] == []
