@@ -44,16 +44,9 @@ def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
-        yield browser
-        browser.close()
+def browser(chromium: Any) -> Any:
+    """The worker's shared Chromium (see tests/conftest.py)."""
+    return chromium
 
 
 def new_page(browser: Any, **kw: Any) -> Any:
