@@ -120,3 +120,51 @@ def test_permit_levels_with_documents_enabled(make_app):
     many(factory, 11)
     body = get(factory, by="permit_level").get_json()
     assert cells(body) == {"none": {"group": "none", "count": 11, "suppressed": False}}
+
+
+def test_permit_levels_from_verified_permits(make_app):
+    import io
+    from datetime import date, timedelta
+
+    from registry_plugins.documents.demo import sample_pdf
+
+    from registry_kernel.testing import bearer
+
+    factory = Factory(make_app(plugins=["profile", "documents", "workforce_data"]))
+    client = factory.app.test_client()
+    staff_token = factory.token(factory.account("registry_staff"), "verification")
+    expires = (date.today() + timedelta(days=400)).isoformat()
+    pdf = sample_pdf("Permit", ["Child Development Permit"])
+    for n in range(13):
+        account = factory.account("participant")
+        token = factory.token(account, "me")
+        response = client.post("/api/v1/me/documents", headers=bearer(token),
+                               data={"type": "transcript", "file": (io.BytesIO(pdf), "p.pdf",
+                                                                "application/pdf")},
+                               content_type="multipart/form-data")
+        assert response.status_code == 201, response.get_json()
+        level = "teacher" if n < 11 else "site_supervisor"
+        permits = [{"level": level, "number": f"P-{n}", "issued_on": "2022-01-01",
+                    "expires_on": expires}]
+        if n == 0:  # an expired higher permit does not count
+            permits.append({"level": "program_director", "number": "P-old",
+                            "issued_on": "2010-01-01", "expires_on": "2015-01-01"})
+        response = client.post(f"/api/v1/documents/{response.get_json()['id']}/verify",
+                               headers=bearer(staff_token), json={"permits": permits})
+        assert response.status_code == 200, response.get_json()
+    body = get(factory, by="permit_level").get_json()
+    found = cells(body)
+    assert found["teacher"] == {"group": "teacher", "count": 11, "suppressed": False}
+    assert found["site_supervisor"]["suppressed"] is True
+    assert "program_director" not in found
+    # the staff account is a participant too, without a permit; a lone small cell gets company
+    assert found["none"]["suppressed"] is True and body["total"] == 14
+
+
+def test_opted_out_workers_leave_role_counts_and_wages(factory):
+    for wage in range(20, 31):
+        person(factory, role="teacher", wage=str(wage))
+    person(factory, role="teacher", wage="99", opt_out=True)
+    assert cells(get(factory, by="role_category").get_json())["teacher"]["count"] == 11
+    items = factory.app.test_client().get("/api/v1/workforce/wages").get_json()["items"]
+    assert items[0]["count"] == 11 and items[0]["q3"] == "27.50"
