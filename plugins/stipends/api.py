@@ -270,3 +270,24 @@ def program_summary(program_id: int) -> Any:
     session = registry_session()
     program = svc.admin_program(session, current_actor(), program_id)
     return svc.program_summary(session, program)
+
+
+@api_route(bp, "/me/stipend-programs/<int:program_id>/eligibility", scope="me", errors=(404,),
+           summary="Check your eligibility for a program before applying (per tier)",
+           tags=["stipends"])
+@problems
+def my_eligibility(program_id: int) -> Any:
+    session, registry = registry_session(), current_registry()
+    participant = me_participant()
+    program = svc.program_for_public(session, registry, program_id)
+    today = svc.local_today(registry)
+    tiers = program.tiers or [None]
+    out = []
+    for tier in tiers:
+        results = svc.check_eligibility(session, registry, program, participant.id, tier=tier,
+                                        today=today)
+        out.append({"tier": tier["key"] if tier else None,
+                    "eligible": all(r.met for r in results),
+                    "results": [r.as_json() for r in results]})
+    return {"program_id": program.id, "open": svc.is_open(program, today), "tiers": out,
+            "note": "funding type rules are checked against what you declare when applying"}

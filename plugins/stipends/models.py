@@ -69,6 +69,9 @@ class Application(Base):
     tier: Mapped[str | None] = mapped_column(String(40))
     amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     funding_types: Mapped[list[str]] = mapped_column(JSON, default=list)  # self-declared
+    # the confirmed job the application rests on (most hours a week), for reports by role/site
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    role_category: Mapped[str | None] = mapped_column(String(32))
     tin_kind: Mapped[str] = mapped_column(String(8))  # ssn | itin
     tin_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     tin_index: Mapped[str | None] = mapped_column(String(64))

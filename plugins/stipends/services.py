@@ -312,9 +312,9 @@ class ApplicationData(BaseModel):
 def check_eligibility(session: Session, registry: Registry, program: Program,
                       participant_id: str, *, tier: dict[str, Any] | None = None,
                       funding_types: list[str] | None = None,
-                      today: date) -> list[Result]:
-    facts = gather_facts(session, registry, participant_id, program.county, today=today,
-                         funding_types=funding_types)
+                      today: date, facts: Any = None) -> list[Result]:
+    facts = facts or gather_facts(session, registry, participant_id, program.county,
+                                  today=today, funding_types=funding_types)
     results = evaluate(program.rules or {}, facts)
     if tier is not None:
         results += [Result(f"tier.{r.rule}", r.met, r.message)
@@ -368,8 +368,11 @@ def apply(session: Session, registry: Registry, participant: Participant,
         raise StipendError(409, "Conflict",
                            "an application with this taxpayer ID already exists for this "
                            "program; contact the county if this is a mistake")
+    facts = gather_facts(session, registry, participant.id, program.county, today=today,
+                         funding_types=data.funding_types)
     results = check_eligibility(session, registry, program, participant.id, tier=tier,
-                                funding_types=data.funding_types, today=today)
+                                today=today, facts=facts)
+    main_job = max(facts.jobs, key=lambda j: (j.hours_per_week or 0, j.months), default=None)
     missing = unmet(results)
     if missing:
         raise StipendError(422, "Not eligible",
@@ -381,6 +384,8 @@ def apply(session: Session, registry: Registry, participant: Participant,
         tier=tier["key"] if tier else None,
         amount=Decimal(tier["amount"]) if tier else program.amount,
         funding_types=data.funding_types, tin_kind=data.tin_kind, tin_index=index,
+        employer_id=main_job.employer_id if main_job else None,
+        role_category=main_job.role_category if main_job else None,
         eligibility=[r.as_json() for r in results])
     session.add(application)
     try:
@@ -756,18 +761,28 @@ def program_summary(session: Session, program: Program) -> dict[str, Any]:
     """Counts by status and totals awarded and paid (no personal data)."""
     counts = dict.fromkeys(STATUSES, 0)
     awarded = paid = Decimal("0")
-    by_tier: dict[str, dict[str, Any]] = {}
+    groups: dict[str, dict[str, dict[str, Any]]] = {"by_tier": {}, "by_role": {}, "by_site": {}}
+    sites: dict[int, str] = {}
     for application in session.scalars(applications_query(program)):
         counts[application.status] = counts.get(application.status, 0) + 1
-        tier = by_tier.setdefault(application.tier or "fixed", {"count": 0, "awarded": Decimal(0)})
-        tier["count"] += 1
+        if application.employer_id is not None and application.employer_id not in sites:
+            org = session.get(Organization, application.employer_id)
+            sites[application.employer_id] = org.name if org else str(application.employer_id)
+        keys = {"by_tier": application.tier or "fixed",
+                "by_role": application.role_category or "unknown",
+                "by_site": sites.get(application.employer_id or 0, "unknown")}
         payment = session.scalar(select(Payment).where(Payment.application_id == application.id))
+        for group, key in keys.items():
+            entry = groups[group].setdefault(key, {"count": 0, "awarded": Decimal(0)})
+            entry["count"] += 1
+            if payment is not None:
+                entry["awarded"] += payment.amount
         if payment is not None:
             awarded += payment.amount
-            tier["awarded"] += payment.amount
             if payment.status == "paid":
                 paid += payment.amount
     return {"program_id": program.id, "counts": counts, "total": sum(counts.values()),
             "awarded": money(awarded), "paid": money(paid),
-            "by_tier": {k: {"count": v["count"], "awarded": money(v["awarded"])}
-                        for k, v in sorted(by_tier.items())}}
+            **{group: {k: {"count": v["count"], "awarded": money(v["awarded"])}
+                       for k, v in sorted(entries.items())}
+               for group, entries in groups.items()}}

@@ -269,3 +269,17 @@ def test_inactive_county_refuses_applications(make_app):
     with unit_of_work(world.registry.sessions) as session:
         counties.deactivate(session, "stipends", "Alameda")
     assert world.apply(world.person(), program["id"], tier="pd21").status_code == 404
+
+
+def test_eligibility_preview_per_tier(world):
+    program = world.program()
+    person = world.person(training_hours="18")
+    preview = world.client().get(f"/api/v1/me/stipend-programs/{program['id']}/eligibility",
+                                 headers=bearer(person.me_token))
+    assert preview.status_code == 200
+    tiers = {t["tier"]: t for t in preview.get_json()["tiers"]}
+    assert tiers["hs16"]["eligible"] is True and tiers["pd21"]["eligible"] is False
+    unmet = [r for r in tiers["pd21"]["results"] if not r["met"]]
+    assert [r["rule"] for r in unmet] == ["tier.min_training_hours"]
+    assert world.client().get("/api/v1/me/stipend-programs/999999/eligibility",
+                              headers=bearer(person.me_token)).status_code == 404

@@ -63,6 +63,8 @@ def test_return_file_as_xlsx_marks_all_paid(world):
     summary = world.admin("get", f"/api/v1/stipends/programs/{program['id']}/summary").get_json()
     assert summary["counts"]["approved"] == 2 and summary["paid"] == "630.00"
     assert summary["by_tier"] == {"pd21": {"count": 2, "awarded": "630.00"}}
+    assert summary["by_role"] == {"teacher": {"count": 2, "awarded": "630.00"}}
+    assert summary["by_site"] == {"Sunshine Center": {"count": 2, "awarded": "630.00"}}
     again = _upload(world, handle.getvalue(), "return.xlsx")
     assert again.status_code == 422 and "already marked paid" in str(again.get_json()["errors"])
 
