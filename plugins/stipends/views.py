@@ -46,7 +46,18 @@ def index() -> Any:
     applications = [svc.application_json(session, a, notes=True)
                     for a in svc.my_applications(session, participant.id)]
     applied = {a["program_id"] for a in applications}
+    eligibility: dict[int, list[str]] = {}  # program id -> unmet messages of its best tier
+    for program in programs:
+        best: list[str] | None = None
+        for tier in program.tiers or [None]:
+            missing = [r.message for r in svc.check_eligibility(
+                session, registry, program, participant.id, tier=tier, today=today)
+                if not r.met and r.rule != "funding_types"]
+            if best is None or len(missing) < len(best):
+                best = missing
+        eligibility[program.id] = best or []
     return render_template("stipends/index.html", programs=programs, applied=applied,
+                           eligibility=eligibility,
                            applications=applications, county=participant.county,
                            money=svc.money)
 

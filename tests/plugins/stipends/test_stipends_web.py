@@ -18,6 +18,7 @@ def test_participant_sees_programs_applies_and_sees_unmet_rules(world):
     web = WebClient(world.app, eligible)
     page = web.get("/stipends/").get_data(as_text=True)
     assert "Workforce Pathways" in page and f"/stipends/programs/{program['id']}/apply" in page
+    assert "Your verified records meet this program" in page
     form = web.get(f"/stipends/programs/{program['id']}/apply")
     assert form.status_code == 200 and 'type="password"' in form.get_data(as_text=True)
     sent = web.post(f"/stipends/programs/{program['id']}/apply",
@@ -30,6 +31,8 @@ def test_participant_sees_programs_applies_and_sees_unmet_rules(world):
     newcomer = world.person(role="assistant", hours="8", permit_level=None, training_hours=None,
                             start=(date.today() - timedelta(days=20)).isoformat())
     web = WebClient(world.app, newcomer)
+    listing = web.get("/stipends/").get_data(as_text=True)
+    assert "Not yet eligible:" in listing and "At least 20 hours a week required" in listing
     refused = web.post(f"/stipends/programs/{program['id']}/apply",
                        data={"tier": "pd21", "tin_kind": "ssn", "tin": "234-56-7890"})
     assert refused.status_code == 422
