@@ -95,12 +95,16 @@ def authenticate(session: Session, registry: Registry, email: str,
 
 def set_password(session: Session, account: Account, password: str, *, email: str | None = None,
                  actor: Actor | None = None) -> None:
-    """Change the password and end every other session of the account."""
+    """Change the password, end every other session of the account and revoke the bearer
+    tokens acting as it (apps the person connected must be authorized again)."""
+    from .oauth import revoke_account_tokens
+
     problem = check_password_policy(password, email=email)
     if problem:
         raise AccountError(problem)
     account.password_hash = hash_password(password)
     account.session_epoch += 1
+    revoke_account_tokens(session, account.id, actor=actor, reason="password changed")
     audit.record(session, actor=actor, action="account.password_change",
                  subject_participant_id=account.participant_id, resource_type="account",
                  resource_id=account.id)

@@ -106,3 +106,17 @@ def test_health_and_openapi(factory):
     assert doc["openapi"].startswith("3.1")
     assert "/api/v1/participants" in doc["paths"]
     assert "post" in doc["paths"]["/api/v1/participants"]
+
+
+def test_a_password_change_revokes_tokens_acting_as_the_account(factory):
+    from registry_kernel.accounts import set_password
+    from registry_kernel.db import unit_of_work
+    from registry_kernel.models import Account
+
+    person = factory.account()
+    token = factory.token(person, "me")
+    client = factory.app.test_client()
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    with unit_of_work(factory.registry.sessions) as session:
+        set_password(session, session.get(Account, person.id), "a brand new passphrase")
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
