@@ -5,6 +5,10 @@ erased records) are never counted. Groups under the minimum cell size are suppre
 complementary suppression so that a hidden cell cannot be recovered from the other cells and
 the population total (which an observer may learn from another table, so it is treated as known
 even when it is not published here).
+
+Known limit: suppression is per table. Comparing a statewide table with the county-filtered
+tables of every county (differencing across tables) is not yet protected against; a
+multi-table cell-suppression pass (or noise) is future work.
 """
 
 from __future__ import annotations
