@@ -106,7 +106,7 @@ def registry_database(registry_test_root: Path) -> Iterator[str]:
 @pytest.fixture
 def make_app(registry_database: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Build apps whose every change is rolled back when the test ends."""
-    apps: list[tuple[Any, Any]] = []
+    apps: list[tuple[Any, Any, Any]] = []
 
     def build(plugins: list[str] | None = None, extra_plugins: tuple[Any, ...] = (),
               **overrides: Any) -> Flask:
@@ -121,14 +121,15 @@ def make_app(registry_database: str, tmp_path: Path) -> Iterator[Callable[..., F
         outer = connection.begin()
         registry.sessions = sessionmaker(bind=connection, expire_on_commit=False,
                                          join_transaction_mode="create_savepoint")
-        apps.append((connection, outer))
+        apps.append((registry, connection, outer))
         app.extensions["registry_test_connection"] = connection
         return app
 
     yield build
-    for connection, outer in apps:
+    for registry, connection, outer in apps:
         outer.rollback()
         connection.close()
+        registry.engine.dispose()  # no pooled connections outlive the test
 
 
 @pytest.fixture
