@@ -126,6 +126,9 @@ class ApiSpec:
 
 
 INT64 = 2**63 - 1
+# C0 controls other than tab, newline and carriage return: no XML (Word, PDF) or PostgreSQL text
+# can hold them, so they are refused where they enter.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _out_of_range(value: Any, path: str = "") -> dict[str, str]:
@@ -133,7 +136,9 @@ def _out_of_range(value: Any, path: str = "") -> dict[str, str]:
     if isinstance(value, bool):
         return {}
     if isinstance(value, str):
-        return {path or "(body)": "contains a NUL character"} if "\x00" in value else {}
+        if CONTROL_CHARACTERS.search(value):
+            return {path or "(body)": "contains a NUL or other control character"}
+        return {}
     if isinstance(value, int):
         return {path or "(body)": "number is out of range"} if abs(value) > INT64 else {}
     found: dict[str, str] = {}

@@ -56,7 +56,9 @@ def _refuse_nul_characters() -> Any:
     (The OAuth endpoints answer hostile input with OAuth errors themselves.)"""
     if request.path.startswith("/oauth/"):
         return None
-    if any("\x00" in key or "\x00" in value
+    from .api import CONTROL_CHARACTERS
+
+    if any(CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value)
            for multi in (request.args, request.form) for key, value in multi.items(multi=True)):
         if request.path.startswith("/api/"):
             from .api import problem_response

@@ -41,3 +41,9 @@ def test_nul_characters_are_refused_before_reaching_the_database(make_app):
     assert response.status_code == 422  # unknown field, and would be refused anyway
     assert client.get("/login?next=%00").status_code == 400
     assert client.get("/login?next=/").status_code == 200
+
+
+def test_control_characters_are_refused_but_line_breaks_pass(make_app):
+    client = make_app(plugins=[], extra_plugins=(LimitsPlugin(),)).test_client()
+    assert client.get("/login?next=%01").status_code == 400
+    assert client.get("/login?next=/%0A").status_code != 400
