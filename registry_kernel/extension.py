@@ -111,6 +111,39 @@ class ReportDefinition:
 
 
 @dataclass(frozen=True)
+class TrainingOffering:
+    """An upcoming training a program can enroll its staff in (``training_offerings`` hook)."""
+
+    event_id: int
+    title: str
+    starts_at: datetime
+    county: str | None = None
+    city: str | None = None
+    seats_left: int | None = None
+
+
+@dataclass(frozen=True)
+class EnrollmentOutcome:
+    """What ``enroll_in_training`` did: a seat (``enrolled``) or a place on the waitlist."""
+
+    enrollment_id: int
+    status: str
+    waitlist_position: int | None = None
+
+
+class EnrollmentRefused(Exception):
+    """Raised by an ``enroll_in_training`` implementation that refuses the enrollment.
+
+    ``status`` is the HTTP meaning (404 no such event, 409 conflict such as full or already
+    enrolled, 422 invalid); ``errors`` maps fields to messages. The caller rolls back.
+    """
+
+    def __init__(self, status: int, detail: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.errors = status, detail, errors
+
+
+@dataclass(frozen=True)
 class Event:
     """A domain event. ``data`` carries ids only (a Registry ID, an event id), never personal data."""
 

@@ -153,6 +153,24 @@ def participants_merged(session: Any, registry: Any, survivor_id: str, merged_id
     Not firstresult."""
 
 
+# --- training, for other plugins --------------------------------------------------------------
+
+@hookspec(firstresult=True)
+def training_offerings(session: Any, registry: Any, limit: int) -> Any:
+    """Return up to ``limit`` upcoming, published ``TrainingOffering``s, soonest first, that a
+    program may enroll its staff in; ``None`` when no plugin offers trainings. *firstresult*."""
+
+
+@hookspec(firstresult=True)
+def enroll_in_training(session: Any, registry: Any, event_id: int, participant: Any,
+                       actor: Any, source: str) -> Any:
+    """Enroll ``participant`` in training event ``event_id`` on the trainings plugin's rules
+    (a seat, else the waitlist) and return an ``EnrollmentOutcome``; raise
+    ``EnrollmentRefused`` to refuse (the caller rolls back). ``source`` says who asked (e.g.
+    ``"staff"`` for a program administrator). ``None`` when no plugin runs trainings.
+    *firstresult*."""
+
+
 # --- events and background work -------------------------------------------------------------
 
 @hookspec

@@ -30,6 +30,7 @@ from registry_kernel import audit
 from registry_kernel import participants as kernel_participants
 from registry_kernel.counties import canonical_county
 from registry_kernel.db import utcnow
+from registry_kernel.extension import EnrollmentOutcome, EnrollmentRefused, TrainingOffering
 from registry_kernel.mail import send_mail
 from registry_kernel.models import Account, Organization, Participant, RoleGrant
 
@@ -1083,26 +1084,21 @@ def merge_participants(session: Session, registry: Registry | None, survivor_id:
     session.flush()
 
 
-# --- enrolling staff in trainings (when the training plugin is enabled) -----------------------
+# --- enrolling staff in trainings (through the kernel's training hooks) ----------------------
 
 def upcoming_trainings(session: Session, registry: Registry, limit: int = 50
-                       ) -> list[dict[str, Any]]:
-    """Published upcoming training events (the Training Calendar), or none without training."""
-    if not registry.plugins.is_enabled("training"):
-        return []
-    from ..training import services as training
-
-    items, _total = training.calendar(session, training.CalendarFilters(), page=1,
-                                      per_page=limit)
-    return items
+                       ) -> list[TrainingOffering]:
+    """Upcoming published trainings staff can be enrolled in; none when no plugin offers any
+    (the ``training_offerings`` hook answers ``None``)."""
+    offerings = registry.plugins.hook.training_offerings(session=session, registry=registry,
+                                                         limit=limit)
+    return list(offerings or [])
 
 
 def enroll_staff(session: Session, registry: Registry, org_id: int, employment_id: int,
-                 event_id: int, *, actor: Actor) -> str:
-    """Enroll a confirmed, current staff member in a training event (training plugin's rules:
-    a seat or the waitlist). Returns the enrollment status."""
-    if not registry.plugins.is_enabled("training"):
-        raise NotFound("trainings are not enabled on this registry")
+                 event_id: int, *, actor: Actor) -> EnrollmentOutcome:
+    """Enroll a confirmed, current staff member in a training event through the
+    ``enroll_in_training`` hook (the trainings plugin's rules: a seat or the waitlist)."""
     program(session, org_id, actor)
     record = _employment_at(session, org_id, employment_id)
     today = local_today(registry)
@@ -1111,18 +1107,18 @@ def enroll_staff(session: Session, registry: Registry, org_id: int, employment_i
     participant = session.get(Participant, record.participant_id)
     if participant is None:
         raise NotFound("nobody reported this employment at your program")
-    from ..training import services as training
-
     try:
-        enrollment = training.enroll(session, registry, event_id, participant, actor=actor,
-                                     source="staff")
-    except training.TrainingError as exc:
+        outcome = registry.plugins.hook.enroll_in_training(
+            session=session, registry=registry, event_id=event_id, participant=participant,
+            actor=actor, source="staff")
+    except EnrollmentRefused as exc:
         session.rollback()
-        error = {404: NotFound, 409: Conflict, 422: Invalid}.get(exc.status, Conflict)
-        if error is Invalid:
+        if exc.status == 422:
             raise Invalid(exc.errors or {"event_id": exc.detail}) from exc
-        raise error(exc.detail) from exc
+        raise (NotFound if exc.status == 404 else Conflict)(exc.detail) from exc
+    if outcome is None:
+        raise NotFound("trainings are not enabled on this registry")
     audit.record(session, actor=actor, action="jobs.staff.enroll",
                  subject_participant_id=participant.id, resource_type="training_event",
                  resource_id=event_id)
-    return enrollment.status
+    return outcome

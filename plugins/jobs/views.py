@@ -527,11 +527,14 @@ def enroll_staff(org_id: int, employment_id: int) -> Any:
     try:
         if event_id is None:
             raise svc.Invalid({"event_id": _("choose a training")})
-        status = svc.enroll_staff(session, registry, org_id, employment_id, event_id,
-                                  actor=web_actor())
+        outcome = svc.enroll_staff(session, registry, org_id, employment_id, event_id,
+                                   actor=web_actor())
         session.commit()
-        flash(_("Enrolled.") if status == "enrolled" else _("Added to the waitlist."),
-              "success")
+        if outcome.status == "enrolled":
+            flash(_("Enrolled."), "success")
+        else:
+            flash(_("Added to the waitlist (position %(position)s).",
+                    position=outcome.waitlist_position), "success")
     except svc.NotFound:
         abort(404)
     except svc.JobsError as exc:

@@ -14,6 +14,7 @@ from registry_kernel.extension import MigrationLocation, Permission, PluginInfo,
 from registry_kernel.hookspecs import hookimpl
 
 from .i18n import lazy_gettext
+from .staff_enrollment import enroll_in_training, training_offerings  # noqa: F401
 
 
 class TrainingConfig(BaseModel):
