@@ -113,12 +113,31 @@ class Instructor(Base):
                                             index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     message: Mapped[str | None] = mapped_column(String(1000))
-    expertise: Mapped[str | None] = mapped_column(Text)
-    experience: Mapped[str | None] = mapped_column(Text)
-    profile_published: Mapped[bool] = mapped_column(Boolean, default=False)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+class InstructorProfile(Base):
+    """A person's optional Instructor Profile, one per account whatever the sponsors. The texts
+    are the instructor's own words about themselves, sealed with their data key (so erasing the
+    person shreds them); only a published profile is shown to others."""
+
+    __tablename__ = "training_instructor_profiles"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            unique=True)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    display_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    expertise_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    experience_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    bio_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class TrainingEvent(Base):

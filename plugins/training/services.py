@@ -36,6 +36,7 @@ from .models import (
     Enrollment,
     EventWord,
     Instructor,
+    InstructorProfile,
     SavedEvent,
     Training,
     TrainingEvent,
@@ -1171,8 +1172,10 @@ def erase_participant(session: Session, participant_id: str) -> None:
     if account_id is not None:
         for instructor in session.scalars(select(Instructor)
                                           .where(Instructor.account_id == account_id)):
-            instructor.expertise = instructor.experience = instructor.message = None
-            instructor.profile_published = False
+            instructor.message = None
+    for profile in session.scalars(select(InstructorProfile).where(
+            InstructorProfile.participant_id == participant_id)):
+        session.delete(profile)
 
 
 def merge_participants(session: Session, registry: Registry | None, survivor_id: str,
