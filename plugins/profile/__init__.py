@@ -131,14 +131,11 @@ def participant_erased(session: Any, participant_id: str) -> None:
 
 
 @hookimpl
-def participants_merged(session: Any, survivor_id: str, merged_id: str) -> None:
-    from flask import current_app, has_app_context
-
+def participants_merged(session: Any, registry: Any, survivor_id: str, merged_id: str) -> None:
     from .services import merge
 
-    # The hook carries no registry; inside an app (web, API, CLI) the values are re-sealed
-    # under the survivor's data key, elsewhere sealed values cannot move and are dropped.
-    registry = current_app.extensions.get("registry") if has_app_context() else None
+    # Sealed values are re-sealed under the survivor's data key with the registry the kernel
+    # passes (in a web request, the CLI or a bare script alike).
     merge(session, registry, survivor_id, merged_id)
 
 

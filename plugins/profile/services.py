@@ -848,29 +848,24 @@ def erase(session: Session, participant_id: str) -> None:
         session.execute(delete(model).where(model.participant_id == participant_id))
 
 
-def merge(session: Session, registry: Registry | None, survivor_id: str, merged_id: str) -> None:
+def merge(session: Session, registry: Registry, survivor_id: str, merged_id: str) -> None:
     """Move the merged profile's rows to the survivor.
 
-    Sealed values are bound to their owner's data key, which a merge shreds, so values are
-    re-sealed under the survivor's key where a registry is available; the survivor's own
-    profile sections win over the merged one's.
+    Sealed values are bound to their owner's data key, which a merge shreds right after, so
+    they are opened with the merged profile's key and re-sealed under the survivor's; the
+    survivor's own profile sections win over the merged one's.
     """
     records = list(session.scalars(select(Employment).where(
         Employment.participant_id == merged_id)))
     for record in records:
-        wage = bullets = None
-        if registry is not None:
-            wage = employment_wage(session, registry, record)
-            bullets = employment_responsibilities(session, registry, record)
+        wage = employment_wage(session, registry, record)
+        bullets = employment_responsibilities(session, registry, record)
         record.participant_id = survivor_id
-        if registry is not None:
-            _seal_employment(session, registry, record, wage, bullets)
-        else:
-            record.hourly_wage_enc = record.responsibilities_enc = None
+        _seal_employment(session, registry, record, wage, bullets)
     session.execute(delete(EmailChange).where(EmailChange.participant_id == merged_id))
     merged_row = session.get(ProfileDetails, merged_id)
     if merged_row is not None:
-        if registry is not None and session.get(ProfileDetails, survivor_id) is None:
+        if session.get(ProfileDetails, survivor_id) is None:
             merged_p = session.get(Participant, merged_id)
             survivor_p = session.get(Participant, survivor_id)
             if merged_p is not None and survivor_p is not None:

@@ -165,6 +165,42 @@ def test_merging_moves_employment_and_keeps_the_wage_readable(app, pf, center):
     assert profile["demographics"]["ethnicity"] == "asian"
 
 
+
+def test_merging_outside_an_app_context_reseals_wage_resume_and_sections(app, pf, center):
+    """The hook gets the registry from the kernel: a merge run from a plain script (no Flask
+    app context) re-seals every sealed value under the survivor's key instead of dropping it."""
+    from flask import has_app_context
+
+    registry = app.extensions["registry"]
+    survivor, duplicate = pf.account(), pf.account()
+    token = pf.token(duplicate, "me")
+    job = add_job(app, token, employer_id=center.id, hourly_wage="31.10")
+    client = app.test_client()
+    assert client.put("/api/v1/me/resume", headers=bearer(token), json={
+        "summary": "Ten years with toddlers",
+        "jobs": [{"id": job["id"], "responsibilities": ["Planned the curriculum"]}]}
+    ).status_code == 200
+    client.patch("/api/v1/me/profile", headers=bearer(token),
+                 json={"demographics": {"ethnicity": "latino"}})
+    assert not has_app_context()
+    with unit_of_work(registry.sessions) as session:
+        kernel_participants.merge_participants(
+            session, registry, session.get(Participant, survivor.participant_id),
+            session.get(Participant, duplicate.participant_id), actor=SYSTEM,
+            reason="same person")
+    survivor_token = pf.token(survivor, "me")
+    jobs = client.get("/api/v1/me/employment", headers=bearer(survivor_token)).get_json()
+    assert jobs["items"][0]["hourly_wage"] == "31.10"
+    resume = client.get("/api/v1/me/resume", headers=bearer(survivor_token)).get_json()
+    assert resume["summary"] == "Ten years with toddlers"
+    assert resume["jobs"][0]["responsibilities"] == ["Planned the curriculum"]
+    profile = client.get("/api/v1/me/profile", headers=bearer(survivor_token)).get_json()
+    assert profile["demographics"]["ethnicity"] == "latino"
+    connection = app.extensions["registry_test_connection"]
+    wage_enc = connection.execute(text("SELECT hourly_wage_enc FROM profile_employments "
+                                       "WHERE id = :i"), {"i": job["id"]}).scalar()
+    assert wage_enc is not None
+
 def test_demo_data_gives_the_demo_accounts_employment_histories(make_app):
     from registry_kernel.demo import ACCOUNTS, load_demo
 
