@@ -280,3 +280,4 @@ class FeedbackReceipt(Base):
 
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("training_enrollments.id",
                                                           ondelete="CASCADE"), primary_key=True)
+from . import survey_models  # noqa: E402,F401  (per-catalog surveys, DSP codes: T2)
