@@ -69,7 +69,9 @@ def oauth_scopes() -> list[Scope]:
     return [Scope("qris:read", "Read QRIS element scores of your sites or county",
                   roles=VIEW_ROLES),
             Scope("qris:write", "Correct lead teachers and validation dates of your sites",
-                  roles=("program_admin", "registry_staff", "county_admin"))]
+                  roles=("program_admin", "registry_staff", "county_admin")),
+            Scope("qris:admin", "Switch QRIS on or off for your county and upload its rule "
+                  "file", roles=("county_admin",))]
 
 
 @hookimpl

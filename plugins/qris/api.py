@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint
-from pydantic import Field
+from flask import Blueprint, Response, request
+from pydantic import BaseModel, Field
 
 from registry_kernel.api import ApiModel, PageQuery, ProblemError, api_route, current_actor
 from registry_kernel.web import current_registry, registry_session
@@ -26,7 +26,8 @@ def problems(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         except svc.QrisError as exc:
             registry_session().rollback()
-            raise ProblemError(exc.status, exc.title, exc.detail, exc.errors) from exc
+            raise ProblemError(exc.status, exc.title, exc.detail, exc.errors,
+                               **exc.extra) from exc
 
     return wrapper
 
@@ -119,3 +120,100 @@ def add_validation_date(org_slug: str, body: ValidationDateIn) -> Any:
     svc.add_validation_date(session, actor, org, body.validated_on)
     session.commit()
     return {"validation_dates": [d.isoformat() for d in svc.validation_dates(session, org.id)]}
+
+
+# --- a county administrator: QRIS on or off, and the county's rule file ------------------------
+
+class RuleSetOut(BaseModel):
+    county: str
+    version: str
+    name: str
+
+
+class UploadedOut(BaseModel):
+    filename: str
+    version: str
+    uploaded_at: str
+    text: str
+
+
+class CountyRulesOut(BaseModel):
+    county: str
+    active: bool
+    rule_set: RuleSetOut
+    source: str = Field(description="hook, uploaded, configured or statewide")
+    uploaded: UploadedOut | None
+
+
+class RuleFileForm(ApiModel):
+    """Multipart form: the rule file goes in the ``file`` part (TOML, UTF-8, at most 256 KB)."""
+
+
+class ActivationIn(ApiModel):
+    active: bool
+
+
+def _admin_county(county: str) -> str:
+    """The county named in the path (any spelling) if the actor administers it; 404 otherwise,
+    so other counties' settings do not leak."""
+    session, actor = registry_session(), current_actor()
+    canonical = svc.canonical_county(county)
+    if canonical is None or (not actor.is_superuser
+                             and canonical not in svc.admin_counties(session, actor)):
+        raise ProblemError(404, "Not Found", "no such county among yours")
+    return canonical
+
+
+@api_route(bp, "/qris/counties/<county>/rules", scope="qris:admin", response=CountyRulesOut,
+           errors=(404,), summary="The QRIS rule set in use in your county", tags=["qris"])
+@problems
+def county_rules(county: str) -> Any:
+    county = _admin_county(county)
+    return svc.county_rules_info(registry_session(), current_registry(), county)
+
+
+@api_route(bp, "/qris/counties/<county>/rules", methods=["PUT"], scope="qris:admin",
+           form=RuleFileForm, files=("file",), response=CountyRulesOut,
+           errors=(403, 404, 409, 422),
+           summary="Upload or replace your county's QRIS rule file (checked like a file "
+                   "configured at start-up: a bad file is 422 with its line and reason, and "
+                   "nothing changes)", tags=["qris"])
+@problems
+def put_county_rules(county: str, form: RuleFileForm) -> Any:
+    county = _admin_county(county)
+    session, registry = registry_session(), current_registry()
+    upload = request.files.get("file")
+    if upload is None:
+        raise ProblemError(422, "Unprocessable Content", "the request has invalid fields",
+                           {"file": "attach the rule file (TOML) as the file part"})
+    svc.upload_county_rules(session, registry, current_actor(), county,
+                            upload.filename or "rules.toml",
+                            upload.read(svc.MAX_RULE_FILE_BYTES + 1))
+    session.commit()
+    return svc.county_rules_info(session, registry, county)
+
+
+@api_route(bp, "/qris/counties/<county>/rules", methods=["DELETE"], scope="qris:admin",
+           status=204, errors=(403, 404),
+           summary="Remove your county's uploaded rule file (the statewide rules apply again)",
+           tags=["qris"])
+@problems
+def delete_county_rules(county: str) -> Any:
+    county = _admin_county(county)
+    session = registry_session()
+    if not svc.remove_county_rules(session, current_actor(), county):
+        raise ProblemError(404, "Not Found", "the county has no uploaded rule file")
+    session.commit()
+    return Response(status=204)
+
+
+@api_route(bp, "/qris/counties/<county>/activation", methods=["PUT"], scope="qris:admin",
+           body=ActivationIn, response=CountyRulesOut, errors=(403, 404),
+           summary="Switch QRIS on or off for your county", tags=["qris"])
+@problems
+def put_activation(county: str, body: ActivationIn) -> Any:
+    county = _admin_county(county)
+    session, registry = registry_session(), current_registry()
+    svc.set_county_active(session, registry, current_actor(), county, body.active)
+    session.commit()
+    return svc.county_rules_info(session, registry, county)

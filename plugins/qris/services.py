@@ -53,10 +53,14 @@ class QrisConfig(BaseModel):
 
 
 class QrisError(Exception):
+    """A refusal: the API answers problem+json (``extra`` adds members such as ``line``), the
+    UI a message."""
+
     def __init__(self, status: int, title: str, detail: str,
-                 errors: dict[str, str] | None = None) -> None:
+                 errors: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.errors = status, title, detail, errors
+        self.extra = extra
 
 
 def not_found(what: str = "site") -> QrisError:
@@ -121,25 +125,61 @@ def rule_set_for(session: Session, registry: Registry, county: str | None) -> R.
     return loaded.county_files.get(county, loaded.statewide)
 
 
+def rule_source(session: Session, registry: Registry, county: str) -> str:
+    """Where the county's rules come from: ``hook``, ``uploaded``, ``configured`` or
+    ``statewide``."""
+    if registry.plugins.hook.qris_rule_set(county=county, registry=registry) is not None:
+        return "hook"
+    if uploaded_rules(session, county) is not None:
+        return "uploaded"
+    return "configured" if county in _loaded(registry).county_files else "statewide"
+
+
+def county_rules_info(session: Session, registry: Registry, county: str) -> dict[str, Any]:
+    """The rule set in use in ``county``: name, county, version, where it comes from, and the
+    uploaded file (name, when, text) if there is one."""
+    rules = rule_set_for(session, registry, county)
+    row = uploaded_rules(session, county)
+    return {"county": county, "active": counties.is_active(session, registry, PLUGIN, county),
+            "rule_set": rules.describe(), "source": rule_source(session, registry, county),
+            "uploaded": None if row is None else {
+                "filename": row.filename, "version": row.version,
+                "uploaded_at": row.uploaded_at.isoformat(), "text": row.source_text}}
+
+
+def _rule_file_refused(exc: R.RuleFileError) -> QrisError:
+    return QrisError(422, "Unprocessable Content", str(exc), {"file": str(exc)},
+                     source=exc.source, line=exc.line or 1, reason=exc.reason)
+
+
 def upload_county_rules(session: Session, registry: Registry, actor: Actor, county: str,
                         filename: str, data: bytes) -> R.RuleSet:
-    """Check and keep a county's rule file (replacing the previous one). Raises
-    :class:`QrisError` 422 with ``file:line: reason`` for a bad file."""
+    """Check and keep a county's rule file (replacing the previous one), exactly as start-up
+    checks a configured file. Raises :class:`QrisError` 422 with ``file:line: reason`` (and
+    ``line``, ``reason``) for a bad file, 409 when a different file reuses the version in use,
+    so a recorded score's version always names one set of rules. Nothing changes on error."""
     require_county_admin(session, actor, county)
+    name = (filename or "rules.toml").replace("\\", "/").rsplit("/", 1)[-1][:200] \
+        or "rules.toml"
     if len(data) > MAX_RULE_FILE_BYTES:
-        raise QrisError(422, "Unprocessable Content", "the rule file is too large",
-                        {"file": "the rule file is larger than 256 KB"})
+        raise QrisError(422, "Unprocessable Content", f"{name}: the rule file is too large",
+                        {"file": "the rule file is larger than 256 KB"}, source=name,
+                        line=None, reason="the rule file is larger than 256 KB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise QrisError(422, "Unprocessable Content", "the rule file is not UTF-8 text",
-                        {"file": "the rule file is not UTF-8 text"}) from exc
-    name = (filename or "rules.toml").rsplit("/", 1)[-1][:200]
+        raise QrisError(422, "Unprocessable Content", f"{name}: the rule file is not UTF-8 "
+                        "text", {"file": "the rule file is not UTF-8 text"}, source=name,
+                        line=None, reason="the rule file is not UTF-8 text") from exc
     try:
         rule_set = R.load_county_text(text, name, _loaded(registry).statewide_data, county)
     except R.RuleFileError as exc:
-        raise QrisError(422, "Unprocessable Content", str(exc), {"file": str(exc)}) from exc
+        raise _rule_file_refused(exc) from exc
     row = session.scalar(select(CountyRules).where(CountyRules.county == county))
+    if row is not None and row.version == rule_set.version and row.source_text != text:
+        raise QrisError(409, "Conflict", f"version {rule_set.version!r} is already in use in "
+                        f"{county} with other rules; give the changed file a new version",
+                        {"file": "give the changed file a new rule_set.version"})
     if row is None:
         row = CountyRules(county=county)
         session.add(row)
@@ -151,13 +191,17 @@ def upload_county_rules(session: Session, registry: Registry, actor: Actor, coun
     return rule_set
 
 
-def remove_county_rules(session: Session, actor: Actor, county: str) -> None:
+def remove_county_rules(session: Session, actor: Actor, county: str) -> bool:
+    """Drop the county's uploaded file (its configured file or the statewide rules apply
+    again). Returns whether there was one."""
     require_county_admin(session, actor, county)
     row = session.scalar(select(CountyRules).where(CountyRules.county == county))
-    if row is not None:
-        session.delete(row)
-        audit.record(session, actor=actor, action="qris.rules_remove", resource_type="county",
-                     resource_id=county)
+    if row is None:
+        return False
+    session.delete(row)
+    audit.record(session, actor=actor, action="qris.rules_remove", resource_type="county",
+                 resource_id=county, reason=f"version {row.version}")
+    return True
 
 
 def uploaded_rules(session: Session, county: str) -> CountyRules | None:
