@@ -7,6 +7,8 @@ Fixtures:
 * ``fresh_database``: a new, migrated, really-committing database for tests that need threads,
   a live server or migration history (SQLite file or a throw-away PostgreSQL database).
 * ``factory``: makes organizations, accounts, participants and bearer tokens.
+* ``live_server``, ``chromium``, ``page``, ``phone_page``, ``axe_check``: browser tests against
+  a live registry (:mod:`registry_kernel.testing_live`).
 
 The database is SQLite unless ``REGISTRY_TEST_DATABASE_URL`` names another (PostgreSQL in CI).
 """
@@ -241,3 +243,13 @@ def factory(make_app: Callable[..., Flask]) -> Factory:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+from .testing_live import (  # noqa: E402,F401 - fixtures of this pytest plugin
+    LiveServer,
+    axe_check,
+    chromium,
+    live_server,
+    page,
+    phone_page,
+)

@@ -2,40 +2,11 @@
 sign-in; no axe-core violations on any page."""
 
 import pytest
+from kernel_browser import PASSWORD, expect_heading
 
 from registry_kernel.testing import Factory
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "violet tractor umbrella"
-
-
-def expect_heading(page, text):
-    heading = page.locator("h1").first.inner_text()
-    assert text in heading, heading
-
-
-def fill_profile(page, **values):
-    page.get_by_label("First name").fill(values.get("first", "Rosa"))
-    page.get_by_label("Last name").fill(values.get("last", "Chan"))
-    page.get_by_label("Birth date").fill(values.get("birth", "1988-03-14"))
-    page.get_by_label("Language you prefer").select_option("zh-Hant")
-    page.get_by_label("Email (this is your username)").fill(values.get("email", "rosa@example.org"))
-    page.locator("#password").fill(values.get("password", PASSWORD))
-    page.locator("#password_confirm").fill(values.get("confirm", values.get("password", PASSWORD)))
-    page.get_by_label("Phone (optional)").fill("415-555-0188")
-    page.get_by_label("County where you live").select_option("San Francisco")
-
-
-def sign_in(page, live, email, password=PASSWORD):
-    page.goto(live.url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
 
 
 def test_switch_to_spanish_and_to_chinese(page, live_registry, axe_check):

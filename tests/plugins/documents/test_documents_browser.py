@@ -3,62 +3,29 @@ document, and the participant sees the records on the report; axe-core checks th
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from documents_helpers import COURSE, bearer, pdf_bytes
-from werkzeug.serving import make_server
 
 from registry_kernel.testing import Factory
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parents[2] / "browser" / "vendor" / "axe.min.js"
 PASSWORD = "violet tractor umbrella"
 
 
 @pytest.fixture
-def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
-    from registry_kernel.app import create_app
-    from registry_kernel.testing import test_settings
-
-    url = fresh_database(plugins=["documents"])
-    app = create_app(test_settings(url, tmp_path / "live", plugins=["documents"]))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.url = f"http://127.0.0.1:{server.server_port}"
-    app.extensions["registry"].settings.base_url = app.url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        app.extensions["registry"].engine.dispose()
+def live(live_server: Any) -> Any:
+    """A live registry with the documents plugin (the Flask app, with its ``url``)."""
+    server = live_server(plugins=["documents"])
+    server.app.url = server.url
+    return server.app
 
 
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(15000)
-    yield context.new_page()
-    context.close()
-
-
-def axe_violations(page: Any) -> list[str]:
-    if not AXE.exists():
-        return []
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
-    result = page.evaluate("""async () => await axe.run(document, {
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})""")
-    return [f"{v['id']}: {v['help']} -> {v['nodes'][0]['target']}" for v in result["violations"]]
-
-
-def test_upload_in_the_browser_then_verified_records_on_the_report(page, live, tmp_path):
+def test_upload_in_the_browser_then_verified_records_on_the_report(page, live, tmp_path,
+                                                                   axe_check):
     factory = Factory(live)
     person = factory.account(email="rosa@example.org", password=PASSWORD, first_name="Rosa")
     staff = factory.account("registry_staff")
@@ -71,7 +38,7 @@ def test_upload_in_the_browser_then_verified_records_on_the_report(page, live, t
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="My Documents").first.click()
     assert "My Documents" in page.locator("h1").inner_text()
-    assert axe_violations(page) == []
+    axe_check(page)
 
     # a file that is not a PDF, JPEG or PNG: the message is beside the field
     fake = tmp_path / "notes.pdf"
@@ -88,7 +55,7 @@ def test_upload_in_the_browser_then_verified_records_on_the_report(page, live, t
     assert row.count() == 1
     assert "Unverified" in row.inner_text() and "my transcript.pdf" in row.inner_text()
     document_id = row.get_attribute("data-document-id")
-    assert axe_violations(page) == []
+    axe_check(page)
 
     client = live.test_client()
     staff_token = factory.token(staff, "verification")
@@ -103,14 +70,15 @@ def test_upload_in_the_browser_then_verified_records_on_the_report(page, live, t
     page.get_by_role("link", name="See your Education & Training Report").click()
     assert page.locator("#total-ece").inner_text() == "2.67"
     assert "Child Growth and Development" in page.locator("main").inner_text()
-    assert axe_violations(page) == []
+    axe_check(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the PDF").click()
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
     assert person.participant.registry_id in page.locator("main").inner_text()
 
 
-def test_staff_verify_through_the_queue_page_with_the_keyboard_form(page, live, tmp_path):
+def test_staff_verify_through_the_queue_page_with_the_keyboard_form(page, live, tmp_path,
+                                                                     axe_check):
     import pyotp
 
     from registry_kernel.auth import recovery
@@ -138,14 +106,14 @@ def test_staff_verify_through_the_queue_page_with_the_keyboard_form(page, live, 
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("link", name="Verification queue").first.click()
     assert "1 documents waiting" in page.locator("#queue-stats").inner_text()
-    assert axe_violations(page) == []
+    axe_check(page)
     page.get_by_label("County").fill("Fresno")
     page.get_by_role("button", name="Filter").click()
     rid = person.participant.registry_id
     page.get_by_role("link", name=f"Open Transcript {rid}").click()
     assert "Verify a document" in page.locator("h1").inner_text()
     assert "Lee" in page.locator("main").inner_text()
-    assert axe_violations(page) == []
+    axe_check(page)
 
     # keyboard entry: type into the first course row, moving with Tab
     page.locator("#courses-0-institution").focus()
