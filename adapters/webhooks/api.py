@@ -27,6 +27,12 @@ class EndpointIn(ApiModel):
                                         "several organizations")
 
 
+class RotateIn(ApiModel):
+    overlap_hours: int = Field(24, ge=0, le=svc.MAX_OVERLAP_HOURS,
+                               description="How long the old secret keeps signing too "
+                                           "(0: drop it now)")
+
+
 class OrgQuery(PageQuery):
     organization_id: int | None = None
 
@@ -38,6 +44,9 @@ class EndpointOut(BaseModel):
     description: str | None
     organization_id: int
     created_at: str
+    secret_rotated_at: str | None
+    previous_secret_expires_at: str | None = Field(
+        description="While set, deliveries are signed with the previous secret too")
 
 
 class EndpointCreated(EndpointOut):
@@ -65,7 +74,10 @@ def _iso(value: Any) -> str | None:
 def endpoint_json(endpoint: WebhookEndpoint) -> dict[str, Any]:
     return {"id": endpoint.id, "url": endpoint.url, "events": list(endpoint.events),
             "description": endpoint.description, "organization_id": endpoint.organization_id,
-            "created_at": _iso(endpoint.created_at)}
+            "created_at": _iso(endpoint.created_at),
+            "secret_rotated_at": _iso(endpoint.secret_rotated_at),
+            "previous_secret_expires_at": _iso(endpoint.previous_secret_expires_at)
+            if svc.previous_secret_active(endpoint) else None}
 
 
 def delivery_json(delivery: WebhookDelivery) -> dict[str, Any]:
@@ -122,6 +134,35 @@ def list_endpoints(query: OrgQuery) -> Any:
 def delete(endpoint_id: str) -> Any:
     session = registry_session()
     svc.delete_endpoint(session, _endpoint(endpoint_id), actor=current_actor())
+    session.commit()
+    return Response(status=204)
+
+
+@api_route(bp, "/webhooks/<endpoint_id>/rotate-secret", methods=["POST"],
+           scope="webhooks:write", body=RotateIn, response=EndpointCreated, errors=(404, 422),
+           summary="A new signing secret; the old one keeps signing during the overlap",
+           tags=TAGS)
+def rotate_secret(endpoint_id: str, body: RotateIn) -> Any:
+    session, registry, actor = registry_session(), current_registry(), current_actor()
+    endpoint = _endpoint(endpoint_id)
+    try:
+        secret = svc.rotate_secret(session, registry, endpoint,
+                                   overlap_hours=body.overlap_hours, actor=actor)
+    except svc.WebhookError as exc:
+        raise ProblemError(422, "Invalid fields", str(exc), exc.errors) from exc
+    session.commit()
+    return {**endpoint_json(endpoint), "secret": secret}
+
+
+@api_route(bp, "/webhooks/<endpoint_id>/previous-secret", methods=["DELETE"],
+           scope="webhooks:write", status=204, errors=(404, 409),
+           summary="End a rotation's overlap now: only the new secret signs", tags=TAGS)
+def drop_previous_secret(endpoint_id: str) -> Any:
+    session = registry_session()
+    endpoint = _endpoint(endpoint_id)
+    if not svc.end_overlap(session, endpoint, actor=current_actor()):
+        session.rollback()
+        raise ProblemError(409, "Conflict", "no previous secret is signing: nothing to drop")
     session.commit()
     return Response(status=204)
 

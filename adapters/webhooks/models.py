@@ -25,7 +25,9 @@ class WebhookEndpoint(Base):
     """A URL of an organization's system and the event types it wants.
 
     The signing secret is stored only wrapped (AES-256-GCM) under the master key ring, bound to
-    this endpoint's id, like a participant's data key; see ``docs/adapters.md``.
+    this endpoint's id, like a participant's data key; see ``docs/adapters.md``. During a
+    rotation's overlap the previous secret is kept (wrapped the same way) until
+    ``previous_secret_expires_at``.
     """
 
     __tablename__ = "webhooks_endpoints"
@@ -38,6 +40,12 @@ class WebhookEndpoint(Base):
     description: Mapped[str | None] = mapped_column(String(200))
     secret_kek_id: Mapped[str] = mapped_column(String(32))
     secret_wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    # After a rotation the previous secret keeps signing (a second signature) until this time,
+    # so the agency can switch its receiver over without losing an event.
+    previous_secret_kek_id: Mapped[str | None] = mapped_column(String(32))
+    previous_secret_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    secret_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     created_by_account_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,6 +24,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -92,10 +93,81 @@ def open_secret(registry: Registry, endpoint: WebhookEndpoint) -> bytes:
                                          _binding(endpoint.id))
 
 
+def signing_keys(registry: Registry, endpoint: WebhookEndpoint, now: datetime | None = None
+                 ) -> list[bytes]:
+    """The keys that sign a delivery now: the current secret, then the previous one while a
+    rotation's overlap lasts."""
+    keys = [open_secret(registry, endpoint)]
+    if previous_secret_active(endpoint, now):
+        keys.append(registry.vault.keyring.unwrap(
+            endpoint.previous_secret_kek_id, endpoint.previous_secret_wrapped,
+            _binding(endpoint.id)))
+    return keys
+
+
+def previous_secret_active(endpoint: WebhookEndpoint, now: datetime | None = None) -> bool:
+    return (endpoint.previous_secret_wrapped is not None
+            and endpoint.previous_secret_expires_at is not None
+            and endpoint.previous_secret_expires_at > (now or utcnow()))
+
+
+def _drop_previous(endpoint: WebhookEndpoint) -> None:
+    endpoint.previous_secret_kek_id = endpoint.previous_secret_wrapped = None
+    endpoint.previous_secret_expires_at = None
+
+
+MAX_OVERLAP_HOURS = 7 * 24
+
+
+def rotate_secret(session: Session, registry: Registry, endpoint: WebhookEndpoint, *,
+                  overlap_hours: int = 24, actor: Any = None) -> str:
+    """Give the endpoint a new signing secret; returns it (shown once).
+
+    For ``overlap_hours`` the old secret keeps signing too: each delivery carries two
+    signatures (``v1,<new> v1,<old>``, as Standard Webhooks allows), so the receiver verifies
+    with either while the agency switches it over; then only the new one signs. ``0`` drops the
+    old secret at once (e.g. it leaked). Rotating again during an overlap retires the oldest
+    secret immediately: at most two secrets sign at any time.
+    """
+    if not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
+        raise WebhookError({"overlap_hours": f"must be between 0 and {MAX_OVERLAP_HOURS}"})
+    now = utcnow()
+    if overlap_hours:
+        endpoint.previous_secret_kek_id = endpoint.secret_kek_id
+        endpoint.previous_secret_wrapped = endpoint.secret_wrapped
+        endpoint.previous_secret_expires_at = now + timedelta(hours=overlap_hours)
+    else:
+        _drop_previous(endpoint)
+    secret = new_secret()
+    seal_secret(registry, endpoint, secret)
+    endpoint.secret_rotated_at = now
+    session.flush()
+    audit.record(session, actor=actor, action="webhook.secret.rotate", resource_type="webhook",
+                 resource_id=endpoint.id,
+                 reason=f"previous secret signs for {overlap_hours} more hour(s)")
+    return secret
+
+
+def end_overlap(session: Session, endpoint: WebhookEndpoint, *, actor: Any = None) -> bool:
+    """Stop signing with the previous secret now. ``False`` if no overlap was running."""
+    if not previous_secret_active(endpoint):
+        _drop_previous(endpoint)
+        return False
+    _drop_previous(endpoint)
+    audit.record(session, actor=actor, action="webhook.secret.drop_previous",
+                 resource_type="webhook", resource_id=endpoint.id)
+    return True
+
+
 def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
     """``v1,`` + base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))."""
     content = f"{msg_id}.{timestamp}.".encode() + body
     return "v1," + base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+
+
+def signature_header(keys: list[bytes], msg_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` value: one ``v1,...`` per key, space separated."""
+    return " ".join(sign(key, msg_id, timestamp, body) for key in keys)
 
 
 # --- URL checks --------------------------------------------------------------------------------
@@ -302,7 +374,10 @@ def deliver(registry: Registry, message: OutboxMessage) -> None:
         if endpoint.deleted_at is not None or not endpoint.is_active:
             delivery.status = "cancelled"
             return
-        key = open_secret(registry, endpoint)
+        if endpoint.previous_secret_wrapped is not None \
+                and not previous_secret_active(endpoint):
+            _drop_previous(endpoint)  # the overlap is over: forget the old secret
+        keys = signing_keys(registry, endpoint)
         url, payload, msg_id = endpoint.url, dict(delivery.payload), delivery.event_id
     config = _config(registry)
     timeout = config.timeout_seconds if config else 10.0
@@ -317,7 +392,7 @@ def deliver(registry: Registry, message: OutboxMessage) -> None:
             "User-Agent": "open-ece-registry-webhooks/1",
             "webhook-id": msg_id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(key, msg_id, timestamp, body),
+            "webhook-signature": signature_header(keys, msg_id, timestamp, body),
         }, timeout)
     ok = code is not None and 200 <= code < 300
     last_attempt = message.attempts + 1 >= message.max_attempts

@@ -40,6 +40,9 @@ def _org(orgs: list[Organization]) -> Organization:
     abort(404)
 
 
+OVERLAP_CHOICES = (24, 72, 168, 1, 0)  # hours; the first is the default
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index() -> Any:
@@ -58,14 +61,69 @@ def index() -> Any:
         except svc.WebhookError as exc:
             session.rollback()
             errors = exc.errors
+    return _page(orgs, org, form, new_secret=new_secret, errors=errors,
+                 typed_url=request.form.get("url", ""),
+                 typed_events=request.form.getlist("events"))
+
+
+def _page(orgs: list[Organization], org: Organization, form: ActionForm, *,
+          new_secret: str | None = None, rotated: str | None = None,
+          errors: dict[str, str] | None = None, typed_url: str = "",
+          typed_events: list[str] | None = None, status: int = 200) -> Any:
+    session, registry = registry_session(), current_registry()
     endpoints = svc.endpoints_of(session, org.id)
     recent = {e.id: list(session.scalars(svc.deliveries_of(session, e).limit(20)))
               for e in endpoints}
+    overlap = {e.id: e.previous_secret_expires_at for e in endpoints
+               if svc.previous_secret_active(e)}
     return render_template("webhooks/index.html", orgs=orgs, org=org, endpoints=endpoints,
-                           recent=recent, form=form, new_secret=new_secret, errors=errors,
-                           event_types=sorted(registry.event_types),
-                           typed_url=request.form.get("url", ""),
-                           typed_events=request.form.getlist("events"))
+                           recent=recent, overlap=overlap, form=form, new_secret=new_secret,
+                           rotated=rotated, errors=errors or {},
+                           event_types=sorted(registry.event_types), typed_url=typed_url,
+                           typed_events=typed_events or [],
+                           overlap_choices=OVERLAP_CHOICES), status, \
+        {"Cache-Control": "no-store"}  # a secret may be on it
+
+
+@bp.post("/<endpoint_id>/rotate")
+@login_required
+def rotate(endpoint_id: str) -> Any:
+    """A new signing secret, shown once on the page this answers with (never in a redirect or
+    the session); the old one keeps signing for the chosen overlap."""
+    orgs = _orgs()
+    org = _org(orgs)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session, registry = registry_session(), current_registry()
+    endpoint = svc.get_endpoint(session, org.id, endpoint_id)
+    if endpoint is None:
+        abort(404)
+    overlap = request.form.get("overlap_hours", type=int)
+    if overlap not in OVERLAP_CHOICES:
+        return _page(orgs, org, form, errors={
+            f"overlap:{endpoint.id}": _("Choose how long the old secret keeps working.")},
+            status=422)
+    secret = svc.rotate_secret(session, registry, endpoint, overlap_hours=overlap,
+                               actor=web_actor())
+    session.commit()
+    return _page(orgs, org, form, new_secret=secret, rotated=endpoint.url)
+
+
+@bp.post("/<endpoint_id>/drop-previous")
+@login_required
+def drop_previous(endpoint_id: str) -> Any:
+    org = _org(_orgs())
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = registry_session()
+    endpoint = svc.get_endpoint(session, org.id, endpoint_id)
+    if endpoint is None:
+        abort(404)
+    if svc.end_overlap(session, endpoint, actor=web_actor()):
+        flash(_("Only the new secret signs from now on."))
+    session.commit()
+    return redirect(url_for(".index", org=org.id))
 
 
 @bp.post("/<endpoint_id>/delete")

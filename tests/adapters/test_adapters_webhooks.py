@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -328,3 +329,128 @@ def test_participant_and_employer_events_reach_only_the_organizations_concerned(
     registry.outbox.drain()
     got = sorted((r.path, r.json()["type"]) for r in receiver.requests)
     assert got == [("/agency", "document.verified"), ("/employer", "employment.confirmed")]
+
+
+def signatures(headers: dict[str, str]) -> list[str]:
+    return headers["webhook-signature"].split(" ")
+
+
+def test_secret_rotation_signs_with_both_secrets_during_the_overlap(setup, receiver, due):
+    """An agency rotates its secret: while its receiver is switched over, every delivery
+    (retries included) carries a signature from the old and from the new secret; after the
+    overlap only the new one signs, and the old one no longer verifies."""
+    from registry_adapters.webhooks.models import WebhookEndpoint
+    from sqlalchemy import update
+
+    from registry_kernel.db import unit_of_work, utcnow
+
+    env = setup()
+    app, token = env.app, env.token
+    client = app.test_client()
+    registry = app.extensions["registry"]
+    endpoint = register(client, token, receiver.url)
+    old = endpoint["secret"]
+    answers = iter([500, 200])
+    receiver.responder = lambda r: (next(answers, 200), {})
+    add_participant(client, token, "one@example.org")
+    assert registry.outbox.drain().retried == 1  # a delivery in flight, signed with the old
+    assert len(signatures(receiver.requests[0].headers)) == 1
+    assert verify_standard_webhook(old, receiver.requests[0].headers, receiver.requests[0].body)
+
+    rotated = client.post(f"/api/v1/webhooks/{endpoint['id']}/rotate-secret",
+                          json={"overlap_hours": 24}, headers=bearer(token))
+    assert rotated.status_code == 200, rotated.get_json()
+    new = rotated.get_json()["secret"]
+    assert new.startswith("whsec_") and new != old
+    assert rotated.get_json()["previous_secret_expires_at"]
+    listed = client.get("/api/v1/webhooks", headers=bearer(token)).get_json()["items"][0]
+    assert listed["previous_secret_expires_at"] == rotated.get_json()["previous_secret_expires_at"]
+    assert "secret" not in listed
+
+    due(app)
+    assert registry.outbox.drain().delivered == 1  # the retry: both signatures, same id
+    add_participant(client, token, "two@example.org")
+    assert registry.outbox.drain().delivered == 1
+    for request in receiver.requests[1:]:
+        assert len(signatures(request.headers)) == 2
+        assert verify_standard_webhook(old, request.headers, request.body)
+        assert verify_standard_webhook(new, request.headers, request.body)
+    assert receiver.requests[1].headers["webhook-id"] == receiver.requests[0].headers[
+        "webhook-id"]
+
+    # the overlap ends: only the new secret signs, and the old one is forgotten
+    with unit_of_work(registry.sessions) as session:
+        session.execute(update(WebhookEndpoint).values(
+            previous_secret_expires_at=utcnow() - timedelta(seconds=1)))
+    add_participant(client, token, "three@example.org")
+    assert registry.outbox.drain().delivered == 1
+    last = receiver.requests[-1]
+    assert len(signatures(last.headers)) == 1
+    assert verify_standard_webhook(new, last.headers, last.body)
+    assert not verify_standard_webhook(old, last.headers, last.body)
+    with registry.sessions() as session:
+        row = session.get(WebhookEndpoint, endpoint["id"])
+        assert row.previous_secret_wrapped is None and row.previous_secret_expires_at is None
+    listed = client.get("/api/v1/webhooks", headers=bearer(token)).get_json()["items"][0]
+    assert listed["previous_secret_expires_at"] is None
+    assert listed["secret_rotated_at"]
+    assert len(receiver.requests) == 4  # nothing lost, nothing doubled
+
+
+def test_ending_the_overlap_early_and_rotating_without_overlap(setup, receiver):
+    env = setup()
+    app, token = env.app, env.token
+    client = app.test_client()
+    registry = app.extensions["registry"]
+    endpoint = register(client, token, receiver.url)
+    path = f"/api/v1/webhooks/{endpoint['id']}"
+    assert client.delete(path + "/previous-secret", headers=bearer(token)).status_code == 409
+    second = client.post(path + "/rotate-secret", json={}, headers=bearer(token)).get_json()
+    assert second["previous_secret_expires_at"]  # 24 hours by default
+    # a second rotation during the overlap: the first secret is retired at once
+    third = client.post(path + "/rotate-secret", json={"overlap_hours": 1},
+                        headers=bearer(token)).get_json()
+    add_participant(client, token, "one@example.org")
+    registry.outbox.drain()
+    request = receiver.requests[-1]
+    assert len(signatures(request.headers)) == 2
+    assert verify_standard_webhook(third["secret"], request.headers, request.body)
+    assert verify_standard_webhook(second["secret"], request.headers, request.body)
+    assert not verify_standard_webhook(endpoint["secret"], request.headers, request.body)
+
+    assert client.delete(path + "/previous-secret", headers=bearer(token)).status_code == 204
+    add_participant(client, token, "two@example.org")
+    registry.outbox.drain()
+    request = receiver.requests[-1]
+    assert len(signatures(request.headers)) == 1
+    assert not verify_standard_webhook(second["secret"], request.headers, request.body)
+
+    # overlap 0: the old secret stops at once (a leaked secret)
+    fourth = client.post(path + "/rotate-secret", json={"overlap_hours": 0},
+                         headers=bearer(token)).get_json()
+    assert fourth["previous_secret_expires_at"] is None
+    add_participant(client, token, "three@example.org")
+    registry.outbox.drain()
+    request = receiver.requests[-1]
+    assert len(signatures(request.headers)) == 1
+    assert verify_standard_webhook(fourth["secret"], request.headers, request.body)
+    assert not verify_standard_webhook(third["secret"], request.headers, request.body)
+
+
+def test_rotation_bad_input_and_other_organizations(setup):
+    env = setup()
+    app, factory, token = env.app, env.factory, env.token
+    client = app.test_client()
+    endpoint = register(client, token, "https://example.org/hook")
+    path = f"/api/v1/webhooks/{endpoint['id']}/rotate-secret"
+    for body in ({"overlap_hours": -1}, {"overlap_hours": 10_000}, {"overlap_hours": "x"},
+                 {"overlap": 1}):
+        response = client.post(path, json=body, headers=bearer(token))
+        assert response.status_code == 422, body
+        assert response.mimetype == "application/problem+json"
+    other = factory.client_token(factory.org(name="Other"), "webhooks:write")
+    assert client.post(path, json={}, headers=bearer(other)).status_code == 404
+    assert client.delete(f"/api/v1/webhooks/{endpoint['id']}/previous-secret",
+                         headers=bearer(other)).status_code == 404
+    listed = client.get("/api/v1/webhooks", headers=bearer(token)).get_json()["items"][0]
+    assert listed["secret_rotated_at"] is None  # nothing changed

@@ -87,3 +87,61 @@ def test_participants_cannot_open_the_page(make_app):
     assert client.get("/webhooks/").status_code == 302  # to sign in
     sign_in(client, person)
     assert client.get("/webhooks/").status_code == 403
+
+
+def test_staff_rotate_the_secret_and_end_the_overlap(make_app, receiver):
+    app = make_app(plugins=["webhooks"])
+    factory = Factory(app)
+    org = factory.org(name="Valley R&R")
+    admin = factory.account(role="program_admin", org=org)
+    client = app.test_client()
+    sign_in(client, admin)
+    html = client.post("/webhooks/", data={"csrf_token": csrf(client), "url": receiver.url,
+                                           "events": ["participant.created"]}
+                       ).get_data(as_text=True)
+    old = re.search(r"whsec_[A-Za-z0-9+/=]+", html).group(0)
+    rotate = re.search(r'action="(/webhooks/[0-9a-f-]{36}/rotate[^"]*)"', html).group(1)
+    rotate = rotate.replace("&amp;", "&")
+
+    assert client.post(rotate, data={"overlap_hours": "24"}).status_code == 400  # no CSRF
+    bad = client.post(rotate, data={"csrf_token": csrf(client), "overlap_hours": "5"})
+    assert bad.status_code == 422
+    assert "Choose how long the old secret keeps working" in bad.get_data(as_text=True)
+    assert "whsec_" not in bad.get_data(as_text=True)
+
+    done = client.post(rotate, data={"csrf_token": csrf(client), "overlap_hours": "24"})
+    assert done.status_code == 200
+    assert done.headers["Cache-Control"] == "no-store"
+    html = done.get_data(as_text=True)
+    new = re.search(r"whsec_[A-Za-z0-9+/=]+", html).group(0)
+    assert new != old
+    assert "Rotation in progress" in html
+    page = client.get("/webhooks/").get_data(as_text=True)
+    assert new not in page  # shown once
+    assert "Rotation in progress" in page
+
+    token = factory.client_token(org, "participants:write")
+    assert client.post("/api/v1/participants", headers=bearer(token), json={
+        "first_name": "Ana", "last_name": "Reyes", "email": "ana@example.org"}
+    ).status_code == 201
+    app.extensions["registry"].outbox.drain()
+    assert len(receiver.requests[-1].headers["webhook-signature"].split(" ")) == 2
+
+    drop = re.search(r'action="(/webhooks/[0-9a-f-]{36}/drop-previous[^"]*)"', page).group(1)
+    assert client.post(drop.replace("&amp;", "&"), data={"csrf_token": csrf(client)}
+                       ).status_code == 302
+    page = client.get("/webhooks/").get_data(as_text=True)
+    assert "Rotation in progress" not in page
+    assert client.post("/api/v1/participants", headers=bearer(token), json={
+        "first_name": "Bo", "last_name": "Li", "email": "bo@example.org"}).status_code == 201
+    app.extensions["registry"].outbox.drain()
+    assert len(receiver.requests[-1].headers["webhook-signature"].split(" ")) == 1
+
+    # another organization's staff cannot rotate it
+    other = app.test_client()
+    sign_in(other, factory.account(role="program_admin", org=factory.org(name="Other")))
+    html = other.get("/webhooks/").get_data(as_text=True)
+    token_other = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    endpoint_path = rotate.split("?")[0]
+    assert other.post(endpoint_path, data={"csrf_token": token_other, "overlap_hours": "0"}
+                      ).status_code == 404
