@@ -5,150 +5,96 @@ screen, with no axe-core accessibility violations in the profile pages' content.
 from __future__ import annotations
 
 import io
-import threading
-from pathlib import Path
 
 import docx
 import pytest
 from profile_helpers import LoginRoute
 from pypdf import PdfReader
-from werkzeug.serving import make_server
 
 from registry_kernel.testing import Factory
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parents[2] / "browser" / "vendor" / "axe.min.js"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 
 @pytest.fixture
-def browser(chromium):
-    """The worker's shared Chromium (see tests/conftest.py)."""
-    return chromium
+def live(live_server):
+    """A live registry with the profile plugin and a test-only sign-in route."""
+    return live_server(plugins=["profile"], extra_plugins=(LoginRoute(),))
 
 
-@pytest.fixture
-def live(fresh_database, tmp_path):
-    from registry_kernel.app import create_app
-    from registry_kernel.testing import test_settings
-
-    url = fresh_database(plugins=["profile"])
-    app = create_app(test_settings(url, tmp_path / "live", plugins=["profile"]),
-                     extra_plugins=(LoginRoute(),))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.extensions["registry"].settings.base_url = base
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, base
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        app.extensions["registry"].engine.dispose()
-
-
-def axe_clean(page):
-    """No axe-core WCAG A/AA violation inside the page's main content (skipped without axe)."""
-    if not AXE.exists():
-        return
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
-    result = page.evaluate("""async () => await axe.run('#main', {runOnly: {type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})""")
-    problems = [f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes'][:3]]}"
-                for v in result["violations"]]
-    assert not problems, f"axe violations on {page.url}:\n" + "\n".join(problems)
-
-
-def test_add_a_job_build_a_resume_and_download_the_card(browser, live):
-    app, base = live
+def test_add_a_job_build_a_resume_and_download_the_card(phone_page, live, axe_check):
+    app, base, page = live.app, live.url, phone_page
     factory = Factory(app)
     center = factory.org(kind="employer_center", name="Sunshine Learning Center",
                          license_number="010203040")
     person = factory.account(first_name="Rosa", last_name="Chan")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True, accept_downloads=True, locale="en-US")
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    try:
-        page.goto(f"{base}/_test/login/{person.id}")
-        page.goto(f"{base}/profile/")
-        assert "Personal Profile" in page.locator("h1").inner_text()
-        axe_clean(page)
+    page.goto(f"{base}/_test/login/{person.id}")
+    page.goto(f"{base}/profile/")
+    assert "Personal Profile" in page.locator("h1").inner_text()
+    axe_check(page)
 
-        # Employment history: empty, then add a job found by license number
-        page.get_by_role("link", name="Employment History").first.click()
-        assert page.get_by_text("No jobs yet").is_visible()
-        page.get_by_role("link", name="Add a job").click()
-        page.get_by_label("Find your employer by name or license number").fill("010203040")
-        page.get_by_role("button", name="Search").click()
-        page.get_by_label("Sunshine Learning Center").check()
-        page.get_by_label("Position (job title)").fill("Preschool Teacher")
-        page.get_by_label("Role category").select_option("teacher")
-        page.get_by_label("Start date").fill("2019-08-19")
-        page.get_by_label("Hours per week").fill("40")
-        page.get_by_label("Hourly wage").fill("24.10")
-        page.get_by_label("Preschool").check()
-        page.get_by_label("Responsibilities").fill("Planned daily activities\nMet with families")
-        axe_clean(page)
-        page.get_by_role("button", name="Save").click()
-        assert page.get_by_text("Waiting for employer").is_visible()
-        page.locator("summary").first.click()
-        assert page.get_by_text("$24.10").is_visible()
-        axe_clean(page)
+    # Employment history: empty, then add a job found by license number
+    page.get_by_role("link", name="Employment History").first.click()
+    assert page.get_by_text("No jobs yet").is_visible()
+    page.get_by_role("link", name="Add a job").click()
+    page.get_by_label("Find your employer by name or license number").fill("010203040")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_label("Sunshine Learning Center").check()
+    page.get_by_label("Position (job title)").fill("Preschool Teacher")
+    page.get_by_label("Role category").select_option("teacher")
+    page.get_by_label("Start date").fill("2019-08-19")
+    page.get_by_label("Hours per week").fill("40")
+    page.get_by_label("Hourly wage").fill("24.10")
+    page.get_by_label("Preschool").check()
+    page.get_by_label("Responsibilities").fill("Planned daily activities\nMet with families")
+    axe_check(page)
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Waiting for employer").is_visible()
+    page.locator("summary").first.click()
+    assert page.get_by_text("$24.10").is_visible()
+    axe_check(page)
 
-        # Resume Builder: save a summary and download the Word document
-        page.get_by_role("link", name="Resume Builder").first.click()
-        page.get_by_label("Summary of Qualifications").fill("Bilingual preschool teacher.")
-        axe_clean(page)
-        with page.expect_download() as download_info:
-            page.get_by_role("button", name="Create Resume").click()
-        resume = docx.Document(download_info.value.path())
-        text = "\n".join(p.text for p in resume.paragraphs)
-        assert "Rosa Chan" in text and "Bilingual preschool teacher." in text
-        assert "Preschool Teacher" in text and "Met with families" in text
+    # Resume Builder: save a summary and download the Word document
+    page.get_by_role("link", name="Resume Builder").first.click()
+    page.get_by_label("Summary of Qualifications").fill("Bilingual preschool teacher.")
+    axe_check(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Create Resume").click()
+    resume = docx.Document(download_info.value.path())
+    text = "\n".join(p.text for p in resume.paragraphs)
+    assert "Rosa Chan" in text and "Bilingual preschool teacher." in text
+    assert "Preschool Teacher" in text and "Met with families" in text
 
-        # Membership Card: the page, then the PDF it links to
-        page.goto(f"{base}/profile/card")
-        assert page.get_by_text("Rosa Chan").is_visible()
-        axe_clean(page)
-        href = page.get_by_role("link", name="Open the card").get_attribute("href")
-        pdf = page.request.get(base + href)
-        assert pdf.headers["content-type"] == "application/pdf"
-        assert "Rosa Chan" in PdfReader(io.BytesIO(pdf.body())).pages[0].extract_text()
-        assert center.id
-    finally:
-        context.close()
+    # Membership Card: the page, then the PDF it links to
+    page.goto(f"{base}/profile/card")
+    assert page.get_by_text("Rosa Chan").is_visible()
+    axe_check(page)
+    href = page.get_by_role("link", name="Open the card").get_attribute("href")
+    pdf = page.request.get(base + href)
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert "Rosa Chan" in PdfReader(io.BytesIO(pdf.body())).pages[0].extract_text()
+    assert center.id
 
 
-def test_profile_editor_pages_are_accessible_and_keep_typed_input(browser, live):
-    app, base = live
+def test_profile_editor_pages_are_accessible_and_keep_typed_input(page, live, axe_check):
+    app, base = live.app, live.url
     person = Factory(app).account(first_name="Wei", last_name="Chen")
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    try:
-        page.goto(f"{base}/_test/login/{person.id}")
-        for section in ("personal", "experience", "education", "demographics"):
-            page.goto(f"{base}/profile/edit/{section}")
-            axe_clean(page)
-        page.goto(f"{base}/profile/edit/personal")
-        page.get_by_label("City").fill("Oakland")
-        page.get_by_label("ZIP code").fill("9461")
-        page.get_by_role("button", name="Save").click()
-        assert page.locator("#zip-error").is_visible()
-        assert page.get_by_label("City").input_value() == "Oakland"
-        axe_clean(page)
-        page.goto(f"{base}/profile/edit/demographics")
-        page.get_by_label("Ethnicity").select_option("declined")
-        page.locator("#ages_served_declined").check()
-        page.get_by_role("button", name="Save").click()
-        assert page.locator("h1").inner_text() == "Personal Profile"
-        assert page.get_by_text("Prefer not to say").first.is_visible()
-        page.goto(f"{base}/profile/help/contact")
-        axe_clean(page)
-    finally:
-        context.close()
+    page.goto(f"{base}/_test/login/{person.id}")
+    for section in ("personal", "experience", "education", "demographics"):
+        page.goto(f"{base}/profile/edit/{section}")
+        axe_check(page)
+    page.goto(f"{base}/profile/edit/personal")
+    page.get_by_label("City").fill("Oakland")
+    page.get_by_label("ZIP code").fill("9461")
+    page.get_by_role("button", name="Save").click()
+    assert page.locator("#zip-error").is_visible()
+    assert page.get_by_label("City").input_value() == "Oakland"
+    axe_check(page)
+    page.goto(f"{base}/profile/edit/demographics")
+    page.get_by_label("Ethnicity").select_option("declined")
+    page.locator("#ages_served_declined").check()
+    page.get_by_role("button", name="Save").click()
+    assert page.locator("h1").inner_text() == "Personal Profile"
+    assert page.get_by_text("Prefer not to say").first.is_visible()
+    page.goto(f"{base}/profile/help/contact")
+    axe_check(page)
