@@ -113,7 +113,7 @@ def demo_data(session: Any, registry: Any, demo: Any) -> None:
 def participant_export(session: Any, registry: Any, participant: Any) -> Any:
     from .services import export
 
-    return ("stipends", export(session, participant.id))
+    return ("stipends", export(session, registry, participant.id))
 
 
 @hookimpl
@@ -124,7 +124,7 @@ def participant_erased(session: Any, participant_id: str) -> None:
 
 
 @hookimpl
-def participants_merged(session: Any, survivor_id: str, merged_id: str) -> None:
+def participants_merged(session: Any, registry: Any, survivor_id: str, merged_id: str) -> None:
     from .services import merge
 
-    merge(session, survivor_id, merged_id)
+    merge(session, registry, survivor_id, merged_id)

@@ -17,6 +17,7 @@ from registry_kernel.api import ApiModel, PageQuery, ProblemError, api_route, cu
 from registry_kernel.api_views import me_participant
 from registry_kernel.web import current_registry, registry_session
 
+from . import pathways as pw
 from . import services as svc
 from .eligibility import Rules
 
@@ -291,3 +292,162 @@ def my_eligibility(program_id: int) -> Any:
                     "results": [r.as_json() for r in results]})
     return {"program_id": program.id, "open": svc.is_open(program, today), "tiers": out,
             "note": "funding type rules are checked against what you declare when applying"}
+
+
+# --- pathways (professional development plans of stipend recipients) -------------------------
+
+class PathwayProposalIn(pw.PathwayData):
+    """A recipient's proposed plan for one of their approved stipends."""
+
+    application_id: int
+
+
+class PathwayReviewIn(ApiModel):
+    decision: str = Field(pattern="^(approve|return)$")
+    reason: str = Field("", max_length=2000, description="required to return a plan")
+
+
+class PathwayQuery(PageQuery):
+    status: str | None = Field(None, pattern="^(proposed|returned|active)$")
+
+
+def _page(items: list[Any], query: PageQuery) -> dict[str, Any]:
+    start = (query.page - 1) * query.per_page
+    return {"items": items[start:start + query.per_page], "total": len(items),
+            "page": query.page, "per_page": query.per_page}
+
+
+@api_route(bp, "/me/stipend-pathways", scope="me", query=PageQuery,
+           summary="Your professional development plans with progress from verified records",
+           tags=["stipends"])
+def my_pathways(query: PageQuery) -> Any:
+    session, registry = registry_session(), current_registry()
+    today = svc.local_today(registry)
+    rows = pw.my_pathways(session, me_participant().id)
+    start = (query.page - 1) * query.per_page
+    items = [pw.pathway_json(session, registry, p, today=today)
+             for p in rows[start:start + query.per_page]]
+    return {"items": items, "total": len(rows), "page": query.page, "per_page": query.per_page}
+
+
+@api_route(bp, "/me/stipend-pathways", methods=["POST"], scope="me", body=PathwayProposalIn,
+           status=201, errors=(404, 409, 422),
+           summary="Propose a plan for one of your approved stipends (county staff approve it)",
+           tags=["stipends"])
+@problems
+def propose_pathway(body: PathwayProposalIn) -> Any:
+    session, registry = registry_session(), current_registry()
+    participant = me_participant()
+    application = pw.recipient_application(session, participant.id, body.application_id)
+    data = pw.PathwayData.model_validate(body.model_dump(exclude={"application_id"}))
+    today = svc.local_today(registry)
+    pathway = pw.create_pathway(session, registry, current_actor(), application, data,
+                                by_staff=False, today=today)
+    out = pw.pathway_json(session, registry, pathway, today=today)
+    session.commit()
+    return out
+
+
+@api_route(bp, "/me/stipend-pathways/<int:pathway_id>", scope="me", errors=(404,),
+           summary="One of your plans with its progress", tags=["stipends"])
+@problems
+def my_pathway(pathway_id: int) -> Any:
+    session, registry = registry_session(), current_registry()
+    pathway = pw.my_pathway(session, me_participant().id, pathway_id)
+    return pw.pathway_json(session, registry, pathway, today=svc.local_today(registry))
+
+
+@api_route(bp, "/me/stipend-pathways/<int:pathway_id>", methods=["PUT"], scope="me",
+           body=pw.PathwayData, errors=(404, 409, 422),
+           summary="Change your proposed or returned plan (proposes it again)",
+           tags=["stipends"])
+@problems
+def change_my_pathway(pathway_id: int, body: pw.PathwayData) -> Any:
+    session, registry = registry_session(), current_registry()
+    pathway = pw.my_pathway(session, me_participant().id, pathway_id)
+    pw.update_pathway(session, current_actor(), pathway, body, by_staff=False)
+    out = pw.pathway_json(session, registry, pathway, today=svc.local_today(registry))
+    session.commit()
+    return out
+
+
+@api_route(bp, "/stipends/applications/<int:application_id>/pathway", methods=["POST"],
+           scope=ADMIN, body=pw.PathwayData, status=201, errors=(404, 409, 422),
+           summary="Write the plan of an approved stipend's recipient (active at once)",
+           tags=["stipends"])
+@problems
+def create_pathway(application_id: int, body: pw.PathwayData) -> Any:
+    session, registry = registry_session(), current_registry()
+    actor = current_actor()
+    application = svc.admin_application(session, actor, application_id)
+    today = svc.local_today(registry)
+    pathway = pw.create_pathway(session, registry, actor, application, body, by_staff=True,
+                                today=today)
+    out = pw.pathway_json(session, registry, pathway, today=today)
+    session.commit()
+    return out
+
+
+@api_route(bp, "/stipends/programs/<int:program_id>/pathways", scope=ADMIN, query=PathwayQuery,
+           errors=(404,), summary="Plans of a program's recipients (status and overall progress)",
+           tags=["stipends"])
+@problems
+def program_pathways(program_id: int, query: PathwayQuery) -> Any:
+    session, registry = registry_session(), current_registry()
+    actor = current_actor()
+    program = svc.admin_program(session, actor, program_id)
+    today = svc.local_today(registry)
+    rows = [p for p in pw.program_pathways(session, program)
+            if query.status is None or p.status == query.status]
+    page = _page(rows, query)
+    items = []
+    for pathway in page["items"]:
+        pw.read_by_staff(session, actor, pathway)
+        full = pw.pathway_json(session, registry, pathway, today=today)
+        items.append({k: full[k] for k in ("id", "application_id", "title", "status",
+                                             "starts_on", "target_date", "percent",
+                                             "completed")})
+    session.commit()
+    return {**page, "items": items}
+
+
+@api_route(bp, "/stipends/pathways/<int:pathway_id>", scope=ADMIN, errors=(404,),
+           summary="A recipient's plan with progress from verified records (audited)",
+           tags=["stipends"])
+@problems
+def staff_pathway(pathway_id: int) -> Any:
+    session, registry = registry_session(), current_registry()
+    actor = current_actor()
+    pathway = pw.admin_pathway(session, actor, pathway_id)
+    pw.read_by_staff(session, actor, pathway)
+    out = pw.pathway_json(session, registry, pathway, today=svc.local_today(registry))
+    session.commit()
+    return out
+
+
+@api_route(bp, "/stipends/pathways/<int:pathway_id>", methods=["PUT"], scope=ADMIN,
+           body=pw.PathwayData, errors=(404, 422),
+           summary="Change a recipient's plan (goals are replaced)", tags=["stipends"])
+@problems
+def change_pathway(pathway_id: int, body: pw.PathwayData) -> Any:
+    session, registry = registry_session(), current_registry()
+    actor = current_actor()
+    pathway = pw.admin_pathway(session, actor, pathway_id)
+    pw.update_pathway(session, actor, pathway, body, by_staff=True)
+    out = pw.pathway_json(session, registry, pathway, today=svc.local_today(registry))
+    session.commit()
+    return out
+
+
+@api_route(bp, "/stipends/pathways/<int:pathway_id>/review", methods=["POST"], scope=ADMIN,
+           body=PathwayReviewIn, errors=(404, 409, 422),
+           summary="Approve a proposed plan, or return it with a reason", tags=["stipends"])
+@problems
+def review_pathway(pathway_id: int, body: PathwayReviewIn) -> Any:
+    session, registry = registry_session(), current_registry()
+    actor = current_actor()
+    pathway = pw.admin_pathway(session, actor, pathway_id)
+    pw.review_pathway(session, registry, actor, pathway, body.decision, body.reason)
+    out = pw.pathway_json(session, registry, pathway, today=svc.local_today(registry))
+    session.commit()
+    return out

@@ -159,10 +159,10 @@ def unmet(results: list[Result]) -> list[Result]:
 def gather_facts(session: Any, registry: Any, participant_id: str, county: str, *,
                  today: date, funding_types: list[str] | None = None) -> Facts:
     """Read confirmed employment (profile plugin) and verified records (documents plugin)."""
-    from registry_plugins.documents.services import verified_education
+    from registry_plugins.documents.services import training_from_plugins, verified_education
     from registry_plugins.profile.services import list_employment
 
-    from registry_kernel.models import Organization
+    from registry_kernel.models import Organization, Participant
 
     facts = Facts(county=county, funding_types=list(funding_types or []))
     for job in list_employment(session, participant_id):
@@ -176,11 +176,18 @@ def gather_facts(session: Any, registry: Any, participant_id: str, county: str, 
         facts.jobs.append(Job(employer_id=job.employer_id, role_category=job.role_category,
                               hours_per_week=job.hours_per_week,
                               months=months_between(job.start_date, today)))
-    education = verified_education(session, participant_id, today=today)
+    education = verified_education(session, participant_id, today=today,
+                                   grade_threshold=registry.settings.grade_threshold_permit)
     facts.permit_levels = education.current_permit_levels()
     facts.courses = [(date.fromisoformat(c["completed_on"]) if c["completed_on"] else None,
                       Decimal(c["semester_units"])) for c in education.courses]
+    # verified certificates, and trainings attended in the registry (training plugin, through
+    # the education_report_sections hook) when that plugin is enabled
+    training = list(education.training)
+    participant = session.get(Participant, participant_id)
+    if participant is not None:
+        training += training_from_plugins(session, registry, participant)
     facts.training = [(date.fromisoformat(str(t["completed_on"])[:10])
-                       if t.get("completed_on") else None, Decimal(t["hours"]))
-                      for t in education.training]
+                       if t.get("completed_on") else None, Decimal(str(t["hours"])))
+                      for t in training]
     return facts

@@ -109,3 +109,50 @@ class Payment(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | paid
     paid_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Pathway(Base):
+    """A professional development plan for the recipient of an approved stipend.
+
+    County staff write it (``active`` at once), or the recipient proposes it (``proposed``) and
+    staff approve it (``active``) or return it with a reason (``returned``, to be edited and
+    proposed again). Progress is never stored: it is computed from verified records.
+    """
+
+    __tablename__ = "stipends_pathways"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("stipends_applications.id", ondelete="CASCADE"), unique=True)
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    # proposed | returned | active
+    starts_on: Mapped[date] = mapped_column(Date)  # unit and hour goals count records from here
+    target_date: Mapped[date | None] = mapped_column(Date)
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    created_by_account_id: Mapped[int | None] = mapped_column(BigId)
+    reviewed_by_account_id: Mapped[int | None] = mapped_column(BigId)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PathwayGoal(Base):
+    """One goal of a pathway: a permit level, N semester units in an area, or N training hours
+    (optionally in one competency area); ``steps`` are the courses and trainings it needs."""
+
+    __tablename__ = "stipends_pathway_goals"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(
+        ForeignKey("stipends_pathways.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(16))  # permit_level | units | training_hours
+    permit_level: Mapped[str | None] = mapped_column(String(32))
+    area: Mapped[str | None] = mapped_column(String(40))  # unit area, or competency area
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))  # units or hours
+    since: Mapped[date | None] = mapped_column(Date)  # default: the pathway's starts_on
+    due_on: Mapped[date | None] = mapped_column(Date)
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

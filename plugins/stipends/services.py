@@ -611,14 +611,24 @@ def _mail(session: Session, registry: Registry, participant_id: str, subject: st
                   text=text)
 
 
-def export(session: Session, participant_id: str) -> list[dict[str, Any]]:
-    """The participant's applications for their record export (never the taxpayer ID)."""
-    return [application_json(session, a, notes=True) for a in
-            my_applications(session, participant_id)]
+def export(session: Session, registry: Registry, participant_id: str) -> dict[str, Any]:
+    """The participant's applications (never the taxpayer ID) and pathways for their record
+    export."""
+    from .pathways import my_pathways, pathway_json
+
+    today = local_today(registry)
+    return {"applications": [application_json(session, a, notes=True) for a in
+                             my_applications(session, participant_id)],
+            "pathways": [pathway_json(session, registry, p, today=today)
+                         for p in my_pathways(session, participant_id)]}
 
 
 def erase(session: Session, participant_id: str) -> None:
-    """The data key is gone: drop the sealed ID and its index; keep anonymous award amounts."""
+    """The data key is gone: drop the sealed ID and its index, staff notes and pathways; keep
+    anonymous award amounts."""
+    from .pathways import erase_pathways
+
+    erase_pathways(session, participant_id)
     for application in my_applications(session, participant_id):
         application.tin_enc = None
         application.tin_index = None
@@ -627,18 +637,51 @@ def erase(session: Session, participant_id: str) -> None:
     session.flush()
 
 
-def merge(session: Session, survivor_id: str, merged_id: str) -> None:
-    """Move the merged profile's applications; where both applied to one program, keep the
-    survivor's and drop the other (its sealed ID cannot be opened with the survivor's key)."""
-    survivor_programs = {a.program_id for a in my_applications(session, survivor_id)}
+def _merge_rank(session: Session, application: Application) -> tuple[int, int, int]:
+    payment = session.scalar(select(Payment).where(Payment.application_id == application.id))
+    status_rank = {"approved": 3, "documents_requested": 2, "submitted": 2, "denied": 1}
+    return (int(payment is not None and payment.status == "paid"), int(payment is not None),
+            status_rank.get(application.status, 0))
+
+
+def merge(session: Session, registry: Registry, survivor_id: str, merged_id: str) -> None:
+    """Move the merged profile's applications and pathways to the survivor.
+
+    The taxpayer ID is opened with the merged profile's data key (destroyed right after the
+    merge) and sealed again under the survivor's, bound to the same row; its blind index does
+    not depend on the owner, so it stays as it is and duplicates are still refused. Where both
+    profiles applied to one program, the application further along is kept (a paid or pending
+    payment first, then the status; the survivor's on a tie) and the other is deleted, audited.
+    """
+    survivor_apps = {a.program_id: a for a in my_applications(session, survivor_id)}
     for application in my_applications(session, merged_id):
-        if application.program_id in survivor_programs:
+        other = survivor_apps.get(application.program_id)
+        if other is not None:
+            if _merge_rank(session, application) > _merge_rank(session, other):
+                application, other = other, application  # the survivor's own one goes
+            from .pathways import pathway_of
+
+            plan = pathway_of(session, application.id)
+            if plan is not None and pathway_of(session, other.id) is None:
+                plan.application_id = other.id  # the plan follows the kept award
+                session.flush()
+            audit.record(session, actor=None, action="stipends.merge_drop",
+                         subject_participant_id=survivor_id,
+                         resource_type="stipend_application", resource_id=application.id,
+                         reason=f"duplicate of application {other.id} after a profile merge")
             session.delete(application)
-        else:
-            # the sealed ID stays readable only with the merged profile's key: drop it and keep
-            # the blind index so duplicates are still refused
-            application.tin_enc = None
-            application.participant_id = survivor_id
+            session.flush()
+            if other.participant_id == survivor_id:
+                continue
+            application = other
+        digits = open_tin(session, registry, application) if application.tin_enc else None
+        application.participant_id = survivor_id
+        application.tin_enc = registry.vault.seal(session, survivor_id, TABLE, "tin",
+                                                  str(application.id), digits)
+        survivor_apps[application.program_id] = application
+    from .pathways import merge_pathways
+
+    merge_pathways(session, survivor_id, merged_id)
     session.flush()
 
 

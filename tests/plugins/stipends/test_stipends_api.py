@@ -238,7 +238,8 @@ def test_export_erase_and_merge(world):
         participant = session.get(Participant, person.participant_id)
         sections = dict(world.registry.plugins.hook.participant_export(
             session=session, registry=world.registry, participant=participant))
-        assert sections["stipends"][0]["program_name"] == "Workforce Pathways"
+        assert sections["stipends"]["applications"][0]["program_name"] == \
+            "Workforce Pathways"
         assert "tin" not in repr(sections["stipends"]).replace("tin_kind", "")
     twin = world.person()
     other = world.program(name="Second")
@@ -283,3 +284,52 @@ def test_eligibility_preview_per_tier(world):
     assert [r["rule"] for r in unmet] == ["tier.min_training_hours"]
     assert world.client().get("/api/v1/me/stipend-programs/999999/eligibility",
                               headers=bearer(person.me_token)).status_code == 404
+
+
+def test_merge_reseals_the_taxpayer_id_under_the_survivors_key(world):
+    """The merged profile's key is destroyed by the merge: its sealed ID must have been opened
+    and sealed again under the survivor's key (still readable masked by staff), with the same
+    blind index (duplicates still refused). Where both applied to one program, the award
+    further along is kept, with its plan."""
+    from registry_kernel import participants
+    from registry_kernel.models import DataKey, Participant
+
+    first, second = world.program(), world.program(name="Second")
+    survivor, duplicate = world.person(), world.person()
+    moved = world.apply(duplicate, first["id"], tin="345-67-8901", tier="pd21").get_json()
+    kept = world.apply(duplicate, second["id"], tin="345-67-8901", tier="pd21").get_json()
+    dropped = world.apply(survivor, second["id"], tin="456-78-9012", tier="hs16").get_json()
+    world.admin("post", f"/api/v1/stipends/applications/{kept['id']}/decision",
+                json={"decision": "approve", "reason": "ok"})
+    plan = world.admin("post", f"/api/v1/stipends/applications/{kept['id']}/pathway", json={
+        "title": "PD", "goals": [{"kind": "training_hours", "amount": "21"}]}).get_json()
+    with unit_of_work(world.registry.sessions) as session:
+        index_before = session.execute(text(
+            "SELECT tin_index FROM stipends_applications WHERE id = :i"),
+            {"i": moved["id"]}).scalar()
+        participants.merge_participants(session, world.registry,
+                                        session.get(Participant, survivor.participant_id),
+                                        session.get(Participant, duplicate.participant_id),
+                                        actor=None, reason="same person")
+    with unit_of_work(world.registry.sessions) as session:
+        assert session.get(DataKey, duplicate.participant_id) is None  # shredded
+        rows = session.execute(text(
+            "SELECT id, participant_id, tin_index, tin_enc FROM stipends_applications "
+            "ORDER BY id")).all()
+    assert {r[0] for r in rows} == {moved["id"], kept["id"]}  # the survivor's own one dropped
+    assert all(r[1] == survivor.participant_id and r[3] is not None for r in rows)
+    assert dict((r[0], r[2]) for r in rows)[moved["id"]] == index_before
+    for application in (moved, kept):
+        detail = world.admin("get", f"/api/v1/stipends/applications/{application['id']}")
+        assert detail.status_code == 200 and detail.get_json()["tin_masked"] == "***-**-8901"
+    assert world.admin("get", f"/api/v1/stipends/applications/{dropped['id']}"
+                       ).status_code == 404
+    mine = world.client().get("/api/v1/me/stipend-pathways",
+                              headers=bearer(survivor.me_token)).get_json()
+    assert [p["id"] for p in mine["items"]] == [plan["id"]]
+    third = world.person()
+    assert world.apply(third, first["id"], tin="345678901", tier="pd21").status_code == 409
+    with unit_of_work(world.registry.sessions) as session:
+        assert session.scalar(select(AuditEvent.id).where(
+            AuditEvent.action == "stipends.merge_drop",
+            AuditEvent.resource_id == str(dropped["id"]))) is not None
