@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import core_hooks
@@ -62,6 +63,12 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     def _registry_context() -> dict[str, Any]:
         return {"registry_name": settings.registry_name}
 
+    if settings.proxy_hops:
+        # Behind N trusted reverse proxies: client address, scheme, host and port come from
+        # their X-Forwarded-* headers (sign-in limits count per real client address).
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
+                                x_host=hops, x_port=hops)
     init_request_handling(app)
     register_error_handlers(app)
     from .auth.views import init_front_door

@@ -37,6 +37,8 @@ class Settings:
     grade_threshold_report: str = "C-"
     grade_threshold_permit: str = "C"
     drain_outbox_in_process: bool = True
+    proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted
+    database_pool: dict[str, int] = field(default_factory=dict)  # [database] pool settings
     plugin_sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -74,6 +76,36 @@ def _secret(env: dict[str, str], name: str, file_value: Any) -> str | None:
         except OSError as exc:
             raise ConfigError(f"REGISTRY_{name.upper()}_FILE: cannot read {path!r}: {exc}") from exc
     return None
+
+
+POOL_SETTINGS = ("pool_size", "max_overflow", "pool_timeout", "pool_recycle")
+
+
+def _whole_number(name: str, value: Any, *, minimum: int) -> int:
+    """A configured count that must be a whole number of at least ``minimum``."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def _database_pool(env: dict[str, str], section: dict[str, Any]) -> dict[str, int]:
+    """``[database]`` pool settings, each overridable by ``REGISTRY_DATABASE_<NAME>``."""
+    unknown = sorted(set(section) - set(POOL_SETTINGS))
+    if unknown:
+        raise ConfigError(f"[database] has unknown settings {unknown}; "
+                          f"known: {list(POOL_SETTINGS)}")
+    pool: dict[str, int] = {}
+    for name in POOL_SETTINGS:
+        value = _env_or(env, f"database_{name}", section.get(name))
+        if value is not None:
+            pool[name] = _whole_number(f"[database] {name}", value,
+                                       minimum=-1 if name == "pool_recycle" else
+                                       (1 if name in ("pool_size", "pool_timeout") else 0))
+    return pool
 
 
 def load_settings(overrides: dict[str, Any] | None = None,
@@ -122,6 +154,9 @@ def load_settings(overrides: dict[str, Any] | None = None,
         grade_threshold_report=str(registry.get("grade_threshold_report", "C-")),
         grade_threshold_permit=str(registry.get("grade_threshold_permit", "C")),
         drain_outbox_in_process=bool(registry.get("drain_outbox_in_process", True)),
+        proxy_hops=_whole_number("proxy_hops", _env_or(env, "proxy_hops",
+                                                       registry.get("proxy_hops", 0)), minimum=0),
+        database_pool=_database_pool(env, dict(data.get("database", {}))),
         plugin_sections=dict(data.get("plugins", {})),
     )
     for key, value in overrides.items():

@@ -44,7 +44,7 @@ class Registry:
         resolve_keys(settings)
         self.settings = settings
         self.plugins = plugins
-        self.engine = engine or make_engine(settings.database_url)
+        self.engine = engine or make_engine(settings.database_url, **settings.database_pool)
         self.sessions = make_session_factory(self.engine)
         try:
             keyring = KeyRing.parse(settings.master_key or "")

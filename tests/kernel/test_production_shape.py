@@ -1,0 +1,94 @@
+"""Production shape (docs/operations.md): behind a reverse proxy, PostgreSQL connection pooling."""
+
+from __future__ import annotations
+
+import pytest
+from test_web_auth import csrf, sign_in, sign_up
+
+from registry_kernel.app import create_app
+from registry_kernel.auth import recovery
+from registry_kernel.config import ConfigError, load_settings
+from registry_kernel.testing import test_settings
+
+
+def _sign_in_from(client, address, email, password):
+    return client.post("/login", data={"csrf_token": csrf(client, "/login"), "email": email,
+                                       "password": password},
+                       headers={"X-Forwarded-For": address, "X-Forwarded-Proto": "https",
+                                "Referer": "https://localhost/login"},
+                       environ_base={"REMOTE_ADDR": "10.0.0.2"})  # the proxy's own address
+
+
+def _block(client, address):
+    for n in range(recovery.MAX_FAILURES_PER_ADDRESS):
+        assert _sign_in_from(client, address, f"guess{n}@example.org", "wrong").status_code == 401
+
+
+def test_behind_a_trusted_proxy_limits_count_per_forwarded_client_address(make_app):
+    app = make_app(plugins=[], proxy_hops=1)
+    client = app.test_client()
+    sign_up(client)
+    client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    _block(client, "203.0.113.7")
+    assert _sign_in_from(client, "203.0.113.7", "ana@example.org",
+                         "violet tractor umbrella").status_code == 429
+    # Another client behind the same proxy is not punished for the first one's guesses.
+    other = app.test_client()
+    assert _sign_in_from(other, "198.51.100.9", "ana@example.org",
+                         "violet tractor umbrella").status_code == 302
+
+
+def test_without_proxy_hops_forwarded_headers_are_not_trusted(make_app):
+    app = make_app(plugins=[])
+    client = app.test_client()
+    sign_up(client)
+    client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    _block(client, "203.0.113.7")
+    # A forged X-Forwarded-For does not escape the limit: the real peer address is counted.
+    assert _sign_in_from(client, "198.51.100.9", "ana@example.org",
+                         "violet tractor umbrella").status_code == 429
+    # (another real peer address is a different client and is not blocked)
+    assert sign_in(app.test_client(), "ana@example.org").status_code == 302
+
+
+def test_proxy_hops_and_pool_settings_from_toml_and_environment(tmp_path):
+    config = tmp_path / "registry.toml"
+    config.write_text('[registry]\nproxy_hops = 2\n\n[database]\npool_size = 5\n'
+                      'max_overflow = 3\npool_timeout = 7\npool_recycle = 1800\n')
+    settings = load_settings({"config_file": str(config)}, env={})
+    assert settings.proxy_hops == 2
+    assert settings.database_pool == {"pool_size": 5, "max_overflow": 3, "pool_timeout": 7,
+                                      "pool_recycle": 1800}
+    settings = load_settings({"config_file": str(config)},
+                             env={"REGISTRY_DATABASE_POOL_SIZE": "12", "REGISTRY_PROXY_HOPS": "1"})
+    assert settings.database_pool["pool_size"] == 12 and settings.proxy_hops == 1
+    assert load_settings({}, env={}).database_pool == {}  # the engine's defaults
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[database]\npool_size = 0\n", "pool_size must be at least 1"),
+    ("[database]\nmax_overflow = 'many'\n", "max_overflow must be a whole number"),
+    ("[database]\npoolsize = 5\n", "unknown settings ['poolsize']"),
+    ("[registry]\nproxy_hops = -1\n", "proxy_hops must be at least 0"),
+])
+def test_bad_pool_or_proxy_settings_are_refused_with_a_clear_message(tmp_path, text, message):
+    config = tmp_path / "registry.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_settings({"config_file": str(config)}, env={})
+
+
+def test_the_engine_uses_the_configured_pool(registry_database, tmp_path):
+    app = create_app(test_settings(registry_database, tmp_path / "inst", plugins=[],
+                                   database_pool={"pool_size": 4, "max_overflow": 2,
+                                                  "pool_timeout": 9, "pool_recycle": 600}))
+    engine = app.extensions["registry"].engine
+    try:
+        assert engine.pool.size() == 4
+        assert engine.pool._max_overflow == 2  # (no public accessor)
+        assert engine.pool._timeout == 9
+        assert engine.pool._recycle == 600
+        with engine.connect() as connection:  # and it really connects through that pool
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        engine.dispose()
