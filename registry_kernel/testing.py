@@ -7,6 +7,7 @@ Fixtures:
 * ``fresh_database``: a new, migrated, really-committing database for tests that need threads,
   a live server or migration history (SQLite file or a throw-away PostgreSQL database).
 * ``factory``: makes organizations, accounts, participants and bearer tokens.
+* ``TestLogin`` + ``WebClient(app, account)``: a signed-in test client that posts forms with CSRF.
 * ``live_server``, ``chromium``, ``page``, ``phone_page``, ``axe_check``: browser tests against
   a live registry (:mod:`registry_kernel.testing_live`).
 
@@ -23,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from .crypto import generate_key_text
+from .hookspecs import hookimpl
 
 TEST_KEYS = {
     "secret_key": "test-secret-key-" + "x" * 40,
@@ -243,6 +245,67 @@ def factory(make_app: Callable[..., Flask]) -> Factory:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# --- signed-in web clients ------------------------------------------------------------------
+
+_login_routes = Blueprint("kernel_test_login", __name__)
+
+
+@_login_routes.get("/_test/login/<int:account_id>")
+def _test_login(account_id: int) -> str:
+    from .auth.session import login_user
+    from .models import Account
+    from .web import registry_session
+
+    session = registry_session()
+    login_user(session.get(Account, account_id))
+    session.commit()
+    return "signed in"
+
+
+@_login_routes.get("/_test/csrf")
+def _test_csrf() -> str:
+    from flask_wtf.csrf import generate_csrf
+
+    return generate_csrf()
+
+
+class TestLogin:
+    """A throw-away plugin for tests: ``/_test/login/<account id>`` signs that account in
+    (no password, no two-factor) and ``/_test/csrf`` gives the session's CSRF token. Pass it
+    as ``make_app(extra_plugins=(TestLogin(),))``; never enable it in a real registry."""
+
+    __test__ = False
+
+    @hookimpl
+    def blueprints(self) -> Any:
+        return _login_routes
+
+
+class WebClient:
+    """A test client signed in as ``account`` (app built with :class:`TestLogin`) whose POSTs
+    carry the session's CSRF token, as a browser's do."""
+
+    __test__ = False
+
+    def __init__(self, app: Flask, account: Any = None) -> None:
+        self.client = app.test_client()
+        self._token: str | None = None
+        if account is not None:
+            assert self.client.get(f"/_test/login/{account.id}").status_code == 200
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self.client.get(*args, **kwargs)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, csrf: bool = True,
+             **kwargs: Any) -> Any:
+        data = dict(data or {})
+        if csrf:
+            if self._token is None:
+                self._token = self.client.get("/_test/csrf").get_data(as_text=True).strip()
+            data["csrf_token"] = self._token
+        return self.client.post(path, data=data, **kwargs)
 
 
 from .testing_live import (  # noqa: E402,F401 - fixtures of this pytest plugin
