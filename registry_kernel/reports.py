@@ -27,6 +27,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class ReportQuery(ApiModel):
     from_: date | None = Field(None, alias="from")
     to: date | None = None
+    organization_id: int | None = Field(
+        None, ge=1, description="Narrow a report that covers several organizations to one")
+    county: str | None = Field(None, max_length=64,
+                               description="A county, for reports that filter by county")
+    program: str | None = Field(None, max_length=32,
+                                description="A program code, for reports that filter by it")
+    fields: str | None = Field(None, max_length=2000,
+                               description="Comma-separated columns, for reports that let "
+                                           "you choose them")
 
     @model_validator(mode="after")
     def _ordered(self) -> ReportQuery:
@@ -61,7 +70,9 @@ def download_report(name: str, query: ReportQuery) -> Response:
     if definition is None or not actor.has_scope(definition.scope):
         raise ProblemError(404, "Not Found", f"no report named {name!r}")
     session = registry_session()
-    params = {"from": query.from_, "to": query.to}
+    params = {"from": query.from_, "to": query.to,
+              **{k: v for k, v in query.model_dump(exclude={"from_", "to"}).items()
+                 if v is not None}}
     rows = definition.build(session, current_registry(), actor, params)
     handle = write_xlsx(definition.title, definition.columns, rows)
     audit.record(session, actor=actor, action="report.export", resource_type="report",

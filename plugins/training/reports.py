@@ -8,7 +8,9 @@ with ``yield_per`` so a large sponsor's report needs little memory.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -16,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from registry_kernel.counties import canonical_county
 from registry_kernel.extension import ReportDefinition
 from registry_kernel.models import Organization, Participant
 
+from . import dsp, surveys
 from . import services as svc
 from .i18n import _
 from .models import Enrollment, TrainingEvent, TrainingSponsor
@@ -138,30 +142,59 @@ def certificate_pdf(event: TrainingEvent, name: str, registry_id: str,
 
 
 # --- Excel reports ---------------------------------------------------------------------------
+#
+# Each report is a generator of rows over a query scoped to the sponsors the actor reports on
+# and to a date range (events starting in it), read with ``yield_per`` so a large sponsor's
+# report needs little memory. The kernel writes them with openpyxl in write-only mode; the
+# Training Module's report page (``report_views``) calls the same definitions.
 
-def _report_orgs(session: Session, actor: Actor) -> list[int] | None:
+MAX_RANGE = timedelta(days=3 * 366)
+COMMON_PARAMS = frozenset({"from", "to", "organization_id"})
+CHUNK = 1000
+
+
+def is_registry_staff(actor: Actor) -> bool:
+    """Registry staff (or a superuser) signed in as themselves: they report across sponsors."""
+    return actor.via != "client" and actor.organization_id is None and (
+        actor.is_superuser or actor.has_role("registry_staff"))
+
+
+def report_orgs(session: Session, actor: Actor) -> list[int] | None:
     """The organizations whose data the actor may report on; ``None``: all (registry staff)."""
-    if actor.via != "client" and actor.organization_id is None and actor.is_staff:
+    if is_registry_staff(actor):
         return None
     return svc.managed_org_ids(session, actor)
 
 
+def _orgs(session: Session, actor: Actor, params: dict[str, Any]) -> list[int] | None:
+    orgs = report_orgs(session, actor)
+    wanted = params.get("organization_id")
+    if wanted is None:
+        return orgs
+    if orgs is not None and int(wanted) not in orgs:
+        raise svc.NotFound(_("you do not report for this organization"))
+    return [int(wanted)]
+
+
 def _window(params: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """The range as Pacific-time instants, ``to`` inclusive. Reversed or longer than three
+    years: :class:`services.Invalid`."""
     start, end = params.get("from"), params.get("to")
+    if start and end and start > end:
+        raise svc.Invalid(_("'from' must not be after 'to'"),
+                          {"to": _("on or after 'from'")})
     if isinstance(start, date):
         start = datetime.combine(start, time(0), tzinfo=svc.LOCAL_TZ)
     if isinstance(end, date):
         end = datetime.combine(end, time(0), tzinfo=svc.LOCAL_TZ) + timedelta(days=1)
-    if start and end and end - start > timedelta(days=3 * 366):
-        from registry_kernel.api import ProblemError
-
-        raise ProblemError(422, "Unprocessable Content", "a report covers at most three years",
-                           {"to": "at most three years after 'from'"})
+    if start and end and end - start > MAX_RANGE:
+        raise svc.Invalid(_("a report covers at most three years"),
+                          {"to": _("at most three years after 'from'")})
     return start, end
 
 
 def _scoped(query: Any, session: Session, actor: Actor, params: dict[str, Any]) -> Any:
-    orgs = _report_orgs(session, actor)
+    orgs = _orgs(session, actor, params)
     if orgs is not None:
         query = query.where(TrainingEvent.organization_id.in_(orgs or [-1]))
     start, end = _window(params)
@@ -175,6 +208,94 @@ def _scoped(query: Any, session: Session, actor: Actor, params: dict[str, Any]) 
 def _count(status: str) -> Any:
     return func.sum(case((Enrollment.status == status, 1), else_=0))
 
+
+def _hours(value: Any) -> float:
+    return float(Decimal(str(value or 0)).quantize(Decimal("0.01")))
+
+
+def _chunks(rows: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# --- what the profile plugin knows about a person ----------------------------------------------
+
+ETHNICITY_LABELS = {"black": "Black/African-American", "native_american": "Native American/Alaskan",
+                    "asian": "Asian", "white": "White/Caucasian", "latino": "Latino/Hispanic",
+                    "pacific_islander": "Pacific Islander", "multiracial": "Multi-racial",
+                    "other": "Other", "declined": "Declined to state"}
+POSITION_LABELS = {"assistant": "Assistant/Aide", "associate_teacher": "Associate Teacher",
+                   "teacher": "Teacher", "lead_teacher": "Lead Teacher",
+                   "master_teacher": "Master Teacher", "site_supervisor": "Site Supervisor",
+                   "program_director": "Program Director", "fcc_owner": "FCC Owner",
+                   "fcc_assistant": "FCC Assistant", "support_staff": "Support Staff",
+                   "other": "Other"}
+SETTING_LABELS = {"employer_center": "Center", "employer_fcc": "Family child care home"}
+PROFILE_FACTS = ("employment_setting", "primary_position", "ethnicity", "gender", "age_band",
+                 "primary_language", "county_of_work")
+
+
+class PeopleFacts:
+    """Employment setting, primary position and demographics of participants, read only
+    through the profile plugin's services when it is enabled (blank when it is not), a batch
+    at a time in a short read session, with a bounded cache (people attend many events)."""
+
+    def __init__(self, registry: Any, size: int = 20_000) -> None:
+        self.registry = registry
+        self.enabled = registry is not None and registry.plugins.is_enabled("profile")
+        self.size = size
+        self._cache: OrderedDict[str, dict[str, str]] = OrderedDict()
+
+    def load(self, participant_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+        wanted = list(dict.fromkeys(participant_ids))
+        result: dict[str, dict[str, str]] = {}
+        if not self.enabled:
+            return {pid: dict.fromkeys(PROFILE_FACTS, "") for pid in wanted}
+        missing = [pid for pid in wanted if pid not in self._cache]
+        if missing:
+            with self.registry.sessions() as reader:
+                for pid in missing:
+                    self._cache[pid] = self._read(reader, pid)
+                    if len(self._cache) > self.size:
+                        self._cache.popitem(last=False)
+        for pid in wanted:
+            facts = self._cache.get(pid)
+            result[pid] = facts if facts is not None else dict.fromkeys(PROFILE_FACTS, "")
+        return result
+
+    def _read(self, session: Session, participant_id: str) -> dict[str, str]:
+        from ..profile import services as profile
+
+        participant = session.get(Participant, participant_id)
+        facts = dict.fromkeys(PROFILE_FACTS, "")
+        if participant is None or participant.status != "active":
+            return facts
+        demographics = profile.read_sections(session, self.registry,
+                                             participant)["demographics"]
+        facts["ethnicity"] = ETHNICITY_LABELS.get(demographics.get("ethnicity") or "", "")
+        for key in ("gender", "age_band", "primary_language", "county_of_work"):
+            value = demographics.get(key) or ""
+            facts[key] = "Declined to state" if value == "declined" else str(value)
+        today = svc.now_utc().date()
+        current = [r for r in profile.list_employment(session, participant_id)
+                   if r.status != "rejected" and (r.end_date is None or r.end_date >= today)]
+        job = next((r for r in current if r.status == "confirmed"), None) or next(
+            iter(current), None)
+        if job is not None:
+            facts["primary_position"] = POSITION_LABELS.get(job.role_category, job.role_category)
+            employer = session.get(Organization, job.employer_id) if job.employer_id else None
+            facts["employment_setting"] = SETTING_LABELS.get(employer.kind, "") \
+                if employer is not None else ""
+        return facts
+
+
+# --- attendance and funding ----------------------------------------------------------------------
 
 ATTENDANCE_COLUMNS = ("Sponsor", "Event ID", "Training", "Starts (Pacific)", "Competency area",
                       "Language", "Funding source", "Capacity", "Enrolled", "Waitlisted",
@@ -198,7 +319,7 @@ def attendance_rows(session: Session, registry: Any, actor: Actor,
         .order_by(TrainingEvent.starts_at, TrainingEvent.id), session, actor, params)
     totals = [0] * 5
     hours_total = Decimal("0.00")
-    for row in session.execute(query.execution_options(yield_per=1000)):
+    for row in session.execute(query.execution_options(yield_per=CHUNK)):
         counts = [int(v or 0) for v in row[8:13]]
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
         granted = Decimal(str(row[14] or 0)).quantize(Decimal("0.01"))
@@ -230,54 +351,324 @@ def funding_rows(session: Session, registry: Any, actor: Actor,
     yield ["Total", events, attended, float(hours)]
 
 
-DSP_COLUMNS = ("ORGCODE", "Training", "Event ID", "Event date", "Delivery method",
-               "Registry ID", "County", "Language", "Hours")
+# --- Direct Service Profile ------------------------------------------------------------------
+
+DSP_COLUMNS = ("ORGCODE", "Program", "Delivery type", "Delivery method", "Funding", "Training",
+               "Event ID", "Event date", "Event county", "Registry ID", "Employment setting",
+               "Primary position", "County", "Ethnicity", "Language", "Hours")
+
+
+def _dsp_query(params: dict[str, Any]) -> Any:
+    from .survey_models import DspCatalogCodes, DspSettings
+
+    program = func.coalesce(DspCatalogCodes.program, DspSettings.program, dsp.DEFAULT_PROGRAM)
+    query = (
+        select(TrainingSponsor.vendor_number, Organization.county.label("org_county"),
+               DspSettings.county.label("dsp_county"), program.label("program"),
+               func.coalesce(DspCatalogCodes.delivery_type, DspSettings.delivery_type,
+                             dsp.DEFAULT_TYPE).label("delivery_type"),
+               func.coalesce(DspCatalogCodes.funding, DspSettings.funding,
+                             dsp.DEFAULT_FUNDING).label("funding"),
+               TrainingEvent.title, TrainingEvent.id, TrainingEvent.starts_at,
+               TrainingEvent.online_url, TrainingEvent.county.label("event_county"),
+               Participant.id.label("participant_id"), Participant.registry_id,
+               Participant.county, Participant.preferred_language, Enrollment.hours_granted)
+        .join(Enrollment, Enrollment.event_id == TrainingEvent.id)
+        .join(Participant, Participant.id == Enrollment.participant_id)
+        .join(Organization, Organization.id == TrainingEvent.organization_id)
+        .outerjoin(TrainingSponsor,
+                   TrainingSponsor.organization_id == TrainingEvent.organization_id)
+        .outerjoin(DspSettings, DspSettings.organization_id == TrainingEvent.organization_id)
+        .outerjoin(DspCatalogCodes, DspCatalogCodes.training_id == TrainingEvent.training_id)
+        .where(Enrollment.status == "attended")
+        .order_by(TrainingEvent.starts_at, TrainingEvent.id, Participant.registry_id))
+    if params.get("county"):
+        query = query.where(TrainingEvent.county == params["county"])
+    if params.get("program"):
+        query = query.where(program == params["program"])
+    return query
 
 
 def dsp_rows(session: Session, registry: Any, actor: Actor,
              params: dict[str, Any]) -> Iterator[list[Any]]:
-    """Direct Service Profile: one row per attended participant. ORGCODE starts with the
-    sponsor's vendor number; the program-code tables are settings not yet configured here, so
-    the rest of the code is left for the sponsor to complete."""
+    """Direct Service Profile: one row per attended participant (ORGCODE first; see
+    :mod:`.dsp`), filtered by date range, event county and program; employment and
+    demographic columns through the profile plugin (blank when it is not enabled)."""
+    facts = PeopleFacts(registry)
+    rows = session.execute(_scoped(_dsp_query(params), session, actor, params)
+                           .execution_options(yield_per=CHUNK))
+    for chunk in _chunks(rows):
+        people = facts.load(r.participant_id for r in chunk)
+        for r in chunk:
+            county = r.dsp_county or r.org_county
+            online = bool(r.online_url)
+            person = people[r.participant_id]
+            yield [dsp.orgcode(r.vendor_number, county, r.program, r.delivery_type, online,
+                               r.funding),
+                   r.program, dsp.DELIVERY_TYPES.get(r.delivery_type, str(r.delivery_type)),
+                   "Online" if online else "Classroom",
+                   dsp.FUNDING.get(r.funding, str(r.funding)), r.title, r.id,
+                   svc.format_local(r.starts_at, "%Y-%m-%d"), r.event_county or "",
+                   r.registry_id, person["employment_setting"], person["primary_position"],
+                   r.county or "", person["ethnicity"],
+                   person["primary_language"] or r.preferred_language, _hours(r.hours_granted)]
+
+
+# --- participant demographics ----------------------------------------------------------------
+
+DEMOGRAPHICS_COLUMNS = ("Characteristic", "Value", "Participants", "Share (%)")
+NOT_REPORTED = "Not reported"
+
+
+def demographics_rows(session: Session, registry: Any, actor: Actor,
+                      params: dict[str, Any]) -> Iterator[list[Any]]:
+    """The people who attended in the range, each counted once: by registry county and
+    language and, with the profile plugin, by ethnicity, gender, age band, primary language,
+    county of work, position and employment setting. Each characteristic's rows add up to the
+    total, the last row."""
+    query = _scoped(select(Participant.id, Participant.county, Participant.preferred_language)
+                    .join(Enrollment, Enrollment.participant_id == Participant.id)
+                    .join(TrainingEvent, TrainingEvent.id == Enrollment.event_id)
+                    .where(Enrollment.status == "attended").distinct(), session, actor, params)
+    facts = PeopleFacts(registry, size=CHUNK)
+    characteristics = ["County", "Language"] + (
+        ["Ethnicity", "Gender", "Age band", "Primary language", "County of work",
+         "Primary position", "Employment setting"] if facts.enabled else [])
+    keys = {"Ethnicity": "ethnicity", "Gender": "gender", "Age band": "age_band",
+            "Primary language": "primary_language", "County of work": "county_of_work",
+            "Primary position": "primary_position", "Employment setting": "employment_setting"}
+    counts: dict[str, Counter[str]] = {c: Counter() for c in characteristics}
+    total = 0
+    for chunk in _chunks(session.execute(query.execution_options(yield_per=CHUNK))):
+        people = facts.load(r.id for r in chunk)
+        for r in chunk:
+            total += 1
+            counts["County"][r.county or NOT_REPORTED] += 1
+            counts["Language"][r.preferred_language or NOT_REPORTED] += 1
+            for name in characteristics[2:]:
+                counts[name][people[r.id][keys[name]] or NOT_REPORTED] += 1
+    for name in characteristics:
+        for value, n in sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0])):
+            yield [name, value, n, round(100 * n / total, 1) if total else 0.0]
+    yield ["Total participants", None, total, 100.0 if total else 0.0]
+
+
+# --- feedback summary ------------------------------------------------------------------------
+
+FEEDBACK_COLUMNS = ("Event ID", "Training", "Date", "Responses", "Question", "Scale",
+                    "Answers", "Average", "Distribution", "Comment")
+
+
+def feedback_rows(session: Session, registry: Any, actor: Actor,
+                  params: dict[str, Any]) -> Iterator[list[Any]]:
+    """Per event with answers: a row per question (answers, average, how many gave each
+    rating) and a row per comment (sorted), or, under ``surveys.MIN_GROUP`` answers, one row
+    that only counts them. Then a Total row of responses."""
+    query = _scoped(select(TrainingEvent.id, TrainingEvent.training_id, TrainingEvent.title,
+                           TrainingEvent.starts_at)
+                    .order_by(TrainingEvent.starts_at, TrainingEvent.id), session, actor, params)
+    events = surveys.event_rows(session, query)
+    labels = surveys.question_labels(session, (e[1] for e in events))
+    order = {key: n for n, key in enumerate(labels)}
+    total = 0
+    for summary in surveys.summarize(session, events):
+        total += summary.responses
+        head = [summary.event_id, summary.title,
+                svc.format_local(summary.starts_at, "%Y-%m-%d"), summary.responses]
+        if not summary.broken_down:
+            yield [*head, f"(fewer than {surveys.MIN_GROUP} answers: not broken down)",
+                   None, None, None, None, None]
+            continue
+        for key, (count, points, histogram) in sorted(
+                summary.ratings.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])):
+            question = labels.get(key)
+            scale = question.scale_max if question else max(histogram)
+            yield [*head, question.text if question else key, f"1-{scale}", count,
+                   round(points / count, 2),
+                   " ".join(f"{n}:{histogram.get(n, 0)}" for n in range(1, scale + 1)), None]
+        for comment in summary.comments:
+            yield [*head, "Comment", None, None, None, None, comment]
+    yield ["Total", None, None, total, None, None, None, None, None, None]
+
+
+# --- custom report ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CustomField:
+    header: str
+    source: str  # "event", "person", "profile"
+    needs_profile: bool = False
+
+
+CUSTOM_FIELDS: dict[str, CustomField] = {
+    "sponsor": CustomField("Sponsor", "event"),
+    "event_id": CustomField("Event ID", "event"),
+    "catalog_id": CustomField("Catalog ID", "event"),
+    "training": CustomField("Training", "event"),
+    "starts_at": CustomField("Starts (Pacific)", "event"),
+    "ends_at": CustomField("Ends (Pacific)", "event"),
+    "competency_area": CustomField("Competency area", "event"),
+    "event_language": CustomField("Event language", "event"),
+    "delivery_method": CustomField("Delivery method", "event"),
+    "event_county": CustomField("Event county", "event"),
+    "event_city": CustomField("Event city", "event"),
+    "funding_source": CustomField("Funding source", "event"),
+    "capacity": CustomField("Capacity", "event"),
+    "training_hours": CustomField("Training hours", "event"),
+    "registry_id": CustomField("Registry ID", "person"),
+    "county": CustomField("County", "person"),
+    "language": CustomField("Language", "person"),
+    "status": CustomField("Status", "person"),
+    "source": CustomField("Enrolled through", "person"),
+    "enrolled_on": CustomField("Enrolled on", "person"),
+    "hours_granted": CustomField("Hours granted", "person"),
+    "employment_setting": CustomField("Employment setting", "profile", True),
+    "primary_position": CustomField("Primary position", "profile", True),
+    "ethnicity": CustomField("Ethnicity", "profile", True),
+    "gender": CustomField("Gender", "profile", True),
+    "age_band": CustomField("Age band", "profile", True),
+    "primary_language": CustomField("Primary language", "profile", True),
+    "county_of_work": CustomField("County of work", "profile", True),
+}
+
+
+def custom_fields(registry: Any) -> dict[str, CustomField]:
+    """The fields a sponsor may choose (the profile's only when that plugin is enabled)."""
+    profile = registry is not None and registry.plugins.is_enabled("profile")
+    return {k: f for k, f in CUSTOM_FIELDS.items() if profile or not f.needs_profile}
+
+
+def parse_fields(registry: Any, raw: Any) -> list[str]:
+    """``fields`` (comma-separated or a list) as known field names in the order given."""
+    items = raw if isinstance(raw, list | tuple) else str(raw or "").split(",")
+    names = list(dict.fromkeys(str(i).strip() for i in items if str(i).strip()))
+    allowed = custom_fields(registry)
+    if not names:
+        raise svc.Invalid(_("choose at least one field"),
+                          {"fields": _("allowed: %(names)s", names=", ".join(allowed))})
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise svc.Invalid(_("unknown fields: %(names)s", names=", ".join(unknown)),
+                          {"fields": _("allowed: %(names)s", names=", ".join(allowed))})
+    return names
+
+
+def custom_rows(session: Session, registry: Any, actor: Actor,
+                params: dict[str, Any]) -> Iterator[list[Any]]:
+    """One row per enrollment (withdrawn ones too) of the events in the range, with the
+    chosen fields; the header row first (the columns are the sponsor's choice)."""
+    names = parse_fields(registry, params.get("fields"))
+    yield [CUSTOM_FIELDS[n].header for n in names]
     query = _scoped(
-        select(TrainingSponsor.vendor_number, TrainingEvent.title, TrainingEvent.id,
-               TrainingEvent.starts_at, TrainingEvent.online_url, Participant.registry_id,
-               Participant.county, Participant.preferred_language, Enrollment.hours_granted)
+        select(Organization.name.label("sponsor"), TrainingEvent.id.label("event_id"),
+               TrainingEvent.training_id.label("catalog_id"),
+               TrainingEvent.title.label("training"), TrainingEvent.starts_at,
+               TrainingEvent.ends_at, TrainingEvent.competency_area,
+               TrainingEvent.language.label("event_language"), TrainingEvent.online_url,
+               TrainingEvent.county.label("event_county"), TrainingEvent.city.label("event_city"),
+               TrainingEvent.funding_source, TrainingEvent.capacity,
+               TrainingEvent.hours.label("training_hours"), Participant.id.label("pid"),
+               Participant.registry_id, Participant.county,
+               Participant.preferred_language.label("language"), Enrollment.status,
+               Enrollment.source, Enrollment.queued_at, Enrollment.hours_granted)
         .join(Enrollment, Enrollment.event_id == TrainingEvent.id)
         .join(Participant, Participant.id == Enrollment.participant_id)
-        .outerjoin(TrainingSponsor,
-                   TrainingSponsor.organization_id == TrainingEvent.organization_id)
-        .where(Enrollment.status == "attended")
+        .join(Organization, Organization.id == TrainingEvent.organization_id)
         .order_by(TrainingEvent.starts_at, TrainingEvent.id, Participant.registry_id),
         session, actor, params)
-    for row in session.execute(query.execution_options(yield_per=2000)):
-        method = "O" if row.online_url else "C"
-        yield [(row.vendor_number or "") + method, row.title, row.id,
-               svc.format_local(row.starts_at, "%Y-%m-%d"), method, row.registry_id,
-               row.county or "", row.preferred_language, float(row.hours_granted or 0)]
+    with_profile = any(CUSTOM_FIELDS[n].needs_profile for n in names)
+    facts = PeopleFacts(registry if with_profile else None)
+    computed = {
+        "starts_at": lambda r: svc.format_local(r.starts_at, "%Y-%m-%d %H:%M"),
+        "ends_at": lambda r: svc.format_local(r.ends_at, "%Y-%m-%d %H:%M"),
+        "delivery_method": lambda r: "Online" if r.online_url else "Classroom",
+        "training_hours": lambda r: _hours(r.training_hours),
+        "hours_granted": lambda r: _hours(r.hours_granted) if r.hours_granted is not None
+        else None,
+        "enrolled_on": lambda r: svc.format_local(r.queued_at, "%Y-%m-%d"),
+    }
+    for chunk in _chunks(session.execute(query.execution_options(yield_per=CHUNK))):
+        people = facts.load(r.pid for r in chunk) if with_profile else {}
+        for r in chunk:
+            out = []
+            for name in names:
+                if CUSTOM_FIELDS[name].needs_profile:
+                    out.append(people[r.pid][name])
+                elif name in computed:
+                    out.append(computed[name](r))
+                else:
+                    value = getattr(r, name)
+                    out.append("" if value is None else value)
+            yield out
 
 
-def _checked(rows: Any) -> Any:
-    """Check the parameters before the kernel starts writing the workbook."""
+# --- definitions -----------------------------------------------------------------------------
+
+REPORT_PARAMS: dict[str, frozenset[str]] = {
+    "direct-service-profile": frozenset({"county", "program"}),
+    "training-custom": frozenset({"fields"}),
+}
+
+
+def check_params(name: str, session: Session, registry: Any, actor: Actor,
+                 params: dict[str, Any]) -> dict[str, Any]:
+    """Every parameter checked before a row is written: unknown to this report, a reversed or
+    too long range, an organization the actor does not report on, an unknown county, program
+    or field (:class:`services.Invalid` or :class:`services.NotFound`)."""
+    allowed = COMMON_PARAMS | REPORT_PARAMS.get(name, frozenset())
+    extra = {k: _("this report does not take '%(name)s'", name=k)
+             for k, v in params.items() if v not in (None, "") and k not in allowed}
+    if extra:
+        raise svc.Invalid(_("unknown report parameters"), extra)
+    _window(params)
+    _orgs(session, actor, params)
+    clean = dict(params)
+    if params.get("county"):
+        county = canonical_county(params["county"])
+        if county is None:
+            raise svc.Invalid(_("not a California county"), {"county": _("unknown county")})
+        clean["county"] = county
+    if params.get("program") and params["program"] not in dsp.PROGRAMS:
+        raise svc.Invalid(_("unknown program"), {"program": _(
+            "one of %(names)s", names=", ".join(dsp.PROGRAMS))})
+    if name == "training-custom":
+        clean["fields"] = parse_fields(registry, params.get("fields"))
+    return clean
+
+
+def _checked(name: str, rows: Callable[..., Iterator[list[Any]]]) -> Callable[..., Any]:
+    """Check the parameters before the kernel starts writing the workbook; a bad one is a
+    problem+json answer (422, or 404 for another sponsor)."""
 
     def build(session: Session, registry: Any, actor: Actor, params: dict[str, Any]) -> Any:
-        _window(params)
-        return rows(session, registry, actor, params)
+        from registry_kernel.api import ProblemError
+
+        try:
+            clean = check_params(name, session, registry, actor, params)
+        except svc.NotFound as exc:
+            raise ProblemError(404, "Not Found", exc.detail) from exc
+        except svc.TrainingError as exc:
+            raise ProblemError(422, "Unprocessable Content", exc.detail,
+                               exc.errors or {}) from exc
+        return rows(session, registry, actor, clean)
 
     return build
 
 
+REPORTS: dict[str, tuple[str, Callable[..., Iterator[list[Any]]], tuple[str, ...]]] = {
+    "direct-service-profile": ("Direct Service Profile", dsp_rows, DSP_COLUMNS),
+    "attendance": ("Attendance", attendance_rows, ATTENDANCE_COLUMNS),
+    "demographics": ("Participant demographics", demographics_rows, DEMOGRAPHICS_COLUMNS),
+    "feedback": ("Feedback summary", feedback_rows, FEEDBACK_COLUMNS),
+    "funding": ("Funding", funding_rows, FUNDING_COLUMNS),
+    "training-custom": ("Custom training report", custom_rows, ()),
+}
+
+
 def definitions() -> list[ReportDefinition]:
-    return [
-        ReportDefinition("attendance", "Attendance", "reports:read", _checked(attendance_rows),
-                         ATTENDANCE_COLUMNS),
-        ReportDefinition("funding", "Funding", "reports:read", _checked(funding_rows),
-                         FUNDING_COLUMNS),
-        ReportDefinition("direct-service-profile", "Direct Service Profile", "reports:read",
-                         _checked(dsp_rows), DSP_COLUMNS),
-        ReportDefinition("feedback", "Feedback", "reports:read", _checked(feedback_rows),
-                         FEEDBACK_COLUMNS),
-    ]
+    """The sponsors' reports (the custom report writes its own header row)."""
+    return [ReportDefinition(name, title, "reports:read", _checked(name, rows), columns)
+            for name, (title, rows, columns) in REPORTS.items()]
 
 
 ROSTER_COLUMNS = ("Registry ID", "Last name", "First name", "Status", "Hours")
@@ -330,29 +721,3 @@ def read_attendance_upload(data: bytes) -> list[svc.AttendanceRecord]:
     if errors:
         raise svc.Invalid(_("some rows are not valid; nothing was recorded"), errors)
     return records
-
-
-FEEDBACK_COLUMNS = ("Event ID", "Training", "Date", "Responses",
-                    *(f"Average: {key}" for key in svc.FEEDBACK_QUESTIONS), "Note")
-
-
-def feedback_rows(session: Session, registry: Any, actor: Actor,
-                  params: dict[str, Any]) -> Iterator[list[Any]]:
-    """Per event: the number of answers and each question's average; groups smaller than
-    ``MIN_GROUP`` are counted but never broken down."""
-    from .models import FeedbackResponse
-
-    query = _scoped(select(TrainingEvent.id, TrainingEvent.title, TrainingEvent.starts_at)
-                    .where(select(FeedbackResponse.id).where(
-                        FeedbackResponse.event_id == TrainingEvent.id).exists())
-                    .order_by(TrainingEvent.starts_at, TrainingEvent.id), session, actor, params)
-    for event_id, title, starts_at in session.execute(query).all():
-        answers = list(session.scalars(select(FeedbackResponse.answers)
-                                       .where(FeedbackResponse.event_id == event_id)))
-        row = [event_id, title, svc.format_local(starts_at, "%Y-%m-%d"), len(answers)]
-        if len(answers) < svc.MIN_GROUP:
-            yield [*row, *([None] * len(svc.FEEDBACK_QUESTIONS)),
-                   f"fewer than {svc.MIN_GROUP} answers: not broken down"]
-            continue
-        yield [*row, *(round(sum(a[key] for a in answers) / len(answers), 2)
-                       for key in svc.FEEDBACK_QUESTIONS), ""]

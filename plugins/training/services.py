@@ -1343,50 +1343,17 @@ def roster(session: Session, registry: Registry, event: TrainingEvent, actor: Ac
 
 # --- anonymous feedback surveys (part 2) -----------------------------------------------------
 
-FEEDBACK_QUESTIONS: dict[str, str] = {
-    "content": "The content was useful for my work with children.",
-    "presenter": "The presenter was clear and well prepared.",
-    "apply": "I will use what I learned.",
-}
-MIN_GROUP = 3  # smaller groups are never broken down in reports
-
+# Questions, answers and summaries live in :mod:`.surveys` (configured per catalog entry).
 
 def feedback_pending(session: Session, enrollment: Enrollment) -> bool:
-    from .models import FeedbackReceipt
+    from .surveys import pending
 
-    return enrollment.status == "attended" and session.get(
-        FeedbackReceipt, enrollment.id) is None
+    return pending(session, enrollment)
 
 
 def answer_feedback(session: Session, enrollment: Enrollment, answers: dict[str, Any],
                     comment: str | None) -> None:
-    """Store an anonymous answer: the response row holds no person and no enrollment, only the
-    event, the answers and the day; a separate receipt stops a second answer."""
-    import uuid
+    """Store an anonymous answer to the catalog entry's survey (see :func:`surveys.answer`)."""
+    from .surveys import answer
 
-    from .models import FeedbackReceipt, FeedbackResponse
-
-    if enrollment.status != "attended":
-        raise Conflict(_("only people who attended can answer the survey"))
-    if session.get(FeedbackReceipt, enrollment.id) is not None:
-        raise Conflict(_("you already answered this survey"))
-    errors: dict[str, str] = {}
-    clean: dict[str, int] = {}
-    for key in FEEDBACK_QUESTIONS:
-        try:
-            value = int(answers.get(key))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            value = 0
-        if not 1 <= value <= 5:
-            errors[key] = _("choose 1 to 5")
-        clean[key] = value
-    if comment and len(comment) > 2000:
-        errors["comment"] = _("at most 2000 characters")
-    if errors:
-        raise Invalid(_("some answers are not valid"), errors)
-    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    session.add(FeedbackResponse(id=str(uuid.uuid4()), event_id=enrollment.event_id,
-                                 answers=clean, comment=(comment or "").strip() or None,
-                                 answered_on=today))
-    session.add(FeedbackReceipt(enrollment_id=enrollment.id))
-    session.flush()
+    answer(session, enrollment, answers, comment)

@@ -952,6 +952,9 @@ def feedback(enrollment_id: int) -> Any:
             session.commit()
             flash(_("Thank you: your answers are in."), "success")
             return redirect(url_for(".my_events"))
+    from .surveys import MIN_GROUP, survey_of_enrollment
+
     return render_template("training/feedback.html", enrollment=enrollment,
-                           questions=svc.FEEDBACK_QUESTIONS, errors=errors,
+                           survey=survey_of_enrollment(session, enrollment), errors=errors,
+                           min_group=MIN_GROUP,
                            values=request.form, form=ActionForm()), 422 if errors else 200
