@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from profile_helpers import LoginRoute
 
-from registry_kernel.testing import Factory
+from registry_kernel.testing import Factory, TestLogin
 
 
 @pytest.fixture
 def app(make_app):
-    return make_app(plugins=["profile"], extra_plugins=(LoginRoute(),))
+    return make_app(plugins=["profile"], extra_plugins=(TestLogin(),))
 
 
 @pytest.fixture

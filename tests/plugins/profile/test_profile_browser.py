@@ -8,10 +8,9 @@ import io
 
 import docx
 import pytest
-from profile_helpers import LoginRoute
 from pypdf import PdfReader
 
-from registry_kernel.testing import Factory
+from registry_kernel.testing import Factory, TestLogin
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def live(live_server):
     """A live registry with the profile plugin and a test-only sign-in route."""
-    return live_server(plugins=["profile"], extra_plugins=(LoginRoute(),))
+    return live_server(plugins=["profile"], extra_plugins=(TestLogin(),))
 
 
 def test_add_a_job_build_a_resume_and_download_the_card(phone_page, live, axe_check):

@@ -90,9 +90,9 @@ def test_resume_includes_sections_other_plugins_contribute(make_app):
 
 
 def test_card_in_traditional_chinese_with_a_chinese_name(make_app):
-    from profile_helpers import LoginRoute
+    from registry_kernel.testing import TestLogin
 
-    app = make_app(plugins=["profile"], extra_plugins=(LoginRoute(),))
+    app = make_app(plugins=["profile"], extra_plugins=(TestLogin(),))
     factory = Factory(app)
     person = factory.account(first_name="偉", last_name="陳")
     client = app.test_client()
@@ -103,9 +103,9 @@ def test_card_in_traditional_chinese_with_a_chinese_name(make_app):
 
 
 def test_card_keeps_spanish_accents(make_app):
-    from profile_helpers import LoginRoute
+    from registry_kernel.testing import TestLogin
 
-    app = make_app(plugins=["profile"], extra_plugins=(LoginRoute(),))
+    app = make_app(plugins=["profile"], extra_plugins=(TestLogin(),))
     factory = Factory(app)
     person = factory.account(first_name="María", last_name="López")
     client = app.test_client()
