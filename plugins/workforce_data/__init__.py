@@ -1,6 +1,8 @@
 """Workforce data plugin (issue 13): anonymous statistics about the workforce for research and
-policy. It owns no tables: it only reads what the kernel and the profile (and, when enabled,
-documents) plugins hold, and lets nothing but suppressed aggregates out.
+policy. It owns no tables: it only reads what the kernel and the profile plugin hold and what the
+documents and training plugins contribute when enabled (their services and the
+``education_report_sections`` hook), and lets nothing but aggregates of a release where every
+group has at least the minimum cell size out. ``README.md`` states the guarantee.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from registry_kernel.extension import PluginInfo, QuickLink
 from registry_kernel.hookspecs import hookimpl
@@ -20,6 +22,26 @@ class WorkforceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     min_cell_size: int = Field(11, ge=3, description="groups smaller than this are suppressed")
+    generalization_order: list[str] | None = Field(
+        None, description="every dimension once; those to the right are combined first "
+                          "(default: services.DIMENSIONS)")
+    cache_seconds: int = Field(300, ge=0, le=86400,
+                               description="how long one release of the population is reused")
+
+    @field_validator("generalization_order")
+    @classmethod
+    def _order(cls, value: list[str] | None) -> list[str] | None:
+        from .services import DIMENSIONS
+
+        if value is not None and sorted(value) != sorted(DIMENSIONS):
+            raise ValueError(f"must list each of {', '.join(DIMENSIONS)} exactly once")
+        return value
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        from .services import DIMENSIONS
+
+        return tuple(self.generalization_order or DIMENSIONS)
 
 
 PLUGIN = PluginInfo(
@@ -33,6 +55,15 @@ PLUGIN = PluginInfo(
 
 def config(registry: Any) -> WorkforceConfig:
     return registry.plugin_config("workforce_data") or WorkforceConfig()
+
+
+def released_data(session: Any, registry: Any) -> Any:
+    """Today's released population with this deployment's settings."""
+    from .services import released
+
+    settings = config(registry)
+    return released(session, registry, min_cell_size=settings.min_cell_size,
+                    order=settings.order, cache_seconds=settings.cache_seconds)
 
 
 @hookimpl

@@ -1,74 +1,93 @@
-"""Workforce data API: public, suppressed aggregate counts (API.md "Workforce data")."""
+"""Workforce data API: public aggregates of the released population (``README.md``)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from flask import Blueprint
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from registry_kernel.api import ApiModel, ProblemError, api_route
-from registry_kernel.counties import canonical_county
 from registry_kernel.web import current_registry, registry_session
 
-from . import config
+from . import released_data
 from . import services as svc
 
 bp = Blueprint("workforce_data_api", __name__, url_prefix="/api/v1")
 
 
-def county_filter(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    county = canonical_county(value)
-    if county is None:
-        raise ValueError("not a California county")
-    return county
+class FilterQuery(ApiModel):
+    """The dashboard's filters; each optional. Unknown values are a 422 problem."""
+
+    county: str | None = Field(None, max_length=64, description="a California county")
+    role_category: str | None = Field(None, max_length=32,
+                                      description="role of the current (or past-year) job")
+    program_type: str | None = Field(None, max_length=32,
+                                     description="center, family_child_care, not_listed, none")
+    permit_level: str | None = Field(None, max_length=32,
+                                     description="highest current Child Development Permit")
+    language: str | None = Field(None, max_length=16, description="preferred language code")
+    years_in_field: str | None = Field(None, max_length=16,
+                                       description="under_3, 3_5, 6_10, 11_20, 21_plus, unknown")
 
 
-class SummaryQuery(ApiModel):
-    by: Literal["county", "role_category", "permit_level", "language"] = Field(
-        description="the grouping")
-    county: str | None = Field(None, max_length=64, description="only this California county")
-
-    @field_validator("county")
-    @classmethod
-    def _county(cls, value: str | None) -> str | None:
-        return county_filter(value)
+class SummaryQuery(FilterQuery):
+    by: str = Field(description="the grouping: " + ", ".join(svc.DIMENSIONS), max_length=32)
 
 
-class WagesQuery(ApiModel):
-    county: str | None = Field(None, max_length=64, description="only this California county")
-
-    @field_validator("county")
-    @classmethod
-    def _county(cls, value: str | None) -> str | None:
-        return county_filter(value)
+def _problem(exc: svc.WorkforceError) -> ProblemError:
+    return ProblemError(exc.status, "Unprocessable Content", exc.detail, exc.errors)
 
 
-def summary_json(table: svc.Table, county: str | None) -> dict[str, Any]:
-    return {"by": table.by, "county": county, "min_cell_size": table.min_cell_size,
-            "items": table.items(), "total": table.total,
+def _load(query: FilterQuery) -> tuple[svc.Released, dict[str, str]]:
+    registry = current_registry()
+    raw = query.model_dump(exclude={"by"})
+    try:
+        filters = svc.parse_filters(raw, documents=registry.plugins.is_enabled("documents"))
+    except svc.WorkforceError as exc:
+        raise _problem(exc) from exc
+    return released_data(registry_session(), registry), filters
+
+
+def table_json(table: svc.Table, filters: dict[str, str]) -> dict[str, Any]:
+    return {"by": table.by, "filters": filters, "county": filters.get("county"),
+            "min_cell_size": table.min_cell_size, "items": table.items(),
+            "combined": table.combined, "total": table.total,
             "total_suppressed": table.total is None}
 
 
 @api_route(bp, "/workforce/summary", public=True, query=SummaryQuery, errors=(422,),
-           summary="Workforce counts by group; small groups suppressed", tags=["workforce"])
+           summary="Workforce counts by group, for any filter; small groups suppressed",
+           tags=["workforce"])
 def workforce_summary(query: SummaryQuery) -> Any:
-    session, registry = registry_session(), current_registry()
+    if query.by not in svc.DIMENSIONS:  # checked first: a clear error before any work
+        raise ProblemError(422, "Unprocessable Content",
+                           f"unknown grouping {query.by!r}; use one of {', '.join(svc.DIMENSIONS)}",
+                           {"by": "unknown grouping"})
+    data, filters = _load(query)
     try:
-        table = svc.summary(session, registry, query.by, county=query.county,
-                            min_cell_size=config(registry).min_cell_size)
+        table = svc.count_table(data, query.by, filters)
     except svc.WorkforceError as exc:
-        raise ProblemError(exc.status, "Unprocessable Content", exc.detail, exc.errors) from exc
-    return summary_json(table, query.county)
+        raise _problem(exc) from exc
+    return table_json(table, filters)
 
 
-@api_route(bp, "/workforce/wages", public=True, query=WagesQuery, errors=(422,),
+@api_route(bp, "/workforce/wages", public=True, query=FilterQuery, errors=(422,),
            summary="Hourly wage median and quartiles by role category", tags=["workforce"])
-def workforce_wages(query: WagesQuery) -> Any:
-    session, registry = registry_session(), current_registry()
-    min_cell = config(registry).min_cell_size
-    return {"county": query.county, "min_cell_size": min_cell,
-            "items": svc.wages_by_role(session, registry, min_cell_size=min_cell,
-                                       county=query.county)}
+def workforce_wages(query: FilterQuery) -> Any:
+    data, filters = _load(query)
+    return {"filters": filters, "county": filters.get("county"),
+            "min_cell_size": data.min_cell_size, "items": svc.wages_by_role(data, filters)}
+
+
+@api_route(bp, "/workforce/statistics", public=True, query=FilterQuery, errors=(422,),
+           summary="Every workforce table for one filter: counts, wages, PD hours by "
+                   "competency area, permits held and expiring, turnover", tags=["workforce"])
+def workforce_statistics(query: FilterQuery) -> Any:
+    data, filters = _load(query)
+    stats = svc.statistics_for(data, filters)
+    return {"filters": filters, "min_cell_size": data.min_cell_size,
+            "as_of": data.today.isoformat(),
+            "tables": [table_json(t, filters) for t in stats["tables"]],
+            "wages": stats["wages"], "pd_hours": stats["pd_hours"],
+            "permits": stats["permits"], "turnover": stats["turnover"]}

@@ -1,38 +1,88 @@
-"""Workforce statistics: aggregation and small-cell suppression, as plain functions.
+"""Workforce statistics as plain functions: gather facts from other plugins, release them with
+every group at least the minimum cell size, and aggregate the released records only.
 
-Only aggregates leave this module. Participants who opted out of research use (and merged or
-erased records) are never counted. Groups under the minimum cell size are suppressed, with
-complementary suppression so that a hidden cell cannot be recovered from the other cells and
-the population total (which an observer may learn from another table, so it is treated as known
-even when it is not published here).
+How privacy holds across every table (see ``README.md`` for the full statement):
 
-Known limit: suppression is per table. Comparing a statewide table with the county-filtered
-tables of every county (differencing across tables) is not yet protected against; a
-multi-table cell-suppression pass (or noise) is future work.
+1. :func:`gather` reads, through the profile, documents and training plugins' services and the
+   ``education_report_sections`` hook, one :class:`Person` per active participant who has not
+   opted out of research use: a value for each of :data:`DIMENSIONS` plus the magnitudes (wage,
+   PD hours by competency area).
+2. :func:`release` turns the whole population, once, into released records whose key
+   (the dimension values) is shared by at least ``min_cell_size`` released records. A group of
+   people whose exact key is rarer is *generalized*: the last dimension in the configured order
+   is replaced by ``*`` ("combined"), then the one before, and so on, until their group is large
+   enough; people who are still in a group under the minimum with every dimension combined are
+   left out of every figure.
+3. Every published figure (each cell, total and combined row, for any filter and any grouping,
+   in the dashboard, the API and the downloads) is computed from the released records only, by
+   :func:`count_table` and the other aggregations below. A filter on a dimension matches only
+   records that show that value. So every published count is a sum of whole released groups:
+   zero or at least the minimum.
+
+Guarantee: for any combination of dimension values held by 1 to ``min_cell_size - 1`` people,
+the published figures, all tables and filters together, never pin its size down. Some of its
+people are counted inside a released group that also admits people outside the combination and
+has at least the minimum number of members, so every size in a range at least that wide is
+consistent with everything published; or none of its people is counted anywhere. Published
+tables therefore mark a group "suppressed" when no released record shows its value.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry_kernel.models import Participant
+from registry_kernel.counties import CALIFORNIA_COUNTIES, canonical_county
+from registry_kernel.models import Organization, Participant
 
 if TYPE_CHECKING:
     from registry_kernel.runtime import Registry
 
-DIMENSIONS = ("county", "role_category", "permit_level", "language")
+STAR = "*"  # a generalized ("combined") dimension value
 UNKNOWN = "unknown"
 NONE = "none"
+YES, NO = "yes", "no"
+
 PERMIT_ORDER = ("assistant", "associate_teacher", "teacher", "master_teacher", "site_supervisor",
                 "program_director", "childrens_center")
+ROLE_CATEGORIES = ("assistant", "associate_teacher", "teacher", "lead_teacher", "master_teacher",
+                   "site_supervisor", "program_director", "fcc_owner", "fcc_assistant",
+                   "support_staff", "other")
+PROGRAM_TYPES = {"employer_center": "center", "employer_fcc": "family_child_care"}
+COMPETENCY_AREAS = ("CDL", "CDE", "RIG", "FCE", "DLD", "OSAD", "SNI", "LEC", "HSN", "LEAD",
+                    "PROF", "ADM")
+YEAR_BANDS = ((3, "under_3"), (6, "3_5"), (11, "6_10"), (21, "11_20"), (None, "21_plus"))
+LANGUAGES = ("en", "es", "zh-Hant", "zh-yue", "cmn", "vi", "ru", "hmn", "fa", "ko", "tl", "ar",
+             "hy", "other")
+
+#: every dimension a record carries, with its possible values (``None``: open list)
+DOMAINS: dict[str, tuple[str, ...] | None] = {
+    "county": (*CALIFORNIA_COUNTIES, UNKNOWN),
+    "role_category": (*ROLE_CATEGORIES, NONE),
+    "left_job": (YES, NO),
+    "program_type": ("center", "family_child_care", "not_listed", NONE),
+    "permit_level": (NONE, *PERMIT_ORDER),
+    "permit_expiring": (YES, NO),
+    "years_in_field": (*(label for _, label in YEAR_BANDS), UNKNOWN),
+    "degree": (NONE, "associate", "bachelor", "graduate", UNKNOWN),
+    "ece_units": ("0", "under_12", "12_23", "24_plus", UNKNOWN),
+    "language": None,
+}
+#: the default order: dimensions to the right are the first to be combined
+DIMENSIONS = tuple(DOMAINS)
+#: dimensions the dashboard and API filter by
+FILTERS = ("county", "role_category", "program_type", "permit_level", "language",
+           "years_in_field")
+#: dimensions that need the documents plugin (``unknown`` for everyone without it)
+NEEDS_DOCUMENTS = ("permit_level", "permit_expiring", "degree", "ece_units")
 
 
 class WorkforceError(ValueError):
@@ -43,143 +93,453 @@ class WorkforceError(ValueError):
         self.status, self.detail, self.errors = status, detail, errors or {}
 
 
+# --- facts about people ----------------------------------------------------------------------
+
+@dataclass
+class Person:
+    """One participant's facts. Never leaves this module: only :func:`release` reads it."""
+
+    key: dict[str, str]
+    wage: Decimal | None = None
+    pd_hours: dict[str, Decimal] = field(default_factory=dict)
+
+
+def population(session: Session) -> list[Participant]:
+    """Active participants who did not opt out of research use (merged and erased ones are not
+    active)."""
+    return list(session.scalars(select(Participant).where(
+        Participant.status == "active", Participant.research_opt_out.is_(False))
+        .order_by(Participant.id)))
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _jobs(session: Session, ids: list[str]) -> dict[str, list[Any]]:
+    """Confirmed jobs of each participant (the profile plugin's records)."""
+    from ..profile.models import Employment
+
+    jobs: dict[str, list[Any]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for row in session.scalars(select(Employment).where(
+                Employment.participant_id.in_(chunk), Employment.status == "confirmed")):
+            jobs[row.participant_id].append(row)
+    return jobs
+
+
+def current_job(jobs: list[Any], today: date) -> Any:
+    """The latest started job not ended before ``today``, else ``None``."""
+    held = [j for j in jobs if j.end_date is None or j.end_date >= today]
+    return max(held, key=lambda j: (j.start_date, j.id), default=None)
+
+
+def years_band(years: int | None) -> str:
+    if years is None or years < 0:
+        return UNKNOWN
+    for limit, label in YEAR_BANDS:
+        if limit is None or years < limit:
+            return label
+    return UNKNOWN  # pragma: no cover
+
+
+def _units_band(units: Decimal) -> str:
+    if units <= 0:
+        return "0"
+    return "under_12" if units < 12 else "12_23" if units < 24 else "24_plus"
+
+
+def _degree(levels: Iterable[str]) -> str:
+    rank = {"AA": 1, "AS": 1, "BA": 2, "BS": 2, "MA": 3, "MS": 3, "PhD": 3, "EdD": 3}
+    best = max((rank.get(level, 0) for level in levels), default=0)
+    return (NONE, "associate", "bachelor", "graduate")[best]
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def gather(session: Session, registry: Registry, today: date) -> list[Person]:
+    """Facts about every counted participant, read through the other plugins' services and
+    hooks; nothing here is published as is."""
+    from ..profile.models import ProfileDetails
+    from ..profile.services import employment_wage, read_sections
+
+    people = population(session)
+    ids = [p.id for p in people]
+    jobs = _jobs(session, ids)
+    employers = {o.id: o.kind for o in session.scalars(select(Organization).where(
+        Organization.id.in_({j.employer_id for js in jobs.values() for j in js
+                             if j.employer_id is not None} or {-1})))}
+    for chunk in _chunks(ids):  # load the profile rows in bulk; read_sections then finds them
+        list(session.scalars(select(ProfileDetails).where(
+            ProfileDetails.participant_id.in_(chunk))))
+    documents = registry.plugins.is_enabled("documents")
+    year_ago = today - timedelta(days=365)
+    out = []
+    for participant in people:
+        own = jobs.get(participant.id, [])
+        job = current_job(own, today)
+        left = any(j.end_date is not None and year_ago < j.end_date < today for j in own)
+        if job is None:  # someone who left in the past year keeps that job's role and setting
+            ended = [j for j in own if j.end_date is not None and year_ago < j.end_date < today]
+            job = max(ended, key=lambda j: (j.end_date, j.id), default=None)
+        program = NONE if job is None else PROGRAM_TYPES.get(
+            employers.get(job.employer_id, ""), "not_listed")
+        first_year = read_sections(session, registry, participant)["experience"].get(
+            "first_year_in_field")
+        if not isinstance(first_year, int) and own:
+            first_year = min(j.start_date for j in own).year
+        years = today.year - first_year if isinstance(first_year, int) else None
+        key = {"county": participant.county or UNKNOWN,
+               "role_category": job.role_category if job else NONE,
+               "left_job": YES if left else NO, "program_type": program,
+               "years_in_field": years_band(years),
+               "language": participant.preferred_language or UNKNOWN}
+        hours: dict[str, Decimal] = defaultdict(Decimal)
+        training: list[dict[str, Any]] = []
+        if documents:
+            key.update(_education(session, registry, participant.id, today))
+            training += _verified_training(session, participant.id)
+        else:
+            key.update(dict.fromkeys(NEEDS_DOCUMENTS, UNKNOWN))
+            key["permit_expiring"] = NO
+        training += _contributed_training(session, registry, participant)
+        for item in training:
+            day = _day(item.get("completed_on"))
+            if day is None or not year_ago < day <= today:
+                continue
+            area = item.get("competency_area")
+            hours[area if area in COMPETENCY_AREAS else "other"] += Decimal(str(item["hours"]))
+        wage = None
+        if job is not None and job.hourly_wage_enc is not None and (
+                job.end_date is None or job.end_date >= today):
+            wage = employment_wage(session, registry, job)
+        out.append(Person(key=key, wage=wage, pd_hours=dict(hours)))
+    return out
+
+
+def _education(session: Session, registry: Registry, participant_id: str, today: date
+               ) -> dict[str, str]:
+    """Permit level, permit expiring, degree and ECE units from verified documents."""
+    from ..documents.services import verified_education
+
+    edu = verified_education(session, participant_id,
+                             grade_threshold=registry.settings.grade_threshold_permit,
+                             today=today)
+    current = [p for p in edu.permits
+               if p["kind"] == "cd_permit" and p["current"] and p["level"] in PERMIT_ORDER]
+    level = max((p["level"] for p in current), key=PERMIT_ORDER.index, default=NONE)
+    soon = today + timedelta(days=365)
+    expiring = any((d := _day(p["expires_on"])) is not None and d <= soon
+                   for p in current if p["level"] == level)
+    degrees = [d["level"] for d in edu.degrees if d.get("accredited", True)]
+    return {"permit_level": level, "permit_expiring": YES if expiring else NO,
+            "degree": _degree(degrees), "ece_units": _units_band(edu.ece_units)}
+
+
+def _verified_training(session: Session, participant_id: str) -> list[dict[str, Any]]:
+    from ..documents.services import verified_education
+
+    return verified_education(session, participant_id).training
+
+
+def _contributed_training(session: Session, registry: Registry, participant: Participant
+                          ) -> list[dict[str, Any]]:
+    """Training that plugins contribute to the Education & Training Report (sections with
+    ``key="training"``, e.g. the training plugin's attended events)."""
+    items: list[dict[str, Any]] = []
+    for section in registry.plugins.collect("education_report_sections", session=session,
+                                            registry=registry, participant=participant):
+        if getattr(section, "key", None) != "training":
+            continue
+        data = section.data if isinstance(section.data, list) else \
+            (section.data or {}).get("items", [])
+        items += [i for i in data if isinstance(i, dict) and i.get("hours") is not None]
+    return items
+
+
+# --- release ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Record:
+    """A released record: dimension values (``*`` where combined) and the magnitudes."""
+
+    key: tuple[str, ...]
+    wage: Decimal | None
+    pd_hours: tuple[tuple[str, Decimal], ...]
+
+
+@dataclass
+class Released:
+    """The released population: what every published figure is computed from."""
+
+    dimensions: tuple[str, ...]
+    records: list[Record]
+    min_cell_size: int
+    today: date
+    documents: bool = True
+    index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.index = {d: i for i, d in enumerate(self.dimensions)}
+
+    def value(self, record: Record, dimension: str) -> str:
+        return record.key[self.index[dimension]]
+
+    def available(self, dimension: str) -> bool:
+        """Whether figures by ``dimension`` exist (permits and education need documents)."""
+        return self.documents or dimension not in NEEDS_DOCUMENTS
+
+
+def release(people: Sequence[Person], min_cell_size: int,
+            order: Sequence[str] = DIMENSIONS, today: date | None = None, *,
+            documents: bool = True) -> Released:
+    """Generalize from the right until every released key is shared by ``min_cell_size``
+    released records; people in a group still too small with everything combined are left
+    out (see the module docstring for why this protects every table at once)."""
+    order = tuple(order)
+    keys = [tuple(p.key[d] for d in order) for p in people]
+    chosen: list[tuple[str, ...] | None] = [None] * len(people)
+    pending = list(range(len(people)))
+    for kept in range(len(order), -1, -1):
+        groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for i in pending:
+            groups[keys[i][:kept]].append(i)
+        pending = []
+        for prefix, members in groups.items():
+            if len(members) >= min_cell_size:
+                for i in members:
+                    chosen[i] = prefix + (STAR,) * (len(order) - kept)
+            else:
+                pending += members
+    records = [Record(key=k, wage=p.wage, pd_hours=tuple(sorted(p.pd_hours.items())))
+               for p, k in zip(people, chosen, strict=True) if k is not None]
+    return Released(order, records, min_cell_size, today or date.today(), documents)
+
+
+def released(session: Session, registry: Registry, *, min_cell_size: int,
+             order: Sequence[str] = DIMENSIONS, today: date | None = None,
+             cache_seconds: int = 0) -> Released:
+    """The released population of today, cached on the registry for ``cache_seconds`` so that
+    the tables of one dashboard visit (and of visits close together) come from one release."""
+    import time
+
+    today = today or date.today()
+    cache: dict[Any, Any] = registry.__dict__.setdefault("_workforce_release_cache", {})
+    token = (today, min_cell_size, tuple(order))
+    hit = cache.get(token)
+    if cache_seconds > 0 and hit is not None and time.monotonic() - hit[0] < cache_seconds:
+        return hit[1]
+    result = release(gather(session, registry, today), min_cell_size, order, today,
+                     documents=registry.plugins.is_enabled("documents"))
+    cache.clear()
+    cache[token] = (time.monotonic(), result)
+    return result
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+def parse_filters(raw: dict[str, Any], *, documents: bool = True) -> dict[str, str]:
+    """Check filter values: returns ``{dimension: value}`` for the ones given, or raises
+    :class:`WorkforceError` naming every unknown value."""
+    filters: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for name, value in raw.items():
+        if value is None or not str(value).strip():
+            continue
+        value = str(value).strip()
+        if name not in FILTERS:
+            errors[name] = f"unknown filter; use {', '.join(FILTERS)}"
+        elif name == "county":
+            county = canonical_county(value)
+            if county is None:
+                errors[name] = "not a California county"
+            else:
+                filters[name] = county
+        elif name in NEEDS_DOCUMENTS and not documents:
+            errors[name] = "unavailable: the documents plugin, which verifies permits, is off"
+        elif value not in allowed_values(name):
+            errors[name] = f"unknown value {value!r}; use one of {', '.join(allowed_values(name))}"
+        else:
+            filters[name] = value
+    if errors:
+        raise WorkforceError("unknown filter value: " + "; ".join(
+            f"{k}: {v}" for k, v in errors.items()), errors=errors)
+    return filters
+
+
+def allowed_values(dimension: str) -> tuple[str, ...]:
+    domain = DOMAINS[dimension]
+    return (*LANGUAGES, UNKNOWN) if domain is None else domain
+
+
+def matching(data: Released, filters: dict[str, str]) -> list[Record]:
+    """Released records showing every filtered value (a combined value matches no filter)."""
+    where = [(data.index[d], v) for d, v in filters.items()]
+    return [r for r in data.records if all(r.key[i] == v for i, v in where)]
+
+
+# --- aggregations (released records only) ----------------------------------------------------
+
 @dataclass
 class Table:
-    """A suppressed frequency table: ``cells`` maps group -> count or ``None`` (suppressed)."""
+    """Counts of released records per group. ``combined``: records whose value of ``by`` was
+    combined to keep groups large (counted in the total, in no group)."""
 
     by: str
     cells: dict[str, int | None]
+    combined: int
     total: int | None
     min_cell_size: int
-    suppressed: set[str] = field(default_factory=set)
+
+    @property
+    def suppressed(self) -> set[str]:
+        return {g for g, c in self.cells.items() if c is None}
 
     def items(self) -> list[dict[str, Any]]:
-        return [{"group": group, "count": count, "suppressed": group in self.suppressed}
-                for group, count in self.cells.items()]
+        return [{"group": g, "count": c, "suppressed": c is None} for g, c in self.cells.items()]
 
 
-def suppress(counts: dict[str, int], min_cell_size: int) -> tuple[dict[str, int | None], int | None]:
-    """Suppress ``counts`` (all >= 1): cells under ``min_cell_size`` (primary), then
-    complementary cells, smallest first, until at least two cells are hidden and their sum exceeds
-    their number (so, with the total known, no hidden cell's value is determined). The total is
-    published only when it is at least ``min_cell_size`` and cannot pin down a hidden cell."""
-    hidden = {g for g, c in counts.items() if c < min_cell_size}
-    if hidden:
-        others = sorted((c, g) for g, c in counts.items() if g not in hidden)
-        while others and (len(hidden) < 2 or sum(counts[g] for g in hidden) <= len(hidden)):
-            hidden.add(others.pop(0)[1])
-    total = sum(counts.values())
-    safe = not hidden or (len(hidden) >= 2 and sum(counts[g] for g in hidden) > len(hidden))
-    published_total = total if safe and total >= min_cell_size else None
-    cells = {g: (None if g in hidden else c) for g, c in counts.items()}
-    return cells, published_total
+def _groups(data: Released, by: str, records: list[Record]) -> list[str]:
+    domain = DOMAINS[by]
+    if domain is not None and by != "county":
+        return list(domain)
+    seen = {data.value(r, by) for r in records} - {STAR}
+    return sorted(seen)
 
 
-def population(session: Session, *, county: str | None = None) -> list[Participant]:
-    """Active participants who did not opt out of research use (no personal data is decrypted)."""
-    query = select(Participant).where(Participant.status == "active",
-                                      Participant.research_opt_out.is_(False))
-    if county is not None:
-        query = query.where(Participant.county == county)
-    return list(session.scalars(query))
-
-
-def current_roles(session: Session, participant_ids: list[str], today: date
-                  ) -> dict[str, Any]:
-    """Each participant's current confirmed job (the latest started), by participant id."""
-    from ..profile.models import Employment
-
-    if not participant_ids:
-        return {}
-    best: dict[str, Any] = {}
-    for chunk_start in range(0, len(participant_ids), 500):
-        chunk = participant_ids[chunk_start:chunk_start + 500]
-        rows = session.scalars(select(Employment).where(
-            Employment.participant_id.in_(chunk), Employment.status == "confirmed"))
-        for row in rows:
-            if row.end_date is not None and row.end_date < today:
-                continue
-            held = best.get(row.participant_id)
-            if held is None or (row.start_date, row.id) > (held.start_date, held.id):
-                best[row.participant_id] = row
-    return best
-
-
-def highest_permit(session: Session, participant_id: str, today: date) -> str:
-    from ..documents.services import verified_education
-
-    levels = verified_education(session, participant_id, today=today).current_permit_levels()
-    ranked = [lvl for lvl in levels if lvl in PERMIT_ORDER]
-    if not ranked:
-        return NONE
-    return max(ranked, key=PERMIT_ORDER.index)
-
-
-def group_counts(session: Session, registry: Registry, by: str, *, county: str | None = None,
-                 today: date | None = None) -> dict[str, int]:
-    """Raw counts per group (never published as is: pass through :func:`suppress`)."""
-    if by not in DIMENSIONS:
+def count_table(data: Released, by: str, filters: dict[str, str] | None = None) -> Table:
+    """People per value of ``by`` among released records matching ``filters``. A group no
+    released record shows is ``None`` (suppressed: none, or fewer than the minimum)."""
+    if by not in data.dimensions:
         raise WorkforceError(f"unknown grouping {by!r}; use one of {', '.join(DIMENSIONS)}",
                              errors={"by": "unknown grouping"})
-    if by == "permit_level" and not registry.plugins.is_enabled("documents"):
-        raise WorkforceError("permit levels are unavailable: the documents plugin, which "
-                             "verifies permits, is not enabled", errors={"by": "unavailable"})
-    today = today or date.today()
-    people = population(session, county=county)
-    counter: Counter[str] = Counter()
-    if by == "county":
-        counter.update(p.county or UNKNOWN for p in people)
-    elif by == "language":
-        counter.update(p.preferred_language or UNKNOWN for p in people)
-    elif by == "role_category":
-        jobs = current_roles(session, [p.id for p in people], today)
-        counter.update(job.role_category for job in jobs.values())
-    else:
-        counter.update(highest_permit(session, p.id, today) for p in people)
-    return dict(sorted(counter.items()))
+    if not data.available(by):
+        raise WorkforceError(f"figures by {by} are unavailable: the documents plugin, which "
+                             "verifies permits and education, is not enabled",
+                             errors={"by": "unavailable"})
+    records = matching(data, filters or {})
+    counts = Counter(data.value(r, by) for r in records)
+    cells = {g: (counts[g] or None) for g in _groups(data, by, records)}
+    return Table(by=by, cells=cells, combined=counts[STAR], total=len(records) or None,
+                 min_cell_size=data.min_cell_size)
 
 
-def summary(session: Session, registry: Registry, by: str, *, min_cell_size: int,
-            county: str | None = None, today: date | None = None) -> Table:
-    counts = group_counts(session, registry, by, county=county, today=today)
-    cells, total = suppress(counts, min_cell_size)
-    return Table(by=by, cells=cells, total=total, min_cell_size=min_cell_size,
-                 suppressed={g for g, c in cells.items() if c is None})
-
-
-def _quartiles(values: list[Decimal]) -> tuple[Decimal, Decimal, Decimal]:
+def _quartiles(values: list[Decimal]) -> tuple[str, str, str]:
     q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
-    return (Decimal(q1).quantize(Decimal("0.01")), Decimal(median).quantize(Decimal("0.01")),
-            Decimal(q3).quantize(Decimal("0.01")))
+    return tuple(str(Decimal(v).quantize(Decimal("0.01"))) for v in (q1, median, q3))  # type: ignore[return-value]
 
 
-def wages_by_role(session: Session, registry: Registry, *, min_cell_size: int,
-                  county: str | None = None, today: date | None = None) -> list[dict[str, Any]]:
-    """Median and quartiles of current confirmed hourly wages per role category; only groups of
-    at least ``min_cell_size`` wage reporters get figures (the others are marked suppressed)."""
-    from ..profile.services import employment_wage
-
-    today = today or date.today()
-    people = population(session, county=county)
-    jobs = current_roles(session, [p.id for p in people], today)
-    reporters: dict[str, list[Any]] = defaultdict(list)
-    for job in jobs.values():
-        if job.hourly_wage_enc is not None:
-            reporters[job.role_category].append(job)
+def wages_by_role(data: Released, filters: dict[str, str] | None = None
+                  ) -> list[dict[str, Any]]:
+    """Quartiles of current hourly wages per role category, among released records with a
+    wage; a role with fewer than the minimum wage reporters is suppressed. How many reported is
+    not published (it is not a sum of whole released groups)."""
+    reporters: dict[str, list[Decimal]] = defaultdict(list)
+    for record in matching(data, filters or {}):
+        role = data.value(record, "role_category")
+        values = reporters[role]  # every role a released record shows gets a row
+        if record.wage is not None:
+            values.append(record.wage)
     out = []
-    for role in sorted(reporters):
-        records = reporters[role]
-        if len(records) < min_cell_size:
-            out.append({"group": role, "count": None, "suppressed": True,
-                        "q1": None, "median": None, "q3": None})
+    for role in ROLE_CATEGORIES:
+        if role not in reporters:
             continue
-        values = [w for w in (employment_wage(session, registry, r) for r in records)
-                  if w is not None]
-        if len(values) < min_cell_size:
-            out.append({"group": role, "count": None, "suppressed": True,
+        values = reporters[role]
+        if len(values) < data.min_cell_size:
+            out.append({"group": role, "suppressed": True,
                         "q1": None, "median": None, "q3": None})
             continue
         q1, median, q3 = _quartiles(values)
-        out.append({"group": role, "count": len(values), "suppressed": False,
-                    "q1": str(q1), "median": str(median), "q3": str(q3)})
+        out.append({"group": role, "suppressed": False, "q1": q1, "median": median, "q3": q3})
     return out
+
+
+def pd_hours(data: Released, filters: dict[str, str] | None = None) -> dict[str, Any]:
+    """Professional-development hours completed in the past 12 months by competency area:
+    total hours and hours per person over the released records matching ``filters``."""
+    records = matching(data, filters or {})
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for record in records:
+        for area, hours in record.pd_hours:
+            totals[area] += hours
+    people = len(records)
+    items = []
+    for area in (*COMPETENCY_AREAS, "other"):
+        total = totals.get(area, Decimal(0)).quantize(Decimal("0.01"))
+        if area == "other" and not total:
+            continue
+        items.append({"group": area, "hours": str(total) if people else None,
+                      "per_person": str((total / people).quantize(Decimal("0.01")))
+                      if people else None, "suppressed": not people})
+    return {"people": people or None, "items": items,
+            "since": (data.today - timedelta(days=365)).isoformat(),
+            "until": data.today.isoformat()}
+
+
+def permits(data: Released, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """People per highest current permit level, and how many of them have that permit expiring
+    within 12 months (``expiring_combined``: released records whose expiry was combined)."""
+    records = matching(data, filters or {})
+    held: Counter[str] = Counter()
+    expiring: Counter[str] = Counter()
+    combined: Counter[str] = Counter()
+    for record in records:
+        level = data.value(record, "permit_level")
+        held[level] += 1
+        soon = data.value(record, "permit_expiring")
+        expiring[level] += soon == YES
+        combined[level] += soon == STAR
+    out = []
+    for level in PERMIT_ORDER:
+        out.append({"group": level, "held": held[level] or None,
+                    "expiring": (expiring[level] or None) if held[level] else None,
+                    "expiring_combined": combined[level] if held[level] else None,
+                    "suppressed": not held[level]})
+    return out
+
+
+def turnover(data: Released, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Per role category: people with a confirmed job in the past 12 months, how many left a
+    job (an employment end date in the past 12 months) and the rate."""
+    records = matching(data, filters or {})
+    employed: Counter[str] = Counter()
+    left: Counter[str] = Counter()
+    combined: Counter[str] = Counter()
+    for record in records:
+        role = data.value(record, "role_category")
+        if role == NONE:
+            continue
+        employed[role] += 1
+        status = data.value(record, "left_job")
+        left[role] += status == YES
+        combined[role] += status == STAR
+    out = []
+    for role in (*ROLE_CATEGORIES, STAR):
+        if role == STAR and not employed[STAR]:
+            continue
+        n, gone, unknown = employed[role], left[role], combined[role]
+        known = n - unknown
+        out.append({"group": "combined" if role == STAR else role, "employed": n or None,
+                    "left": (gone or None) if n else None, "left_combined": unknown if n else None,
+                    "rate": str((Decimal(gone) / known).quantize(Decimal("0.001")))
+                    if n and known else None, "suppressed": not n})
+    return out
+
+
+def statistics_for(data: Released, filters: dict[str, str]) -> dict[str, Any]:
+    """Every published table for one filter (the dashboard, the statistics API, the exports)."""
+    return {"tables": [count_table(data, by, filters) for by in TABLES if data.available(by)],
+            "wages": wages_by_role(data, filters), "pd_hours": pd_hours(data, filters),
+            "permits": permits(data, filters) if data.documents else None,
+            "turnover": turnover(data, filters)}
+
+
+#: the count tables of the dashboard and downloads, in order
+TABLES = ("county", "role_category", "program_type", "years_in_field", "permit_level",
+          "degree", "ece_units", "language")

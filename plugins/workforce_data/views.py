@@ -1,130 +1,166 @@
 """Workforce dashboard: server-rendered SVG bar charts (no script), each with its numbers as a
-table, and CSV/Excel downloads (audited). Public visitors see statewide headline figures;
-registry staff may filter by county and also see permit levels; a county administrator sees
-their county by default."""
+table, filters, and CSV/Excel downloads (audited). Public visitors see statewide headline
+figures; registry staff filter by every dimension; a county administrator filters within their
+own county only."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from registry_kernel import audit
 from registry_kernel.auth.session import web_actor
-from registry_kernel.counties import CALIFORNIA_COUNTIES, canonical_county
+from registry_kernel.counties import CALIFORNIA_COUNTIES
 from registry_kernel.models import Organization
 from registry_kernel.web import current_registry, registry_session
 
-from . import config, exports
+from . import config, exports, released_data
 from . import services as svc
 
 bp = Blueprint("workforce_web", __name__, url_prefix="/workforce", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
-PUBLIC_TABLES = ("county", "role_category", "language")
-CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 22, 170
+CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 22, 190
+
+TITLES = {"county": _l("Workforce by county"), "role_category": _l("Workforce by role"),
+          "program_type": _l("Workforce by program type"),
+          "years_in_field": _l("Workforce by years in the field"),
+          "permit_level": _l("Highest current permit"),
+          "degree": _l("Highest verified degree"),
+          "ece_units": _l("Verified ECE units"),
+          "language": _l("Workforce by preferred language")}
+FILTER_LABELS = {"county": _l("County"), "role_category": _l("Role"),
+                 "program_type": _l("Program type"), "permit_level": _l("Permit level"),
+                 "language": _l("Language"), "years_in_field": _l("Years in the field")}
 
 
-def _viewer() -> tuple[Any, bool, str | None]:
-    """(actor, may filter by county / see more, the county administrator's own county)."""
-    actor = web_actor()
-    if actor is None:
-        return None, False, None
-    own = None
-    for role, org_id in actor.roles:
-        if role == "county_admin" and org_id is not None:
-            org = registry_session().get(Organization, org_id)
-            if org is not None and org.county:
-                own = org.county
-                break
-    return actor, actor.is_staff or own is not None, own
+class Viewer:
+    """Who is looking: what they may filter, and a county administrator's own county."""
 
+    def __init__(self) -> None:
+        self.actor = web_actor()
+        self.own_county: str | None = None
+        self.staff = bool(self.actor is not None and self.actor.is_staff)
+        if self.actor is not None and not self.staff:
+            for role, org_id in self.actor.roles:
+                if role == "county_admin" and org_id is not None:
+                    org = registry_session().get(Organization, org_id)
+                    if org is not None and org.county:
+                        self.own_county = org.county
+                        break
 
-def _county_arg(allowed: bool, own: str | None) -> str | None:
-    raw = request.args.get("county", "")
-    if not allowed:
-        return None
-    if not raw:
-        return own if own and "county" not in request.args else None
-    county = canonical_county(raw)
-    if county is None:
-        abort(422)
-    return county
+    @property
+    def may_filter(self) -> bool:
+        return self.staff or self.own_county is not None
+
+    def filters(self, documents: bool) -> dict[str, str]:
+        """The request's filters, checked (raises :class:`services.WorkforceError`). The public
+        gets statewide figures; a county administrator's county is always their own."""
+        if not self.may_filter:
+            return {}
+        raw = {name: request.args.get(name) for name in svc.FILTERS}
+        if not self.staff:
+            raw["county"] = None
+        filters = svc.parse_filters(raw, documents=documents)
+        if self.own_county is not None:
+            filters["county"] = self.own_county
+        return filters
 
 
 def chart(items: list[dict[str, Any]], value: str = "count") -> dict[str, Any]:
-    """Bar geometry for the template: one bar per published cell; suppressed cells get no bar."""
+    """Bar geometry for the template: one bar per published figure; suppressed ones get none."""
     values = [float(i[value]) for i in items if i.get(value) is not None]
     top = max(values, default=0) or 1
     bars = []
     for n, item in enumerate(items):
         v = item.get(value)
-        width = 0 if v is None else round((CHART_WIDTH - LABEL_WIDTH - 60) * float(v) / top)
+        width = 0 if v is None else round((CHART_WIDTH - LABEL_WIDTH - 70) * float(v) / top)
         bars.append({"label": item["group"], "value": v, "y": n * BAR_HEIGHT, "width": width})
     return {"bars": bars, "height": max(len(items), 1) * BAR_HEIGHT, "width": CHART_WIDTH,
             "label_width": LABEL_WIDTH, "bar_height": BAR_HEIGHT - 6}
 
 
-def _data(county: str | None, more: bool) -> tuple[list[svc.Table], list[dict[str, Any]], int]:
-    session, registry = registry_session(), current_registry()
-    min_cell = config(registry).min_cell_size
-    dims = list(PUBLIC_TABLES)
-    if more and registry.plugins.is_enabled("documents"):
-        dims.append("permit_level")
-    tables = [svc.summary(session, registry, by, county=county, min_cell_size=min_cell)
-              for by in dims]
-    wages = svc.wages_by_role(session, registry, county=county, min_cell_size=min_cell)
-    return tables, wages, min_cell
-
-
-TITLES = {"county": "Workforce by county", "role_category": "Workforce by role",
-          "language": "Workforce by preferred language", "permit_level": "Highest current permit"}
+def _filter_choices() -> dict[str, list[str]]:
+    return {name: list(CALIFORNIA_COUNTIES) if name == "county" else
+            [v for v in svc.allowed_values(name)] for name in svc.FILTERS}
 
 
 @bp.get("")
-def dashboard() -> str:
-    actor, more, own = _viewer()
-    county = _county_arg(more, own)
-    tables, wages, min_cell = _data(county, more)
-    charts = [{"key": t.by, "title": _(TITLES[t.by]), "table": t, "chart": chart(t.items())}
-              for t in tables]
-    wage_chart = chart(wages, "median")
-    return render_template("workforce_data/dashboard.html", charts=charts, wages=wages,
-                           wage_chart=wage_chart, county=county, more=more,
-                           counties=CALIFORNIA_COUNTIES, min_cell=min_cell, signed_in=actor)
+def dashboard() -> Any:
+    viewer = Viewer()
+    registry = current_registry()
+    documents = registry.plugins.is_enabled("documents")
+    context: dict[str, Any] = {"viewer": viewer, "labels": FILTER_LABELS,
+                               "choices": _filter_choices(), "args": request.args,
+                               "min_cell": config(registry).min_cell_size,
+                               "documents": documents, "error": None, "errors": {}}
+    try:
+        filters = viewer.filters(documents)
+    except svc.WorkforceError as exc:
+        context.update(error=_("Unknown filter value: please choose from the lists."),
+                       errors=exc.errors, filters={}, stats=None)
+        return render_template("workforce_data/dashboard.html", **context), 422
+    data = released_data(registry_session(), registry)
+    stats = svc.statistics_for(data, filters)
+    charts = [{"key": t.by, "title": TITLES[t.by], "table": t, "chart": chart(t.items())}
+              for t in stats["tables"]]
+    context.update(
+        filters=filters, stats=stats, charts=charts, min_cell=data.min_cell_size,
+        wage_chart=chart(stats["wages"], "median"),
+        pd_chart=chart(stats["pd_hours"]["items"], "per_person"),
+        permit_chart=chart(stats["permits"], "held") if stats["permits"] else None,
+        turnover_chart=chart(stats["turnover"], "rate"), areas=_area_labels())
+    return render_template("workforce_data/dashboard.html", **context)
+
+
+def _area_labels() -> dict[str, str]:
+    if not current_registry().plugins.is_enabled("training"):
+        return {}
+    from ..training.services import COMPETENCY_AREAS
+
+    return dict(COMPETENCY_AREAS)
 
 
 def _export(kind: str) -> Response:
-    actor, more, own = _viewer()
-    county = _county_arg(more, own)
-    tables, wages, min_cell = _data(county, more)
-    data = exports.rows(tables, wages, county)
+    viewer = Viewer()
+    registry = current_registry()
     session = registry_session()
-    audit.record(session, actor=actor, action="workforce_data.export",
+    try:
+        filters = viewer.filters(registry.plugins.is_enabled("documents"))
+    except svc.WorkforceError as exc:
+        return Response(exc.detail + "\n", status=422, mimetype="text/plain")
+    data = released_data(session, registry)
+    table = exports.rows(svc.statistics_for(data, filters), filters)
+    audit.record(session, actor=viewer.actor, action="workforce_data.export",
                  resource_type="workforce_data", resource_id=kind,
-                 reason=f"county={county or 'statewide'}")
+                 reason="; ".join(f"{k}={v}" for k, v in sorted(filters.items()))
+                 or "statewide")
     session.commit()
-    name = f"workforce-{(county or 'statewide').lower().replace(' ', '-')}"
+    name = "workforce-" + ("-".join(v for _, v in sorted(filters.items())) or "statewide")
+    name = "".join(c if c.isalnum() or c == "-" else "-" for c in name.lower())
     if kind == "csv":
-        return Response(exports.to_csv(data), mimetype="text/csv",
+        return Response(exports.to_csv(table), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return Response(exports.to_xlsx(data, min_cell),
+    return Response(exports.to_xlsx(table, data.min_cell_size),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
 @bp.get("/export.csv")
-def export_csv() -> Response:
+def export_csv() -> Any:
     return _export("csv")
 
 
 @bp.get("/export.xlsx")
-def export_xlsx() -> Response:
+def export_xlsx() -> Any:
     return _export("xlsx")
 
 
 @bp.get("/dictionary.csv")
 def dictionary_csv() -> Response:
-    return Response(exports.dictionary_csv(), mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="workforce-data-dictionary.csv"'})
+    return Response(exports.dictionary_csv(config(current_registry()).min_cell_size),
+                    mimetype="text/csv", headers={
+                        "Content-Disposition": 'attachment; filename="workforce-data-dictionary.csv"'})

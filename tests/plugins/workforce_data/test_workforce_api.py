@@ -1,9 +1,9 @@
-"""The public summary API: counts by group, suppression, opt-out, filters."""
+"""The public API: counts by group for any filter, statistics, suppression, opt-out, errors."""
 
 from __future__ import annotations
 
 import pytest
-from wf_helpers import many, person
+from wf_helpers import NO_CACHE, many, person
 
 from registry_kernel.testing import Factory
 
@@ -12,38 +12,61 @@ PLUGINS = ["profile", "workforce_data"]
 
 @pytest.fixture
 def factory(make_app):
-    return Factory(make_app(plugins=PLUGINS))
+    return Factory(make_app(plugins=PLUGINS, plugin_sections=NO_CACHE))
 
 
-def get(factory, **params):
-    return factory.app.test_client().get("/api/v1/workforce/summary", query_string=params)
+def get(factory, path="/api/v1/workforce/summary", **params):
+    return factory.app.test_client().get(path, query_string=params)
 
 
 def cells(body):
     return {item["group"]: item for item in body["items"]}
 
 
-def test_counts_by_county_with_suppression(factory):
+def test_counts_by_county_small_groups_are_left_out(factory):
     many(factory, 12, county="Alameda")
     many(factory, 15, county="Fresno")
     many(factory, 3, county="Yolo")
     response = get(factory, by="county")
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    found = cells(body)
-    assert found["Yolo"] == {"group": "Yolo", "count": None, "suppressed": True}
-    # complementary: the next-smallest (Alameda, 12) is hidden too, so Yolo can't be recovered
-    assert found["Alameda"]["suppressed"] is True and found["Alameda"]["count"] is None
-    assert found["Fresno"] == {"group": "Fresno", "count": 15, "suppressed": False}
-    assert body["total"] == 30 and body["min_cell_size"] == 11
+    assert cells(body) == {"Alameda": {"group": "Alameda", "count": 12, "suppressed": False},
+                           "Fresno": {"group": "Fresno", "count": 15, "suppressed": False}}
+    # Yolo's three are in no figure at all, not even the total
+    assert body["total"] == 27 and body["combined"] == 0 and body["min_cell_size"] == 11
+
+
+def test_rare_details_are_combined_not_dropped(factory):
+    many(factory, 8, county="Fresno", language="es")
+    many(factory, 6, county="Fresno", language="en")
+    body = get(factory, by="county").get_json()
+    # each language group is under 11, so language is combined: Fresno still counts all 14
+    assert cells(body)["Fresno"]["count"] == 14
+    by_language = get(factory, by="language").get_json()
+    assert by_language["items"] == [] and by_language["combined"] == 14
+    assert by_language["total"] == 14
+
+
+def test_filter_isolating_few_people_gives_suppressed_cells(factory):
+    many(factory, 20, county="Alameda", language="en")
+    person(factory, county="Alpine", language="en")
+    person(factory, county="Alpine", language="es")
+    response = get(factory, by="language", county="alpine county")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["county"] == "Alpine" and body["filters"] == {"county": "Alpine"}
+    assert body["total"] is None and body["total_suppressed"] is True
+    by_role = get(factory, by="role_category", county="Alpine").get_json()
+    assert by_role["items"] and all(i["suppressed"] and i["count"] is None
+                                    for i in by_role["items"])
+    assert by_role["total"] is None
 
 
 def test_opted_out_participants_are_not_counted(factory):
     many(factory, 11, county="Alameda")
     many(factory, 5, county="Alameda", opt_out=True)
     body = get(factory, by="county").get_json()
-    assert cells(body)["Alameda"]["count"] == 11
-    assert body["total"] == 11
+    assert cells(body)["Alameda"]["count"] == 11 and body["total"] == 11
 
 
 def test_language_counts(factory):
@@ -55,51 +78,96 @@ def test_language_counts(factory):
 
 def test_role_category_counts_current_confirmed_jobs_only(factory):
     many(factory, 11, role="teacher")
-    many(factory, 4, role="teacher", status="pending")
-    many(factory, 4, role="teacher", ended=True)
+    many(factory, 11, role="teacher", status="pending")
+    many(factory, 11, role="teacher", ended=True)
     body = get(factory, by="role_category").get_json()
-    assert cells(body) == {"teacher": {"group": "teacher", "count": 11, "suppressed": False}}
-    assert body["total"] == 11
+    found = cells(body)
+    assert found["teacher"] == {"group": "teacher", "count": 11, "suppressed": False}
+    assert found["none"]["count"] == 22  # pending and long-ended jobs do not count
+    assert found["assistant"] == {"group": "assistant", "count": None, "suppressed": True}
+
+
+def test_program_type_from_the_employer(factory):
+    center = factory.org(kind="employer_center", county="Alameda", name="Sunny Center")
+    home = factory.org(kind="employer_fcc", county="Alameda", name="Rosa's FCC")
+    many(factory, 11, role="teacher", employer=center)
+    many(factory, 12, role="fcc_owner", employer=home)
+    many(factory, 11, role="teacher")  # an employer not listed in the registry
+    found = cells(get(factory, by="program_type").get_json())
+    assert found["center"]["count"] == 11 and found["family_child_care"]["count"] == 12
+    assert found["not_listed"]["count"] == 11
+    filtered = get(factory, by="role_category", program_type="family_child_care").get_json()
+    assert cells(filtered)["fcc_owner"]["count"] == 12 and filtered["total"] == 12
+
+
+def test_years_in_field_self_reported_else_first_job(factory):
+    this_year = __import__("datetime").date.today().year
+    many(factory, 11, first_year=this_year - 1)
+    many(factory, 11, role="teacher")  # first confirmed job in 2020
+    found = cells(get(factory, by="years_in_field").get_json())
+    assert found["under_3"]["count"] == 11
+    expected = "3_5" if this_year - 2020 < 6 else "6_10"
+    assert found[expected]["count"] == 11
+
+
+def test_turnover_from_employment_end_dates(factory):
+    many(factory, 11, role="teacher", left_recently=True)   # left one job, holds another
+    many(factory, 12, role="teacher")
+    many(factory, 11, left_recently=True)                    # left, no current job
+    body = get(factory, "/api/v1/workforce/statistics").get_json()
+    turnover = {t["group"]: t for t in body["turnover"]}
+    assert turnover["teacher"]["employed"] == 23 and turnover["teacher"]["left"] == 11
+    assert turnover["teacher"]["rate"] == "0.478"
+    assert turnover["assistant"]["employed"] == 11 and turnover["assistant"]["rate"] == "1.000"
 
 
 def test_unknown_grouping_is_a_clear_error(factory):
     response = get(factory, by="shoe_size")
     assert response.status_code == 422
     assert response.headers["Content-Type"].startswith("application/problem+json")
-    assert "by" in str(response.get_json())
+    assert response.get_json()["errors"] == {"by": "unknown grouping"}
 
 
-def test_unknown_county_is_a_clear_error(factory):
-    response = get(factory, by="language", county="Atlantis")
+@pytest.mark.parametrize("name,value", [("county", "Atlantis"), ("role_category", "wizard"),
+                                        ("program_type", "castle"), ("language", "klingon"),
+                                        ("years_in_field", "forever")])
+def test_unknown_filter_values_are_a_clear_error(factory, name, value):
+    for path, extra in (("/api/v1/workforce/summary", {"by": "county"}),
+                        ("/api/v1/workforce/statistics", {}), ("/api/v1/workforce/wages", {})):
+        response = get(factory, path, **extra, **{name: value})
+        assert response.status_code == 422, path
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+        assert name in response.get_json()["errors"]
+
+
+def test_unknown_filter_name_is_a_clear_error(factory):
+    response = get(factory, "/api/v1/workforce/statistics", shoe_size="9")
     assert response.status_code == 422
-    assert "county" in str(response.get_json())
 
 
 def test_permit_level_unavailable_without_documents(factory):
     response = get(factory, by="permit_level")
     assert response.status_code == 422
     assert "documents" in response.get_json()["detail"]
-
-
-def test_county_filter_isolating_few_people_gives_suppressed_cells(factory):
-    many(factory, 20, county="Alameda", language="en")
-    person(factory, county="Alpine", language="en")
-    person(factory, county="Alpine", language="es")
-    response = get(factory, by="language", county="alpine county")
-    assert response.status_code == 200
-    body = response.get_json()
-    assert body["county"] == "Alpine"
-    assert all(item["suppressed"] and item["count"] is None for item in body["items"])
-    assert body["total"] is None and body["total_suppressed"] is True
+    response = get(factory, "/api/v1/workforce/statistics", permit_level="teacher")
+    assert response.status_code == 422 and "permit_level" in response.get_json()["errors"]
 
 
 def test_min_cell_size_comes_from_config(make_app):
-    factory = Factory(make_app(plugins=PLUGINS,
-                               plugin_sections={"workforce_data": {"min_cell_size": 3}}))
+    factory = Factory(make_app(plugins=PLUGINS, plugin_sections={
+        "workforce_data": {"min_cell_size": 3, "cache_seconds": 0}}))
     many(factory, 3, county="Yolo")
     many(factory, 4, county="Napa")
     body = get(factory, by="county").get_json()
     assert cells(body)["Yolo"]["count"] == 3 and body["min_cell_size"] == 3
+
+
+def test_bad_config_stops_start_up(make_app):
+    from registry_kernel.config import ConfigError
+
+    with pytest.raises(ConfigError, match="generalization_order"):
+        make_app(plugins=PLUGINS, plugin_sections={
+            "workforce_data": {"generalization_order": ["county", "county"]}})
 
 
 def test_wages_quartiles_only_for_large_groups(factory):
@@ -107,58 +175,17 @@ def test_wages_quartiles_only_for_large_groups(factory):
         person(factory, role="teacher", wage=str(wage))
     for wage in (18, 19, 40):
         person(factory, role="assistant", wage=str(wage))
-    response = factory.app.test_client().get("/api/v1/workforce/wages")
+    for _ in range(8):
+        person(factory, role="assistant")
+    response = get(factory, "/api/v1/workforce/wages")
     assert response.status_code == 200
     items = {i["group"]: i for i in response.get_json()["items"]}
-    assert items["teacher"] == {"group": "teacher", "count": 11, "suppressed": False,
+    assert items["teacher"] == {"group": "teacher", "suppressed": False,
                                 "q1": "22.50", "median": "25.00", "q3": "27.50"}
-    assert items["assistant"]["suppressed"] is True and items["assistant"]["median"] is None
-
-
-def test_permit_levels_with_documents_enabled(make_app):
-    factory = Factory(make_app(plugins=["profile", "documents", "workforce_data"]))
-    many(factory, 11)
-    body = get(factory, by="permit_level").get_json()
-    assert cells(body) == {"none": {"group": "none", "count": 11, "suppressed": False}}
-
-
-def test_permit_levels_from_verified_permits(make_app):
-    import io
-    from datetime import date, timedelta
-
-    from registry_plugins.documents.demo import sample_pdf
-
-    from registry_kernel.testing import bearer
-
-    factory = Factory(make_app(plugins=["profile", "documents", "workforce_data"]))
-    client = factory.app.test_client()
-    staff_token = factory.token(factory.account("registry_staff"), "verification")
-    expires = (date.today() + timedelta(days=400)).isoformat()
-    pdf = sample_pdf("Permit", ["Child Development Permit"])
-    for n in range(13):
-        account = factory.account("participant")
-        token = factory.token(account, "me")
-        response = client.post("/api/v1/me/documents", headers=bearer(token),
-                               data={"type": "transcript", "file": (io.BytesIO(pdf), "p.pdf",
-                                                                "application/pdf")},
-                               content_type="multipart/form-data")
-        assert response.status_code == 201, response.get_json()
-        level = "teacher" if n < 11 else "site_supervisor"
-        permits = [{"level": level, "number": f"P-{n}", "issued_on": "2022-01-01",
-                    "expires_on": expires}]
-        if n == 0:  # an expired higher permit does not count
-            permits.append({"level": "program_director", "number": "P-old",
-                            "issued_on": "2010-01-01", "expires_on": "2015-01-01"})
-        response = client.post(f"/api/v1/documents/{response.get_json()['id']}/verify",
-                               headers=bearer(staff_token), json={"permits": permits})
-        assert response.status_code == 200, response.get_json()
-    body = get(factory, by="permit_level").get_json()
-    found = cells(body)
-    assert found["teacher"] == {"group": "teacher", "count": 11, "suppressed": False}
-    assert found["site_supervisor"]["suppressed"] is True
-    assert "program_director" not in found
-    # the staff account is a participant too, without a permit; a lone small cell gets company
-    assert found["none"]["suppressed"] is True and body["total"] == 14
+    assert items["assistant"] == {"group": "assistant", "suppressed": True,
+                                  "q1": None, "median": None, "q3": None}
+    # no count of wage reporters is published (it could be differenced)
+    assert "count" not in items["teacher"]
 
 
 def test_opted_out_workers_leave_role_counts_and_wages(factory):
@@ -166,5 +193,22 @@ def test_opted_out_workers_leave_role_counts_and_wages(factory):
         person(factory, role="teacher", wage=str(wage))
     person(factory, role="teacher", wage="99", opt_out=True)
     assert cells(get(factory, by="role_category").get_json())["teacher"]["count"] == 11
-    items = factory.app.test_client().get("/api/v1/workforce/wages").get_json()["items"]
-    assert items[0]["count"] == 11 and items[0]["q3"] == "27.50"
+    items = get(factory, "/api/v1/workforce/wages").get_json()["items"]
+    assert items[0]["q3"] == "27.50"
+
+
+def test_statistics_has_every_table(factory):
+    many(factory, 12, county="Fresno", role="teacher", wage="21")
+    body = get(factory, "/api/v1/workforce/statistics", county="Fresno").get_json()
+    assert [t["by"] for t in body["tables"]] == [
+        "county", "role_category", "program_type", "years_in_field", "language"]
+    assert body["permits"] is None  # needs the documents plugin
+    assert body["pd_hours"]["people"] == 12
+    assert {i["group"] for i in body["pd_hours"]["items"]} >= {"CDL", "HSN", "ADM"}
+    assert body["filters"] == {"county": "Fresno"}
+
+
+def test_openapi_lists_the_routes(factory):
+    paths = factory.app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/api/v1/workforce/summary", "/api/v1/workforce/wages",
+            "/api/v1/workforce/statistics"} <= set(paths)
