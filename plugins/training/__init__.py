@@ -47,9 +47,10 @@ def migration_location() -> MigrationLocation:
 @hookimpl
 def blueprints() -> list[Any]:
     from .api import bp as api_bp
+    from .report_views import bp as reports_bp
     from .views import bp as web_bp
 
-    return [api_bp, web_bp]
+    return [api_bp, web_bp, reports_bp]
 
 
 @hookimpl
@@ -120,6 +121,8 @@ def nav_links(actor: Any) -> list[tuple[Any, str]]:
         links.append((lazy_gettext("Training Module"), "training_web.manage_home"))
     if actor.can("training.sponsors.decide"):
         links.append((lazy_gettext("Sponsor applications"), "training_web.sponsor_applications"))
+    if actor.has_role("registry_staff") or actor.is_superuser:
+        links.append((lazy_gettext("Training reports"), "training_reports.staff_reports"))
     return links
 
 

@@ -1,0 +1,270 @@
+"""Training Module pages for reports, feedback surveys and Direct Service Profile codes.
+
+Reports are the same ``ReportDefinition`` builders the kernel serves at
+``/api/v1/reports/<name>.xlsx``: a sponsor's staff download them for their organization,
+registry staff across sponsors (or for one). Every download is audited like the API's.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from registry_kernel import audit
+from registry_kernel.auth.session import web_actor
+from registry_kernel.counties import CALIFORNIA_COUNTIES
+from registry_kernel.models import Organization
+from registry_kernel.web import current_registry, registry_session
+
+from . import dsp, reports, surveys
+from . import services as svc
+from .forms import ActionForm
+from .i18n import _
+from .models import Training, TrainingSponsor
+from .views import _org_for_module, signed_in
+
+bp = Blueprint("training_reports", __name__, url_prefix="/training",
+               template_folder="templates")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _report_list() -> list[tuple[str, str, str]]:
+    """``(name, title, description)`` of the reports, in the page's order."""
+    return [
+        ("direct-service-profile", _("Direct Service Profile"),
+         _("The state's report: one row per person who attended, ORGCODE first.")),
+        ("attendance", _("Attendance"),
+         _("Events, enrollments, attendance and hours, with totals.")),
+        ("demographics", _("Participant demographics"),
+         _("The people who attended, each counted once, by characteristic.")),
+        ("feedback", _("Feedback summary"),
+         _("Survey answers by question; groups under %(n)s answers are only counted.",
+           n=surveys.MIN_GROUP)),
+        ("funding", _("Funding"), _("Events, attendees and hours by funding source.")),
+    ]
+
+
+def _params(org_id: int | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The page's query string as report parameters, with a message per bad one."""
+    args = request.args
+    params: dict[str, Any] = {"organization_id": org_id}
+    errors: dict[str, str] = {}
+    for name in ("from", "to"):
+        raw = args.get(name, "").strip()
+        if raw:
+            try:
+                params[name] = date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = _("a date like 2026-09-30")
+    for name in ("county", "program"):
+        if args.get(name):
+            params[name] = args[name]
+    if org_id is None and args.get("organization_id"):
+        try:
+            params["organization_id"] = int(args["organization_id"])
+        except ValueError:
+            errors["organization_id"] = _("choose a sponsor")
+    fields = args.getlist("fields")
+    if fields:
+        params["fields"] = fields
+    return params, errors
+
+
+def _page(org: Organization | None, errors: dict[str, str], status: int = 200) -> Any:
+    session, registry = registry_session(), current_registry()
+    sponsors = []
+    if org is None:
+        sponsors = session.execute(
+            select(Organization.id, Organization.name)
+            .join(TrainingSponsor, TrainingSponsor.organization_id == Organization.id)
+            .where(TrainingSponsor.status == "approved").order_by(Organization.name)).all()
+    return render_template(
+        "training/reports_index.html", org=org, reports=_report_list(), errors=errors,
+        args=request.args, fields=reports.custom_fields(registry), sponsors=sponsors,
+        counties=CALIFORNIA_COUNTIES, programs=dsp.PROGRAMS,
+        chosen=set(request.args.getlist("fields"))), status
+
+
+def _download(org: Organization | None, name: str) -> Any:
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    known = reports.REPORTS.get(name)
+    if known is None:
+        abort(404)
+    title, rows, columns = known
+    params, errors = _params(org.id if org else None)
+    if not errors:
+        try:
+            clean = reports.check_params(name, session, registry, actor, params)
+        except svc.NotFound:
+            abort(404)
+        except svc.TrainingError as exc:
+            errors = {key.split(".")[0]: message for key, message in (exc.errors or {}).items()}
+            flash(exc.detail, "error")
+    if errors:
+        return _page(org, errors, 422)
+    from registry_kernel.reports import write_xlsx
+
+    handle = write_xlsx(title, columns, rows(session, registry, actor, clean))
+    audit.record(session, actor=actor, action="report.export", resource_type="report",
+                 resource_id=name, reason=f"from={params.get('from')} to={params.get('to')} "
+                                          f"org={clean.get('organization_id') or 'all'}")
+    session.commit()
+    response = Response(handle, mimetype=XLSX, direct_passthrough=True)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+def _sponsor_org(org_id: int) -> Organization:
+    """The sponsor whose reports and settings the signed-in person manages (404 otherwise)."""
+    return _org_for_module(org_id)
+
+
+@bp.get("/manage/<int:org_id>/reports")
+@signed_in
+def sponsor_reports(org_id: int) -> Any:
+    return _page(_sponsor_org(org_id), {})
+
+
+@bp.get("/manage/<int:org_id>/reports/<name>.xlsx")
+@signed_in
+def sponsor_report(org_id: int, name: str) -> Any:
+    return _download(_sponsor_org(org_id), name)
+
+
+def _staff_only() -> None:
+    if not reports.is_registry_staff(web_actor()):
+        abort(403)
+
+
+@bp.get("/reports")
+@signed_in
+def staff_reports() -> Any:
+    """Registry staff: every report across sponsors, or for one."""
+    _staff_only()
+    return _page(None, {})
+
+
+@bp.get("/reports/<name>.xlsx")
+@signed_in
+def staff_report(name: str) -> Any:
+    _staff_only()
+    return _download(None, name)
+
+
+# --- feedback surveys ------------------------------------------------------------------------
+
+@bp.get("/manage/<int:org_id>/surveys")
+@signed_in
+def survey_list(org_id: int) -> Any:
+    org = _sponsor_org(org_id)
+    session = registry_session()
+    trainings = list(session.scalars(svc.catalog_query(org.id)))
+    configured = {t.id: surveys.survey_for(session, t.id) for t in trainings}
+    return render_template("training/reports_surveys.html", org=org, trainings=trainings,
+                           surveys=configured)
+
+
+def _question_inputs() -> list[surveys.QuestionInput]:
+    result = []
+    for n in range(surveys.MAX_QUESTIONS):
+        text = request.form.get(f"q-{n}-text", "")
+        try:
+            scale = int(request.form.get(f"q-{n}-scale", "5"))
+        except ValueError:
+            scale = 0
+        result.append(surveys.QuestionInput(text, scale, request.form.get(f"q-{n}-low"),
+                                            request.form.get(f"q-{n}-high")))
+    return result
+
+
+@bp.route("/manage/<int:org_id>/catalog/<int:training_id>/survey", methods=["GET", "POST"])
+@signed_in
+def survey_form(org_id: int, training_id: int) -> Any:
+    """Configure a catalog entry's feedback survey (or go back to the default questions)."""
+    org = _sponsor_org(org_id)
+    session, actor = registry_session(), web_actor()
+    training = session.get(Training, training_id)
+    if training is None or training.organization_id != org.id:
+        abort(404)
+    form = ActionForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            if request.form.get("action") == "reset":
+                surveys.reset_survey(session, training, actor=actor)
+            else:
+                prompt = request.form.get("comment_prompt") if request.form.get(
+                    "comments") else None
+                surveys.configure_survey(session, training, _question_inputs(), prompt,
+                                         actor=actor)
+        except svc.TrainingError as exc:
+            session.rollback()
+            errors = exc.errors or {}
+            flash(exc.detail, "error")
+        else:
+            session.commit()
+            flash(_("The survey is saved."), "success")
+            return redirect(url_for(".survey_form", org_id=org.id, training_id=training.id))
+    survey = surveys.survey_for(session, training.id)
+    if request.method == "POST":
+        slots = [{"text": q.text, "scale": q.scale_max, "low": q.low_label or "",
+                  "high": q.high_label or ""} for q in _question_inputs()]
+        prompt = request.form.get("comment_prompt", "")
+        comments = bool(request.form.get("comments"))
+    else:
+        slots = [{"text": q.text, "scale": q.scale_max, "low": q.low_label or "",
+                  "high": q.high_label or ""} for q in survey.questions]
+        slots += [{"text": "", "scale": 5, "low": "", "high": ""}] * (
+            surveys.MAX_QUESTIONS - len(slots))
+        prompt = survey.comment_prompt or surveys.DEFAULT_COMMENT_PROMPT
+        comments = survey.comment_prompt is not None
+    return render_template("training/reports_survey_form.html", org=org, training=training,
+                           survey=survey, slots=slots, prompt=prompt, comments=comments,
+                           errors=errors, form=form), 422 if errors else 200
+
+
+# --- Direct Service Profile codes ------------------------------------------------------------
+
+@bp.route("/manage/<int:org_id>/dsp-codes", methods=["GET", "POST"])
+@signed_in
+def dsp_codes(org_id: int) -> Any:
+    """The sponsor's ORGCODE parts and each catalog entry's own program, type or funding."""
+    org = _sponsor_org(org_id)
+    session, actor = registry_session(), web_actor()
+    trainings = list(session.scalars(svc.catalog_query(org.id)))
+    form = ActionForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        catalog = {t.id: {key: request.form.get(f"{key}-{t.id}")
+                          for key in ("program", "delivery_type", "funding")}
+                   for t in trainings}
+        try:
+            dsp.save_codes(session, org.id, dict(request.form), catalog, actor=actor)
+        except svc.TrainingError as exc:
+            session.rollback()
+            errors = exc.errors or {}
+            flash(exc.detail, "error")
+        else:
+            session.commit()
+            flash(_("The Direct Service Profile codes are saved."), "success")
+            return redirect(url_for(".dsp_codes", org_id=org.id))
+    codes = dsp.sponsor_codes(session, org.id)
+    sponsor = svc.sponsor_record(session, org.id)
+    return render_template(
+        "training/reports_dsp.html", org=org, codes=codes, trainings=trainings,
+        overrides=dsp.catalog_codes(session, org.id), errors=errors, form=form,
+        values=request.form if request.method == "POST" else None,
+        vendor_number=sponsor.vendor_number if sponsor else None,
+        counties=CALIFORNIA_COUNTIES, programs=dsp.PROGRAMS, types=dsp.DELIVERY_TYPES,
+        funding=dsp.FUNDING, county_numbers=dsp.COUNTY_NUMBERS,
+        example=dsp.orgcode(sponsor.vendor_number if sponsor else None, codes.county,
+                            codes.program, codes.delivery_type, False, codes.funding),
+    ), 422 if errors else 200
