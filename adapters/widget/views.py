@@ -1,7 +1,16 @@
-"""Serves the widget's script and style, a demo page, and CORS for the public calendar."""
+"""Serves the widget's script and style, a demo page, and CORS for registered agency origins.
+
+CORS is granted only to the origins in ``[plugins.widget] allowed_origins`` and only on what
+the widget calls from the agency's page: the public calendar, the OAuth token and revocation
+endpoints (the widget is a public client using the authorization-code grant with PKCE), the
+participant's ``/api/v1/me`` and an event's enrollments (with the bearer token the visitor
+granted). No credentials (cookies) are ever allowed cross-origin: the token is the only
+authority, and it acts for the visitor alone.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
@@ -9,26 +18,55 @@ from flask import Blueprint, Flask, Response, redirect, render_template, request
 bp = Blueprint("widget_web", __name__, url_prefix="/widget", static_folder="static",
                static_url_path="/static", template_folder="templates")
 
-CORS_PATHS = ("/api/v1/calendar",)
+# (path pattern, methods the agency's page may use, request headers it may send)
+CORS_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
+    (re.compile(r"/api/v1/calendar"), ("GET",), ""),
+    (re.compile(r"/oauth/(token|revoke)"), ("POST",), ""),
+    (re.compile(r"/api/v1/me"), ("GET",), "Authorization"),
+    (re.compile(r"/api/v1/events/[0-9]{1,18}/enrollments"), ("POST",),
+     "Authorization, Content-Type"),
+)
+#: the OAuth scopes the widget asks the visitor for
+WIDGET_SCOPES = "me enrollments:write"
 
 
 def allowed_origin(registry: Any, origin: str | None) -> bool:
     return bool(origin) and origin.lower() in registry.plugin_config("widget").allowed_origins
 
 
+def cors_rule(path: str) -> tuple[tuple[str, ...], str] | None:
+    """The methods and headers a registered origin may use on ``path``, or ``None``."""
+    for pattern, methods, headers in CORS_RULES:
+        if pattern.fullmatch(path):
+            return methods, headers
+    return None
+
+
 def install_cors(app: Flask, registry: Any) -> None:
-    """``Access-Control-Allow-Origin`` on the public calendar (GET) for registered origins only;
-    nothing for any other origin or path, so the browser keeps the data from other sites."""
+    """``Access-Control-Allow-*`` for registered origins on the widget's paths only; nothing for
+    any other origin or path, so browsers keep the answers from other sites' scripts."""
 
     @app.after_request
     def _widget_cors(response: Response) -> Response:
+        rule = cors_rule(request.path)
+        if rule is None:
+            return response
+        methods, headers = rule
+        method = request.method
+        if method == "OPTIONS":
+            method = request.headers.get("Access-Control-Request-Method", "").upper()
+        if method == "HEAD":
+            method = "GET"
+        if method not in methods:
+            return response
+        response.headers.add("Vary", "Origin")
         origin = request.headers.get("Origin")
-        if request.path in CORS_PATHS and request.method in ("GET", "HEAD", "OPTIONS"):
-            response.headers.add("Vary", "Origin")
-            if allowed_origin(registry, origin):
-                response.headers["Access-Control-Allow-Origin"] = origin or ""
-                response.headers["Access-Control-Allow-Methods"] = "GET"
-                response.headers["Access-Control-Max-Age"] = "600"
+        if allowed_origin(registry, origin):
+            response.headers["Access-Control-Allow-Origin"] = origin or ""
+            response.headers["Access-Control-Allow-Methods"] = ", ".join(methods)
+            if headers:
+                response.headers["Access-Control-Allow-Headers"] = headers
+            response.headers["Access-Control-Max-Age"] = "600"
         return response
 
 
@@ -55,14 +93,15 @@ def style() -> Response:
 def demo() -> Any:
     """How to embed the widget, with a live preview for a sponsor (``?sponsor=slug``)."""
     sponsor = (request.args.get("sponsor") or "").strip()[:80]
-    return render_template("widget/demo.html", sponsor=sponsor)
+    return render_template("widget/demo.html", sponsor=sponsor, scopes=WIDGET_SCOPES)
 
 
 @bp.get("/enroll/<int:event_id>")
 def enroll(event_id: int) -> Any:
-    """Where the widget's Enroll links go: the event page, through sign-in (or profile creation,
-    linked from the sign-in page) first when nobody is signed in, so that the visitor comes back
-    to the event and enrolls with one press."""
+    """Where the widget's Enroll links go when the site has no OAuth client (``data-client-id``
+    not set): the event page, through sign-in (or profile creation, linked from the sign-in
+    page) first when nobody is signed in, so that the visitor comes back to the event and
+    enrolls with one press."""
     from registry_kernel.auth.session import web_actor
 
     event_page = url_for("training_web.event_detail", event_id=event_id)

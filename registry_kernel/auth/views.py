@@ -266,8 +266,11 @@ def privacy_policy() -> str:
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup() -> Any:
+    # ``next``: where to go once the profile exists (e.g. back to an OAuth consent page when an
+    # agency's site sent the visitor here); only same-site paths are followed.
+    next_url = _safe_next(request.args.get("next"))
     if web_actor() is not None:
-        return redirect(url_for("kernel_web.index"))
+        return redirect(next_url or url_for("kernel_web.index"))
     form = SignupForm()
     if request.method == "GET":
         form.preferred_language.data = {"es": "es", "zh_Hant": "zh-Hant"}.get(
@@ -305,7 +308,7 @@ def signup() -> Any:
                 _commit()
                 flash(_("Your profile is ready. We sent a link to %(email)s: open it to confirm "
                         "your email address.", email=email), "success")
-                return redirect(url_for("kernel_web.index"))
+                return redirect(next_url or url_for("kernel_web.index"))
     status = 409 if duplicate else (422 if form.errors else 200)
     return render_template("kernel/signup.html", form=form, duplicate=duplicate), status
 

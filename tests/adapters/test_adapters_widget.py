@@ -3,6 +3,7 @@ test is tests/browser/test_browser_widget.py)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,7 @@ def test_script_and_style_are_served(make_app):
     source = js.get_data(as_text=True)
     assert "/api/v1/calendar?sponsor=" in source
     assert "/widget/enroll/" in source
+    assert "/oauth/authorize?" in source and "code_challenge_method" in source
     assert "innerHTML" not in source  # network data is never parsed as HTML
     assert js.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
     css = client.get("/widget/registry-enroll.css")
@@ -78,3 +80,151 @@ def test_bad_origin_configuration_is_refused(make_app):
     with pytest.raises(ConfigError, match="not an origin"):
         make_app(plugins=PLUGINS, plugin_sections={"widget": {
             "allowed_origins": ["https://agency.example/page"]}})
+
+
+def test_cors_for_the_oauth_enrollment_flow_only_for_registered_origins(make_app):
+    """What the widget calls from the agency's page (token, revoke, /me, enroll) answers CORS
+    to registered origins only, with the methods and headers the widget needs and never with
+    credentials (cookies)."""
+    app = make_app(plugins=PLUGINS, plugin_sections={"widget": {"allowed_origins": [AGENCY]}})
+    made = sponsor_with_event(app)
+    client = app.test_client()
+    enrollments = f"/api/v1/events/{made['event_id']}/enrollments"
+    preflights = [("/api/v1/me", "GET", "authorization"),
+                  (enrollments, "POST", "authorization,content-type")]
+    for path, method, headers in preflights:
+        ok = client.options(path, headers={
+            "Origin": AGENCY, "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": headers})
+        assert ok.status_code == 200, path
+        assert ok.headers["Access-Control-Allow-Origin"] == AGENCY
+        assert method in ok.headers["Access-Control-Allow-Methods"]
+        assert "Authorization" in ok.headers["Access-Control-Allow-Headers"]
+        assert "Access-Control-Allow-Credentials" not in ok.headers
+        refused = client.options(path, headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": method})
+        assert "Access-Control-Allow-Origin" not in refused.headers
+    # the list of an event's enrollments (staff data) is not opened to any site
+    listing = client.options(enrollments, headers={"Origin": AGENCY,
+                                                   "Access-Control-Request-Method": "GET"})
+    assert "Access-Control-Allow-Origin" not in listing.headers
+    for path in ("/oauth/token", "/oauth/revoke"):
+        answer = client.post(path, data={"grant_type": "authorization_code", "code": "x",
+                                         "client_id": "nobody", "token": "x"},
+                             headers={"Origin": AGENCY})
+        assert answer.headers["Access-Control-Allow-Origin"] == AGENCY, path
+        other = client.post(path, data={"grant_type": "authorization_code", "code": "x",
+                                        "client_id": "nobody", "token": "x"},
+                            headers={"Origin": "https://evil.example"})
+        assert "Access-Control-Allow-Origin" not in other.headers
+    assert "Access-Control-Allow-Origin" not in client.get(
+        "/api/v1/webhooks", headers={"Origin": AGENCY}).headers
+
+
+def test_enrollment_through_the_public_client_with_pkce(make_app):
+    """The widget's calls, made by hand: consent -> code -> token (PKCE) -> /me -> enroll ->
+    revoke. A participant's token enrolls only its holder; the revoked token stops working."""
+    import base64
+    import hashlib
+    from urllib.parse import parse_qs, urlsplit
+
+    from registry_kernel.oauth import create_client
+
+    app = make_app(plugins=PLUGINS, plugin_sections={"widget": {"allowed_origins": [AGENCY]}})
+    made = sponsor_with_event(app, capacity=1)
+    factory = Factory(app)
+    registry = app.extensions["registry"]
+    with registry.sessions() as session:
+        client_id, secret = create_client(
+            session, registry, organization_id=made["sponsor"].id, name="Valley website",
+            scopes=["me", "enrollments:write"], redirect_uris=[AGENCY + "/trainings"],
+            public=True)
+        session.commit()
+    assert secret is None
+    person = factory.account(email="lupe@example.org")
+    other = factory.participant()
+    browser = app.test_client()
+    with browser.session_transaction() as cookie:
+        cookie["account_id"] = person.id
+        cookie["epoch"] = person.session_epoch
+    verifier = "v" * 64
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()
+                                         ).decode().rstrip("=")
+    query = {"response_type": "code", "client_id": client_id,
+             "redirect_uri": AGENCY + "/trainings", "scope": "me enrollments:write",
+             "state": "s1", "code_challenge": challenge, "code_challenge_method": "S256"}
+    consent = browser.get("/oauth/authorize", query_string=query)
+    assert consent.status_code == 200
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', consent.get_data(as_text=True)
+                     ).group(1)
+    back = browser.post("/oauth/authorize", query_string=query,
+                        data={"csrf_token": csrf, "approve": "1"})
+    location = urlsplit(back.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == AGENCY + "/trainings"
+    code = parse_qs(location.query)["code"][0]
+    assert parse_qs(location.query)["state"] == ["s1"]
+
+    site = app.test_client()  # the agency page: no registry cookie
+    wrong = site.post("/oauth/token", headers={"Origin": AGENCY}, data={
+        "grant_type": "authorization_code", "code": code, "client_id": client_id,
+        "redirect_uri": AGENCY + "/trainings", "code_verifier": "w" * 64})
+    assert wrong.status_code == 400  # a wrong verifier; and the code is now spent
+    consent = browser.get("/oauth/authorize", query_string=query)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', consent.get_data(as_text=True)
+                     ).group(1)
+    back = browser.post("/oauth/authorize", query_string=query,
+                        data={"csrf_token": csrf, "approve": "1"})
+    code = parse_qs(urlsplit(back.headers["Location"]).query)["code"][0]
+    token = site.post("/oauth/token", headers={"Origin": AGENCY}, data={
+        "grant_type": "authorization_code", "code": code, "client_id": client_id,
+        "redirect_uri": AGENCY + "/trainings", "code_verifier": verifier})
+    assert token.status_code == 200, token.get_json()
+    assert token.headers["Access-Control-Allow-Origin"] == AGENCY
+    access = token.get_json()["access_token"]
+    me = site.get("/api/v1/me", headers={**bearer(access), "Origin": AGENCY})
+    assert me.headers["Access-Control-Allow-Origin"] == AGENCY
+    registry_id = me.get_json()["registry_id"]
+    path = f"/api/v1/events/{made['event_id']}/enrollments"
+    # someone else's Registry ID: the token acts for its holder only
+    assert site.post(path, headers=bearer(access), json={"registry_id": other.registry_id}
+                     ).status_code == 404
+    enrolled = site.post(path, headers={**bearer(access), "Origin": AGENCY},
+                         json={"registry_id": registry_id})
+    assert enrolled.status_code == 201
+    assert enrolled.get_json()["status"] == "enrolled"
+    assert enrolled.headers["Access-Control-Allow-Origin"] == AGENCY
+    again = site.post(path, headers=bearer(access), json={"registry_id": registry_id})
+    assert again.status_code == 409 and again.get_json()["reason"] == "already_enrolled"
+    assert site.post("/oauth/revoke", data={"token": access, "client_id": client_id},
+                     headers={"Origin": AGENCY}).status_code == 200
+    assert site.get("/api/v1/me", headers=bearer(access)).status_code == 401
+
+
+def test_create_a_profile_keeps_the_way_back(make_app):
+    """The sign-in page's Create a Profile link carries ``next``, so a visitor sent by an
+    agency's site comes back to the consent page; a foreign ``next`` is ignored."""
+    app = make_app(plugins=PLUGINS)
+    client = app.test_client()
+    target = "/oauth/authorize?client_id=x&state=y"
+    login = client.get("/login", query_string={"next": target}).get_data(as_text=True)
+    assert 'href="/signup?next=/oauth/authorize?client_id%3Dx%26state%3Dy"' in login
+    form = client.get("/signup", query_string={"next": target}).get_data(as_text=True)
+    assert 'action="/signup?next=/oauth/authorize?client_id%3Dx%26state%3Dy"' in form
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    created = client.post("/signup", query_string={"next": target}, data={
+        "csrf_token": csrf, "first_name": "Lupe", "last_name": "Garcia",
+        "email": "lupe@example.org", "password": "a long enough passphrase 7",
+        "password_confirm": "a long enough passphrase 7", "birth_date": "1990-05-01",
+        "county": "Alameda", "preferred_language": "en"})
+    assert created.status_code == 302
+    assert created.headers["Location"] == target
+    elsewhere = app.test_client()
+    form = elsewhere.get("/signup").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    created = elsewhere.post("/signup", query_string={"next": "https://evil.example/"}, data={
+        "csrf_token": csrf, "first_name": "Bo", "last_name": "Li", "email": "bo@example.org",
+        "password": "a long enough passphrase 7",
+        "password_confirm": "a long enough passphrase 7", "birth_date": "1991-05-01",
+        "county": "Alameda", "preferred_language": "en"})
+    assert created.status_code == 302
+    assert "evil" not in created.headers["Location"]

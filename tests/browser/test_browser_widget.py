@@ -1,13 +1,19 @@
-"""The enrollment widget in a real browser: an agency page on another origin lists the sponsor's
-trainings through the widget, filters them, and a visitor enrolls end to end (sign in, back to
-the event, one press); a site that is not registered gets nothing (CORS). Uses the browser
-fixtures of tests/browser/conftest.py (Playwright + Debian Chromium; skips without them)."""
+"""The enrollment widget in a real browser.
+
+The example agency page (``examples/agency-site/index.html``) is served from a second origin. It
+lists the sponsor's trainings through the widget; a visitor presses Enroll, is sent through the
+registry's OAuth authorization-code + PKCE sign-in (creating a profile, or signing in), allows
+the enrollment, comes back to the agency page and sees Enrolled or Waitlisted. A site that is
+not registered gets nothing (CORS). Uses the browser fixtures of tests/browser/conftest.py
+(Playwright + Debian Chromium; skips without them).
+"""
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +21,12 @@ from registry_plugins.training.models import Enrollment
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from registry_kernel.models import OAuthToken, Participant
 from registry_kernel.testing import Factory, bearer
 
 PLUGINS = ["training", "widget"]
+EXAMPLE = Path(__file__).parents[2] / "examples" / "agency-site" / "index.html"
+PASSWORD = "correct horse battery"
 
 
 def sponsor_with_event(app: Any, slug: str = "valley-rr", title: str = "Outdoor play",
@@ -40,7 +49,8 @@ def sponsor_with_event(app: Any, slug: str = "valley-rr", title: str = "Outdoor 
 
 
 class Site:
-    """A tiny "agency website" on its own origin; ``html`` can be set after it starts."""
+    """A tiny "agency website" on its own origin; ``html`` can be set after it starts. Every
+    path (with any query string) answers with the page."""
 
     def __init__(self) -> None:
         site = self
@@ -67,16 +77,20 @@ class Site:
         self.server.server_close()
 
 
-PAGE = ("<!doctype html><html lang='en'><head><title>Valley R&amp;R</title></head>"
-        "<body><main><h1>Valley R&amp;R trainings</h1><div id='trainings'></div></main>"
-        "<script src='{registry}/widget/registry-enroll.js' data-sponsor='valley-rr' "
-        "data-color='#8b1f5a' data-target='trainings'></script></body></html>")
+def example_page(registry_url: str, client_id: str | None) -> str:
+    """The example agency page, pointed at the test registry and the test client."""
+    html = EXAMPLE.read_text(encoding="utf-8")
+    assert "http://127.0.0.1:5000" in html and "YOUR-WIDGET-CLIENT-ID" in html
+    html = html.replace("http://127.0.0.1:5000", registry_url)
+    if client_id is None:
+        return html.replace(' data-client-id="YOUR-WIDGET-CLIENT-ID"', "")
+    return html.replace("YOUR-WIDGET-CLIENT-ID", client_id)
 
 
-@pytest.mark.browser
-def test_agency_site_lists_trainings_and_links_to_enrollment(fresh_database, tmp_path,
-                                                              page):
+@pytest.fixture
+def live(fresh_database, tmp_path):
     from registry_kernel.app import create_app
+    from registry_kernel.oauth import create_client
     from registry_kernel.testing import test_settings
 
     agency, stranger = Site(), Site()
@@ -85,62 +99,179 @@ def test_agency_site_lists_trainings_and_links_to_enrollment(fresh_database, tmp
         "widget": {"allowed_origins": [agency.url]}}))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     registry_url = f"http://127.0.0.1:{server.server_port}"
-    app.extensions["registry"].settings.base_url = registry_url
+    registry = app.extensions["registry"]
+    registry.settings.base_url = registry_url
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        made = sponsor_with_event(app, capacity=4)
-        Factory(app).account(email="visitor@example.org")
-        agency.html = stranger.html = PAGE.replace("{registry}", registry_url)
-        page.goto(agency.url + "/")
-        page.wait_for_selector("#trainings[data-state='ready'] .rew-item")
-        item = page.locator(".rew-item").first
-        assert item.locator(".rew-item-title").inner_text() == "Outdoor play"
-        assert "4 seats left" in item.inner_text()
-        assert "Alameda" in item.inner_text()
-        color = page.eval_on_selector("#trainings", "e => getComputedStyle(e)"
-                                      ".getPropertyValue('--rew-color').trim()")
-        assert color == "#8b1f5a"
-        link = item.locator("a.rew-enroll")
-        assert link.get_attribute("href") == f"{registry_url}/widget/enroll/{made['event_id']}"
-        page.fill("input.rew-filter", "no such training")
-        assert page.locator(".rew-item").count() == 0
-        assert "No upcoming trainings" in page.locator(".rew-status").inner_text()
-        page.fill("input.rew-filter", "outdoor")
-        assert page.locator("select.rew-place option").all_inner_texts() == [
-            "Everywhere", "Alameda"]
-        page.select_option("select.rew-place", "Alameda")
-        assert page.locator(".rew-item").count() == 1
-        with page.context.expect_page() as popup_info:
-            page.locator("a.rew-enroll").first.click()
-        popup = popup_info.value
-        popup.wait_for_load_state()
-        # not signed in: the registry asks to sign in (or create a profile), then brings the
-        # visitor back to the event, where one press enrolls
-        assert popup.url.startswith(f"{registry_url}/login")
-        popup.fill("input[name=email]", "visitor@example.org")
-        popup.fill("input[name=password]", "correct horse battery")
-        popup.locator("form button[type=submit]").first.click()
-        popup.wait_for_url(f"{registry_url}/training/events/{made['event_id']}")
-        assert "Outdoor play" in popup.content()
-        popup.get_by_role("button", name="Enroll Now").click()
-        popup.wait_for_load_state()
-        with app.extensions["registry"].sessions() as session:
-            statuses = session.scalars(select(Enrollment.status).where(
-                Enrollment.event_id == made["event_id"])).all()
-        assert statuses == ["enrolled"]
-        page.reload()
-        page.wait_for_selector("#trainings[data-state='ready'] .rew-item")
-        assert "3 seats left" in page.locator(".rew-item").first.inner_text()
-
-        # a site that is not registered gets no data: the browser blocks it (CORS)
-        page.goto(stranger.url + "/")
-        page.wait_for_selector("#trainings[data-state='error']")
-        assert page.locator(".rew-item").count() == 0
-        assert "could not be loaded" in page.locator(".rew-status").inner_text()
+        made = sponsor_with_event(app, capacity=1)
+        with registry.sessions() as session:
+            client_id, _ = create_client(
+                session, registry, organization_id=made["sponsor"].id,
+                name="Valley R&R website", scopes=["me", "enrollments:write"],
+                redirect_uris=[agency.url + "/"], public=True)
+            session.commit()
+        yield {"app": app, "registry": registry, "url": registry_url, "agency": agency,
+               "stranger": stranger, "client_id": client_id, **made}
     finally:
         server.shutdown()
         thread.join(timeout=10)
         agency.close()
         stranger.close()
-        app.extensions["registry"].engine.dispose()
+        registry.engine.dispose()
+
+
+def statuses(live: dict) -> list[tuple[str, str]]:
+    with live["registry"].sessions() as session:
+        return sorted(session.execute(
+            select(Participant.registry_id, Enrollment.status)
+            .join(Participant, Participant.id == Enrollment.participant_id)
+            .where(Enrollment.event_id == live["event_id"])).all())
+
+
+def at(page: Any, prefix: str) -> None:
+    """Wait until the page's address starts with ``prefix``."""
+    page.wait_for_url(lambda url: url.startswith(prefix))
+
+
+def notice(page: Any, result: str) -> str:
+    page.wait_for_selector(f".rew-notice[data-result='{result}']")
+    return page.locator(".rew-notice").inner_text()
+
+
+@pytest.mark.browser
+def test_visitor_enrolls_through_oauth_pkce_from_the_agency_page(live, browser):
+    agency, registry_url = live["agency"], live["url"]
+    agency.html = example_page(registry_url, live["client_id"])
+    Factory(live["app"]).account(email="second@example.org")
+
+    # a new visitor: Enroll -> registry sign-in -> Create a Profile -> consent -> back, enrolled
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.goto(agency.url + "/")
+    page.wait_for_selector("#trainings[data-state='ready'] .rew-item")
+    item = page.locator(".rew-item").first
+    assert item.locator(".rew-item-title").inner_text() == "Outdoor play"
+    assert "1 seat left" in item.inner_text()
+    color = page.eval_on_selector("#trainings", "e => getComputedStyle(e)"
+                                  ".getPropertyValue('--rew-color').trim()")
+    assert color == "#8b1f5a"
+    item.get_by_role("button", name="Enroll").click()
+    at(page, f"{registry_url}/login?")
+    authorize = page.url
+    assert "code_challenge_method%3DS256" in authorize or "code_challenge_method=S256" in \
+        authorize.replace("%3D", "=").replace("%26", "&")
+    page.get_by_role("link", name="Create a Profile").click()
+    at(page, f"{registry_url}/signup?")
+    page.fill("input[name=first_name]", "Lupe")
+    page.fill("input[name=last_name]", "Garcia")
+    page.fill("input[name=email]", "lupe@example.org")
+    page.fill("input[name=password]", "a long enough passphrase 7")
+    page.fill("input[name=password_confirm]", "a long enough passphrase 7")
+    page.fill("input[name=birth_date]", "1990-05-01")
+    page.select_option("select[name=county]", "Alameda")
+    page.locator("form.stacked-form button[type=submit]").click()
+    at(page, f"{registry_url}/oauth/authorize?")
+    assert "Valley R&R website" in page.locator("h1").inner_text()
+    page.get_by_role("button", name="Allow").click()
+    at(page, agency.url + "/")  # back on the agency page
+    assert "You are enrolled in “Outdoor play”" in notice(page, "enrolled")
+    assert "code=" not in page.url and "state=" not in page.url
+    page.wait_for_selector("#trainings[data-state='ready'] .rew-item")
+    assert "Full: join the waitlist" in page.locator(".rew-item").first.inner_text()
+    with live["registry"].sessions() as session:
+        lupe = session.scalar(select(Participant.registry_id).join(
+            Enrollment, Enrollment.participant_id == Participant.id))
+    assert statuses(live) == [(lupe, "enrolled")]
+
+    # enrolling again (already signed in at the registry): consent, back, "already signed up"
+    page.locator(".rew-item").first.get_by_role("button", name="Enroll").click()
+    at(page, f"{registry_url}/oauth/authorize?")
+    page.get_by_role("button", name="Allow").click()
+    assert "already signed up" in notice(page, "already_enrolled")
+    context.close()
+
+    # a registered visitor signs in; the one seat is taken: waitlisted. Denying first changes
+    # nothing.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.goto(agency.url + "/")
+    page.wait_for_selector("#trainings[data-state='ready'] .rew-item")
+    page.locator(".rew-item").first.get_by_role("button", name="Enroll").click()
+    at(page, f"{registry_url}/login?")
+    page.fill("input[name=email]", "second@example.org")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    at(page, f"{registry_url}/oauth/authorize?")
+    page.get_by_role("button", name="Deny").click()
+    assert "Nothing was changed" in notice(page, "denied")
+    assert len(statuses(live)) == 1
+    page.locator(".rew-item").first.get_by_role("button", name="Enroll").click()
+    at(page, f"{registry_url}/oauth/authorize?")
+    page.get_by_role("button", name="Allow").click()
+    assert "you are on the waitlist" in notice(page, "waitlisted")
+    assert sorted(status for _, status in statuses(live)) == ["enrolled", "waitlisted"]
+    context.close()
+
+    # the widget revoked every token it was given as soon as it had enrolled
+    with live["registry"].sessions() as session:
+        tokens = session.scalars(select(OAuthToken).where(
+            OAuthToken.client_id == live["client_id"])).all()
+    assert len(tokens) == 3
+    assert all(token.revoked_at is not None for token in tokens)
+
+
+@pytest.mark.browser
+def test_without_a_client_the_widget_links_to_the_registry(live, page):
+    """No ``data-client-id``: Enroll opens the event on the registry (sign in, one press)."""
+    agency, registry_url = live["agency"], live["url"]
+    agency.html = example_page(registry_url, None)
+    Factory(live["app"]).account(email="visitor@example.org")
+    page.goto(agency.url + "/")
+    page.wait_for_selector("#trainings[data-state='ready'] .rew-item")
+    page.fill("input.rew-filter", "no such training")
+    assert page.locator(".rew-item").count() == 0
+    assert "No upcoming trainings" in page.locator(".rew-status").inner_text()
+    page.fill("input.rew-filter", "outdoor")
+    assert page.locator("select.rew-place option").all_inner_texts() == ["Everywhere", "Alameda"]
+    link = page.locator("a.rew-enroll").first
+    assert link.get_attribute("href") == f"{registry_url}/widget/enroll/{live['event_id']}"
+    with page.context.expect_page() as popup_info:
+        link.click()
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    assert popup.url.startswith(f"{registry_url}/login")
+    popup.fill("input[name=email]", "visitor@example.org")
+    popup.fill("input[name=password]", PASSWORD)
+    popup.locator("form button[type=submit]").first.click()
+    popup.wait_for_url(f"{registry_url}/training/events/{live['event_id']}")
+    popup.get_by_role("button", name="Enroll Now").click()
+    popup.wait_for_load_state()
+    assert [status for _, status in statuses(live)] == ["enrolled"]
+
+
+@pytest.mark.browser
+def test_an_unregistered_site_gets_nothing(live, page):
+    """The same page on an origin not in allowed_origins: the browser blocks the calendar
+    (CORS), and the registry refuses to send a visitor back to it (unregistered redirect)."""
+    stranger, registry_url = live["stranger"], live["url"]
+    stranger.html = example_page(registry_url, live["client_id"])
+    page.goto(stranger.url + "/")
+    page.wait_for_selector("#trainings[data-state='error']")
+    assert page.locator(".rew-item").count() == 0
+    assert "could not be loaded" in page.locator(".rew-status").inner_text()
+    # even a hand-made authorization request for that page ends on the registry's error page
+    Factory(live["app"]).account(email="visitor@example.org")
+    page.goto(f"{registry_url}/login")
+    page.fill("input[name=email]", "visitor@example.org")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    answer = page.goto(
+        f"{registry_url}/oauth/authorize?response_type=code&client_id={live['client_id']}"
+        f"&redirect_uri={stranger.url}/&scope=me&state=x&code_challenge="
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
+    assert answer.status == 400
+    assert page.url.startswith(f"{registry_url}/oauth/authorize?")  # not sent anywhere
