@@ -128,9 +128,12 @@ def nav_links(actor: Any) -> list[tuple[Any, str]]:
 
 @hookimpl
 def participant_export(session: Any, registry: Any, participant: Any) -> Any:
+    from .instructor_profiles import export as export_profile
     from .services import export_participant
 
-    return ("training", export_participant(session, participant.id))
+    data = export_participant(session, participant.id)
+    data["instructor_profile"] = export_profile(session, registry, participant.id)
+    return ("training", data)
 
 
 @hookimpl

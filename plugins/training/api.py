@@ -92,12 +92,29 @@ class LocationIn(ApiModel):
     zip: str = Field(pattern=r"^\d{5}(-\d{4})?$")
 
 
-class EventIn(ApiModel):
-    """An event of a catalog entry: in person (``location``) or online (``online_url``)."""
+class SessionIn(ApiModel):
+    """One meeting of an event."""
 
-    training_id: int
     starts_at: AwareDatetime
     ends_at: AwareDatetime
+
+
+Sessions = Annotated[list[SessionIn], Field(min_length=1, max_length=svc.MAX_SESSIONS,
+                                             description="the event's meetings, one or more; "
+                                             "starts_at/ends_at are then the first start and "
+                                             "the last end")]
+
+
+class EventIn(ApiModel):
+    """An event of a catalog entry: in person (``location``) or online (``online_url``), held
+    from ``starts_at`` to ``ends_at`` or in several ``sessions``."""
+
+    training_id: int
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    sessions: Sessions | None = None
+    instructor_registry_id: str | None = Field(None, max_length=20, description="an approved "
+                                               "instructor of the sponsor who leads the event")
     capacity: int = Field(gt=0, le=10000)
     waitlist: bool = True
     visibility: Literal["published", "invite_only"] = "published"
@@ -108,8 +125,11 @@ class EventIn(ApiModel):
 
 
 class EventPatch(ApiModel):
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: AwareDatetime | None = Field(None, description="only for a one-session event")
+    ends_at: AwareDatetime | None = Field(None, description="only for a one-session event")
+    sessions: Sessions | None = Field(None, description="the new schedule (replaces all)")
+    instructor_registry_id: str | None = Field(None, max_length=20, description="the "
+                                               "instructor who leads it; null for none")
     capacity: int | None = Field(None, gt=0, le=10000)
     waitlist: bool | None = None
     visibility: Literal["published", "invite_only"] | None = None
@@ -139,6 +159,8 @@ class EventOut(BaseModel):
     hours: str
     language: str
     competency_area: str
+    sessions: list[dict[str, str]]
+    instructor: dict[str, Any] | None = None
     invite_url: str | None = None
 
 
@@ -168,6 +190,7 @@ class CalendarItem(BaseModel):
     competency_area: str
     hours: str
     seats_left: int
+    sessions: list[dict[str, str]]
 
 
 class CalendarPage(BaseModel):
@@ -225,11 +248,54 @@ def event_json(event: TrainingEvent, *, manager: bool = False) -> dict[str, Any]
         "location": ({"address": event.address, "city": event.city, "county": event.county,
                       "zip": event.zip} if event.address else None),
         "online_url": event.online_url, "county": event.county,
+        "sessions": [item.as_json() for item in svc.event_sessions(event)],
+        "instructor": _instructor_json(event),
     }
     if manager:
         data["invite_url"] = _invite_url(event)
         data["funding_source"] = event.funding_source
     return data
+
+
+def _instructor_json(event: TrainingEvent) -> dict[str, Any] | None:
+    """The leading instructor's published profile (name and link), if there is one."""
+    from .instructor_profiles import published_profile_of
+
+    if event.instructor_account_id is None:
+        return None
+    profile = published_profile_of(registry_session(), current_registry(),
+                                   event.instructor_account_id)
+    if profile is None:
+        return None
+    return {"name": profile.display_name,
+            "profile_url": request.host_url.rstrip("/") + f"/training/instructors/{profile.id}"}
+
+
+def _sessions(body: Any) -> list[tuple[datetime, datetime]] | None:
+    if body.sessions is None:
+        return None
+    return [(item.starts_at, item.ends_at) for item in body.sessions]
+
+
+def _instructor_account(registry_id: str | None, field: str = "instructor_registry_id"
+                        ) -> int | None:
+    """The account of the person with ``registry_id`` (``None`` for none)."""
+    from sqlalchemy import select
+
+    from registry_kernel.models import Account
+
+    if registry_id is None:
+        return None
+    try:
+        participant = _participant(registry_id)
+    except svc.Invalid as exc:
+        raise svc.Invalid(exc.detail, {field: exc.detail}) from None
+    account_id = registry_session().scalar(select(Account.id).where(
+        Account.participant_id == participant.id))
+    if account_id is None:
+        raise svc.Invalid("that person is not an approved instructor of this sponsor",
+                          {field: "not an approved instructor"})
+    return account_id
 
 
 def _participant(text: str) -> Participant:
@@ -325,11 +391,24 @@ def _location(body: Any) -> svc.Location | None:
 def create_event(body: EventIn) -> Any:
     session, registry, actor = registry_session(), current_registry(), current_actor()
     training = svc.get_training(session, body.training_id, actor)
+    sessions = _sessions(body)
+    if sessions is None and (body.starts_at is None or body.ends_at is None):
+        raise svc.Invalid("give starts_at and ends_at, or sessions",
+                          {"starts_at" if body.starts_at is None else "ends_at": "required"})
+    if sessions is not None:
+        first = min(start for start, _end in sessions)
+        last = max(end for _start, end in sessions)
+        if (body.starts_at and body.starts_at != first) or (body.ends_at
+                                                            and body.ends_at != last):
+            raise svc.Invalid("starts_at and ends_at, when given with sessions, are the first "
+                              "session's start and the last one's end",
+                              {"starts_at": "does not match the sessions"})
     event = svc.create_event(
         session, registry, training, actor, starts_at=body.starts_at, ends_at=body.ends_at,
-        capacity=body.capacity, waitlist=body.waitlist, visibility=body.visibility,
-        location=_location(body), online_url=body.online_url,
-        funding_source=body.funding_source, notes=body.notes)
+        sessions=sessions, capacity=body.capacity, waitlist=body.waitlist,
+        visibility=body.visibility, location=_location(body), online_url=body.online_url,
+        funding_source=body.funding_source, notes=body.notes,
+        instructor_account_id=_instructor_account(body.instructor_registry_id))
     session.commit()
     return event_json(event, manager=True)
 
@@ -373,6 +452,13 @@ def patch_event(event_id: int, body: EventPatch) -> Any:
     cancel = changes.pop("status", None) == "cancelled"
     if "location" in body.model_fields_set:
         changes["location"] = _location(body)
+    if "sessions" in body.model_fields_set:
+        if body.sessions is None:
+            raise svc.Invalid("sessions cannot be null", {"sessions": "give one or more"})
+        changes["sessions"] = _sessions(body)
+    if "instructor_registry_id" in changes:
+        changes["instructor_account_id"] = _instructor_account(
+            changes.pop("instructor_registry_id"))
     if changes:
         svc.update_event(session, registry, event, actor, changes)
     if cancel:

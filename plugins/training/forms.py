@@ -8,12 +8,17 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
+    widgets,
 )
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
@@ -40,11 +45,21 @@ class TrainingForm(FlaskForm):
     audience = StringField(_l("Audience (optional)"), validators=[Optional(), Length(max=200)])
 
 
+class SessionRowForm(Form):
+    """One session row of the event form; a row left blank is ignored."""
+
+    date = DateField(_l("Date"), validators=[Optional()])
+    start = TimeField(_l("Starts (Pacific time)"), validators=[Optional()])
+    end = TimeField(_l("Ends (Pacific time)"), validators=[Optional()])
+
+
 class EventForm(FlaskForm):
+    """Schedule or edit an event (the view drops ``training_id`` when editing and
+    ``instructor`` when an instructor schedules their own event)."""
+
     training_id = SelectField(_l("Training"), coerce=int, choices=[])
-    date = DateField(_l("Date"), validators=[InputRequired()])
-    start_time = TimeField(_l("Starts (Pacific time)"), validators=[InputRequired()])
-    end_time = TimeField(_l("Ends (Pacific time)"), validators=[InputRequired()])
+    sessions = FieldList(FormField(SessionRowForm), min_entries=1, max_entries=60)
+    instructor = SelectField(_l("Instructor (optional)"), coerce=int, choices=[], default=0)
     capacity = IntegerField(_l("Capacity"),
                             validators=[InputRequired(), NumberRange(min=1, max=10000)])
     waitlist = BooleanField(_l("Keep a waitlist when full"), default=True)
@@ -101,3 +116,18 @@ class InstructorRequestForm(FlaskForm):
 class DecisionForm(FlaskForm):
     reason = StringField(_l("Reason (required to deny)"), validators=[Optional(),
                                                                        Length(max=500)])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class InstructorProfileForm(FlaskForm):
+    display_name = StringField(_l("Name shown on your profile"),
+                               validators=[DataRequired(), Length(max=100)])
+    expertise = TextAreaField(_l("Expertise (topics you teach)"),
+                              validators=[Optional(), Length(max=2000)])
+    experience = TextAreaField(_l("Experience"), validators=[Optional(), Length(max=4000)])
+    languages = MultiCheckboxField(_l("Languages you teach in"), choices=[])
+    bio = TextAreaField(_l("About you"), validators=[Optional(), Length(max=4000)])

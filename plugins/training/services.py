@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -562,24 +563,6 @@ class Location:
     zip: str
 
 
-def _check_times(starts_at: datetime, ends_at: datetime, *, allow_past: bool = False) -> None:
-    errors: dict[str, str] = {}
-    if starts_at.tzinfo is None:
-        errors["starts_at"] = _("give the time with its UTC offset")
-    if ends_at.tzinfo is None:
-        errors["ends_at"] = _("give the time with its UTC offset")
-    if errors:
-        raise Invalid(_("times need a UTC offset"), errors)
-    if not allow_past and starts_at <= utcnow():
-        errors["starts_at"] = _("must be in the future")
-    if ends_at <= starts_at:
-        errors["ends_at"] = _("must be after the start")
-    elif ends_at - starts_at > timedelta(days=31):
-        errors["ends_at"] = _("an event lasts at most 31 days")
-    if errors:
-        raise Invalid(_("the dates are not valid"), errors)
-
-
 def _check_capacity(capacity: int) -> int:
     if not isinstance(capacity, int) or isinstance(capacity, bool) \
             or not 0 < capacity <= MAX_CAPACITY:
@@ -609,30 +592,144 @@ def _check_place(location: Location | None, online_url: str | None) -> None:
                       {"online_url": _("an http(s) URL")})
 
 
+MAX_SESSIONS = 60
+MAX_SESSION_LENGTH = timedelta(days=31)
+MAX_EVENT_SPAN = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class SessionTime:
+    """One meeting of an event (a date and times), in UTC."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+    def as_json(self) -> dict[str, str]:
+        return {"starts_at": iso(self.starts_at) or "", "ends_at": iso(self.ends_at) or ""}
+
+
+def event_sessions(event: TrainingEvent) -> list[SessionTime]:
+    """The event's sessions in order; an event stored without them is one session."""
+    stored = [SessionTime(datetime.fromisoformat(s["starts_at"]),
+                          datetime.fromisoformat(s["ends_at"])) for s in (event.sessions or [])]
+    return stored or [SessionTime(event.starts_at.astimezone(UTC),
+                                  event.ends_at.astimezone(UTC))]
+
+
+def check_sessions(sessions: list[tuple[datetime, datetime]], *,
+                   kept: frozenset[SessionTime] = frozenset()) -> list[SessionTime]:
+    """Validate an event's sessions and return them in UTC, soonest first.
+
+    Each ends after it starts, lasts at most 31 days and starts in the future (except a session
+    in ``kept``: one the event already has, unchanged, which may have been held already); no
+    two overlap; the whole event spans at most a year. Errors are keyed
+    ``sessions.<n>.starts_at`` / ``sessions.<n>.ends_at`` by the position as given.
+    """
+    if not sessions:
+        raise Invalid(_("give at least one session (date and times)"),
+                      {"sessions": _("at least one session")})
+    if len(sessions) > MAX_SESSIONS:
+        raise Invalid(_("an event has at most %(n)s sessions", n=MAX_SESSIONS),
+                      {"sessions": _("at most %(n)s sessions", n=MAX_SESSIONS)})
+    errors: dict[str, str] = {}
+    now = utcnow()
+    clean: list[tuple[int, SessionTime]] = []
+    for n, (starts_at, ends_at) in enumerate(sessions):
+        if starts_at.tzinfo is None or ends_at.tzinfo is None:
+            key = "starts_at" if starts_at.tzinfo is None else "ends_at"
+            errors[f"sessions.{n}.{key}"] = _("give the time with its UTC offset")
+            continue
+        item = SessionTime(starts_at.astimezone(UTC), ends_at.astimezone(UTC))
+        if item.ends_at <= item.starts_at:
+            errors[f"sessions.{n}.ends_at"] = _("must be after the start")
+        elif item.ends_at - item.starts_at > MAX_SESSION_LENGTH:
+            errors[f"sessions.{n}.ends_at"] = _("a session lasts at most 31 days")
+        elif item.starts_at <= now and item not in kept:
+            errors[f"sessions.{n}.starts_at"] = _("must be in the future")
+        else:
+            clean.append((n, item))
+    clean.sort(key=lambda pair: (pair[1].starts_at, pair[1].ends_at))
+    for (_n, before), (n, after) in pairwise(clean):
+        if after.starts_at < before.ends_at:
+            errors.setdefault(f"sessions.{n}.starts_at",
+                              _("overlaps another session of this event"))
+    if clean and not errors and clean[-1][1].ends_at - clean[0][1].starts_at > MAX_EVENT_SPAN:
+        errors["sessions"] = _("an event spans at most a year")
+    if errors:
+        raise Invalid(_("the dates are not valid"), errors)
+    return [item for _n, item in clean]
+
+
+def _set_sessions(event: TrainingEvent, sessions: list[SessionTime]) -> None:
+    event.sessions = [item.as_json() for item in sessions]
+    event.starts_at, event.ends_at = sessions[0].starts_at, sessions[-1].ends_at
+
+
+def _session_errors_as_single(exc: Invalid) -> Invalid:
+    """A one-session event's errors under ``starts_at`` / ``ends_at``, as the API names them."""
+    if exc.errors:
+        exc.errors = {key.removeprefix("sessions.0."): value
+                      for key, value in exc.errors.items()}
+    return exc
+
+
+def describe_sessions(event: TrainingEvent) -> list[str]:
+    """Each session in Pacific time, for pages and emails: "Tue Dec 1, 2026 9:00 AM – 12:00 PM
+    PST" (the end's date is repeated only when it differs)."""
+    return _describe(event_sessions(event))
+
+
+def _describe(sessions: list[SessionTime]) -> list[str]:
+    lines = []
+    for item in sessions:
+        start, end = item.starts_at.astimezone(LOCAL_TZ), item.ends_at.astimezone(LOCAL_TZ)
+        until = (format_local(item.ends_at, "%I:%M %p").lstrip("0")
+                 if start.date() == end.date() else format_local(item.ends_at))
+        lines.append(format_local(item.starts_at).rsplit(" ", 1)[0] + " – " + until)
+    return lines
+
+
+def _check_instructor(session: Session, org_id: int, account_id: int | None) -> None:
+    if account_id is not None and session.scalar(select(Instructor.id).where(
+            Instructor.organization_id == org_id, Instructor.account_id == account_id,
+            Instructor.status == "approved")) is None:
+        raise Invalid(_("that person is not an approved instructor of this sponsor"),
+                      {"instructor": _("not an approved instructor")})
+
+
 def create_event(session: Session, registry: Registry, training: Training, actor: Actor, *,
-                 starts_at: datetime, ends_at: datetime, capacity: int, waitlist: bool = True,
+                 starts_at: datetime | None = None, ends_at: datetime | None = None,
+                 capacity: int, waitlist: bool = True,
                  visibility: str = "published", location: Location | None = None,
                  online_url: str | None = None, funding_source: str | None = None,
                  instructor_account_id: int | None = None, notes: str | None = None,
-                 sessions: list[dict[str, str]] | None = None) -> TrainingEvent:
-    """Schedule an event of a catalog entry; title, language, area and hours are copied."""
+                 sessions: list[tuple[datetime, datetime]] | None = None) -> TrainingEvent:
+    """Schedule an event of a catalog entry; title, language, area and hours are copied.
+
+    The schedule is ``sessions`` (one or more ``(starts_at, ends_at)``), or one session from
+    ``starts_at`` to ``ends_at``."""
     org = require_sponsor(session, registry, training.organization_id)
-    _check_times(starts_at, ends_at)
+    if sessions is None:
+        if starts_at is None or ends_at is None:
+            raise Invalid(_("give the start and end, or the sessions"),
+                          {"starts_at": _("required")})
+        try:
+            schedule = check_sessions([(starts_at, ends_at)])
+        except Invalid as exc:
+            raise _session_errors_as_single(exc) from None
+    else:
+        schedule = check_sessions(sessions)
     _check_capacity(capacity)
     if visibility not in ("published", "invite_only"):
         raise Invalid(_("visibility is published or invite_only"),
                       {"visibility": _("published or invite_only")})
     _check_place(location, online_url)
-    if instructor_account_id is not None and session.scalar(select(Instructor.id).where(
-            Instructor.organization_id == org.id, Instructor.account_id == instructor_account_id,
-            Instructor.status == "approved")) is None:
-        raise Invalid(_("that person is not an approved instructor of this sponsor"),
-                      {"instructor": _("not an approved instructor")})
+    _check_instructor(session, org.id, instructor_account_id)
     event = TrainingEvent(
         training_id=training.id, organization_id=org.id, title=training.title,
         language=training.language, competency_area=training.competency_area,
-        hours=training.hours, starts_at=starts_at.astimezone(UTC),
-        ends_at=ends_at.astimezone(UTC), capacity=capacity, seats_taken=0, waitlist=waitlist,
+        hours=training.hours, starts_at=schedule[0].starts_at,
+        ends_at=schedule[-1].ends_at, capacity=capacity, seats_taken=0, waitlist=waitlist,
         visibility=visibility,
         invite_token=secrets.token_urlsafe(24) if visibility == "invite_only" else None,
         address=location.address.strip() if location else None,
@@ -641,7 +738,8 @@ def create_event(session: Session, registry: Registry, training: Training, actor
         zip=location.zip if location else None, online_url=online_url or None,
         funding_source=(funding_source or "").strip()[:100] or None,
         notes=(notes or "").strip() or None, instructor_account_id=instructor_account_id,
-        created_by_account_id=actor.account_id, sessions=sessions or None,
+        created_by_account_id=actor.account_id,
+        sessions=[item.as_json() for item in schedule],
         search_text=_search_text(training.title, org.name,
                                  location.city if location else "online"))
     session.add(event)
@@ -679,14 +777,32 @@ def event_by_invite(session: Session, token: str) -> TrainingEvent:
 
 def update_event(session: Session, registry: Registry, event: TrainingEvent, actor: Actor,
                  changes: dict[str, Any]) -> list[str]:
-    """Edit an event: times, capacity (never below the seats taken), waitlist, visibility,
-    place, funding. A larger capacity promotes waitlisted people at once."""
+    """Edit an event: its sessions (or, for a one-session event, ``starts_at``/``ends_at``),
+    capacity (never below the seats taken), waitlist, visibility, place, funding, instructor.
+    A larger capacity promotes waitlisted people at once; a new schedule is emailed to the
+    people enrolled and waitlisted."""
     if event.status == "cancelled":
         raise Conflict(_("the event is cancelled"))
-    starts_at = changes.get("starts_at", event.starts_at)
-    ends_at = changes.get("ends_at", event.ends_at)
+    changes = dict(changes)
+    current = event_sessions(event)
     if "starts_at" in changes or "ends_at" in changes:
-        _check_times(starts_at, ends_at)
+        if "sessions" in changes:
+            raise Invalid(_("give either the sessions or the start and end, not both"),
+                          {"sessions": _("not with starts_at or ends_at")})
+        if len(current) > 1:
+            raise Invalid(_("this event has %(n)s sessions: change them with sessions",
+                            n=len(current)), {"starts_at": _("change the sessions instead")})
+        start = changes.pop("starts_at", None) or current[0].starts_at
+        end = changes.pop("ends_at", None) or current[0].ends_at
+        try:
+            schedule = check_sessions([(start, end)], kept=frozenset(current))
+        except Invalid as exc:
+            raise _session_errors_as_single(exc) from None
+        changes["sessions"] = schedule
+    elif "sessions" in changes:
+        changes["sessions"] = check_sessions(changes["sessions"], kept=frozenset(current))
+    if "instructor_account_id" in changes:
+        _check_instructor(session, event.organization_id, changes["instructor_account_id"])
     if "capacity" in changes:
         _check_capacity(changes["capacity"])
         if changes["capacity"] < event.seats_taken:
@@ -716,24 +832,47 @@ def update_event(session: Session, registry: Registry, event: TrainingEvent, act
         if key == "place":
             changed.append("location")
             continue
-        if key in ("starts_at", "ends_at"):
-            value = value.astimezone(UTC)
-        if key not in ("starts_at", "ends_at", "capacity", "waitlist", "visibility",
-                       "funding_source", "notes"):
+        if key == "sessions":
+            if value != current:
+                _set_sessions(event, value)
+                changed.append("sessions")
+            continue
+        if key not in ("capacity", "waitlist", "visibility", "funding_source", "notes",
+                       "instructor_account_id"):
             raise Invalid(_("unknown field"), {key: _("unknown field")})
         if getattr(event, key) != value:
             setattr(event, key, value)
             changed.append(key)
     session.flush()
-    if {"starts_at", "visibility", "location"} & set(changed):
+    if {"sessions", "visibility", "location"} & set(changed):
         _index_words(session, event)
     if "capacity" in changed:
         _lock_event(session, event.id)
         promote_waitlisted(session, registry, event)
+    if "sessions" in changed:
+        _mail_schedule_change(session, registry, event)
     if changed:
         audit.record(session, actor=actor, action="training.event.update",
                      resource_type="training_event", resource_id=event.id, fields=changed)
     return changed
+
+
+def schedule_text(event: TrainingEvent) -> str:
+    """The "When:" lines of an email: one line per session."""
+    lines = describe_sessions(event)
+    if len(lines) == 1:
+        return _("When: %(when)s", when=lines[0])
+    return _("When (%(n)s sessions):", n=len(lines)) + "\n" + "\n".join(
+        f"  {n}. {line}" for n, line in enumerate(lines, start=1))
+
+
+def _mail_schedule_change(session: Session, registry: Registry, event: TrainingEvent) -> None:
+    for participant_id in session.scalars(select(Enrollment.participant_id).where(
+            Enrollment.event_id == event.id, Enrollment.status.in_(("enrolled", "waitlisted")))):
+        _mail(session, registry, participant_id,
+              _("New schedule: %(title)s", title=event.title),
+              _("The sponsor changed the schedule of \"%(title)s\".", title=event.title)
+              + "\n\n" + schedule_text(event) + "\n")
 
 
 def cancel_event(session: Session, registry: Registry, event: TrainingEvent, actor: Actor,
@@ -862,6 +1001,7 @@ def _calendar_rows(session: Session, page_ids: list[int]) -> list[dict[str, Any]
                TrainingEvent.ends_at, TrainingEvent.county, TrainingEvent.city,
                TrainingEvent.language, TrainingEvent.competency_area, TrainingEvent.hours,
                TrainingEvent.capacity, TrainingEvent.seats_taken, TrainingEvent.waitlist,
+               TrainingEvent.sessions,
                TrainingEvent.online_url.is_not(None).label("online"),
                Organization.name.label("sponsor"), Organization.slug.label("sponsor_slug"))
         .join(Organization, Organization.id == TrainingEvent.organization_id)
@@ -875,7 +1015,12 @@ def _calendar_rows(session: Session, page_ids: list[int]) -> list[dict[str, Any]
         "competency_area": r.competency_area, "hours": str(r.hours),
         "seats_left": max(0, r.capacity - r.seats_taken), "waitlist": r.waitlist,
         "starts_at_local": format_local(r.starts_at),
+        "sessions": r.sessions or [{"starts_at": iso(r.starts_at), "ends_at": iso(r.ends_at)}],
     } for r in rows]
+    for item in items:
+        item["sessions_local"] = _describe(
+            [SessionTime(datetime.fromisoformat(x["starts_at"]),
+                         datetime.fromisoformat(x["ends_at"])) for x in item["sessions"]])
     return items
 
 
@@ -936,8 +1081,10 @@ def _mail(session: Session, registry: Registry, participant_id: str, subject: st
 
 def _confirmation(session: Session, registry: Registry, event: TrainingEvent,
                   enrollment: Enrollment) -> None:
-    where = (event.online_url and _("online")) or ", ".join(
-        p for p in (event.address, event.city) if p)
+    where = ", ".join(p for p in (event.address, event.city) if p)
+    if event.online_url:
+        where = (_("online: %(url)s", url=event.online_url) if enrollment.status == "enrolled"
+                 else _("online (the link comes when you have a seat)"))
     if enrollment.status == "enrolled":
         subject = _("Enrolled: %(title)s", title=event.title)
         head = _("You are enrolled in \"%(title)s\".", title=event.title)
@@ -947,7 +1094,7 @@ def _confirmation(session: Session, registry: Registry, event: TrainingEvent,
         head = _("You are on the waitlist for \"%(title)s\" (position %(n)s). We will email "
                  "you if a seat opens.", title=event.title, n=position)
     _mail(session, registry, enrollment.participant_id, subject,
-          head + "\n\n" + _("When: %(when)s", when=format_local(event.starts_at)) + "\n"
+          head + "\n\n" + schedule_text(event) + "\n"
           + _("Where: %(where)s", where=where) + "\n")
 
 
@@ -1094,7 +1241,10 @@ def promote_waitlisted(session: Session, registry: Registry, event: TrainingEven
         _mail(session, registry, first.participant_id,
               _("A seat opened: %(title)s", title=event.title),
               _("Good news: a seat opened in \"%(title)s\" on %(when)s and you are now "
-                "enrolled.", title=event.title, when=format_local(event.starts_at)))
+                "enrolled.", title=event.title, when=format_local(event.starts_at))
+              + "\n\n" + schedule_text(event)
+              + ("\n" + _("Where: %(where)s", where=_("online: %(url)s", url=event.online_url))
+                 if event.online_url else ""))
         promoted.append(first)
     session.refresh(event)
     return promoted

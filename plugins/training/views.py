@@ -24,11 +24,13 @@ from registry_kernel.auth.session import web_actor
 from registry_kernel.models import Account, Organization, Participant
 from registry_kernel.web import current_registry, registry_session
 
+from . import instructor_profiles as profiles
 from . import services as svc
 from .forms import (
     ActionForm,
     DecisionForm,
     EventForm,
+    InstructorProfileForm,
     InstructorRequestForm,
     LogoForm,
     SponsorApplicationForm,
@@ -54,6 +56,7 @@ def install_template_helpers(app: Any) -> None:
         app.jinja_env.globals.setdefault("gettext", _)
         app.jinja_env.globals.setdefault("ngettext", ngettext)
     app.jinja_env.globals.setdefault("competency_areas", svc.COMPETENCY_AREAS)
+    app.jinja_env.filters.setdefault("training_sessions", svc.describe_sessions)
 
 
 def _login_redirect() -> Response:
@@ -141,9 +144,12 @@ def _event_page(event: TrainingEvent, *, invite_token: str | None = None) -> Any
             SavedEvent.participant_id == actor.participant_id,
             SavedEvent.event_id == event.id)) is not None
     sponsor = svc.sponsor_record(session, event.organization_id)
+    instructor = (profiles.published_profile_of(session, current_registry(),
+                                                event.instructor_account_id)
+                  if event.instructor_account_id else None)
     return render_template(
         "training/event.html", event=event, enrollment=enrollment, saved=saved,
-        sponsor=sponsor, form=ActionForm(), invite_token=invite_token,
+        sponsor=sponsor, form=ActionForm(), invite_token=invite_token, instructor=instructor,
         position=svc.waitlist_position(session, enrollment) if enrollment else None,
         area=svc.COMPETENCY_AREAS.get(event.competency_area, event.competency_area),
         language=session.get(svc.TrainingLanguage, event.language),
@@ -190,24 +196,36 @@ def _enroll(event: TrainingEvent, source: str) -> Any:
                            position=position)
 
 
+def _sign_in_first(back_to: str) -> Response:
+    """Enrolling needs an account: sign in, then come back to the event page (a GET) and
+    press "Enroll Now" again."""
+    flash(_("Sign in (or create an account) to enroll."), "info")
+    try:
+        return redirect(url_for("kernel_web.login", next=back_to))
+    except BuildError:
+        abort(401)
+
+
 @bp.post("/events/<int:event_id>/enroll")
-@signed_in
 def enroll(event_id: int) -> Any:
     event = registry_session().get(TrainingEvent, event_id)
     if event is None or event.visibility != "published":
         abort(404)
+    if web_actor() is None:
+        return _sign_in_first(url_for(".event_detail", event_id=event.id))
     if not ActionForm().validate_on_submit():
         abort(400)
     return _enroll(event, "self")
 
 
 @bp.post("/invite/<token>/enroll")
-@signed_in
 def enroll_by_invite(token: str) -> Any:
     try:
         event = svc.event_by_invite(registry_session(), token)
     except svc.TrainingError:
         abort(404)
+    if web_actor() is None:
+        return _sign_in_first(url_for(".invitation", token=token))
     if not ActionForm().validate_on_submit():
         abort(400)
     return _enroll(event, "invite")
@@ -434,6 +452,7 @@ def manage_org(org_id: int) -> Any:
     pending = len(svc.instructors(session, org.id, "pending")) if manager else 0
     return render_template("training/manage_org.html", org=org, upcoming=upcoming,
                            manager=manager, may_add=_instructor_may_manage(org),
+                           instructor=actor.has_role("instructor", org.id),
                            sponsor=sponsor, pending_instructors=pending)
 
 
@@ -542,11 +561,183 @@ def events(org_id: int) -> Any:
         query = query.where(TrainingEvent.instructor_account_id == actor.account_id)
     rows = list(session.scalars(query.order_by(TrainingEvent.starts_at.desc()).limit(500)))
     return render_template("training/events.html", org=org, events=rows,
-                           may_add=_instructor_may_manage(org))
+                           may_add=_instructor_may_manage(org),
+                           manager=svc.manages_org(actor, org.id))
 
 
 def _local_datetime(day: Any, time: Any) -> datetime:
     return datetime.combine(day, time).replace(tzinfo=svc.LOCAL_TZ)
+
+
+def _session_rows(form: EventForm) -> tuple[list[tuple[datetime, datetime]], list[Any]] | None:
+    """The filled session rows as times, and each one's row (to place errors); ``None`` when a
+    row is incomplete or no row is filled (the errors are then on the form)."""
+    times: list[tuple[datetime, datetime]] = []
+    rows: list[Any] = []
+    complete = True
+    for entry in form.sessions.entries:
+        row = entry.form
+        values = (row.date.data, row.start.data, row.end.data)
+        if all(v is None for v in values):
+            if not any(f.errors for f in (row.date, row.start, row.end)):
+                continue
+            complete = False
+            continue
+        if any(v is None for v in values):
+            for f, v in zip((row.date, row.start, row.end), values, strict=True):
+                if v is None and not f.errors:
+                    f.errors = [*f.errors, _("required for this session")]
+            complete = False
+            continue
+        times.append((_local_datetime(row.date.data, row.start.data),
+                      _local_datetime(row.date.data, row.end.data)))
+        rows.append(row)
+    if complete and not times:
+        first = form.sessions.entries[0].form.date
+        first.errors = [*first.errors, _("give at least one session")]
+        return None
+    return (times, rows) if complete else None
+
+
+def _place_session_errors(exc: svc.TrainingError, form: EventForm, rows: list[Any]) -> None:
+    """Put ``sessions.<n>.starts_at``/``ends_at`` errors next to that row's date or end."""
+    if not exc.errors:
+        _fail(exc, form)
+        return
+    rest: dict[str, str] = {}
+    for key, message in exc.errors.items():
+        parts = key.split(".")
+        if parts[0] == "sessions" and len(parts) == 3 and parts[1].isdigit() \
+                and int(parts[1]) < len(rows):
+            row = rows[int(parts[1])]
+            target = row.end if parts[2] == "ends_at" else row.date
+            target.errors = [*target.errors, message]
+        elif key in ("sessions", "starts_at", "ends_at") and form.sessions.entries:
+            first = form.sessions.entries[0].form.date
+            first.errors = [*first.errors, message]
+        else:
+            rest[key] = message
+    if rest:
+        exc.errors = rest
+        _fail(exc, form)
+
+
+def _instructor_choices(org_id: int) -> list[tuple[int, str]]:
+    """The sponsor's approved instructors by name (each name read is audited)."""
+    from registry_kernel.participants import personal_data
+
+    session = registry_session()
+    choices = [(0, "—")]
+    for row in svc.instructors(session, org_id, "approved"):
+        account = session.get(Account, row.account_id)
+        if account is not None:
+            name = personal_data(session, current_registry(), account.participant,
+                                 actor=web_actor(), fields=("first_name", "last_name"),
+                                 reason="choose an event's instructor").full_name()
+            choices.append((account.id, name))
+    return choices
+
+
+def _event_form(org: Organization, event: TrainingEvent | None) -> EventForm:
+    """The event form; for an edit, filled from the event unless this is its own POST."""
+    session, actor = registry_session(), web_actor()
+    form = EventForm(obj=event) if event is not None else EventForm()
+    if event is not None:
+        del form.training_id
+        if request.method == "GET":
+            form.sessions.entries = []
+            form.sessions.last_index = -1
+            for item in svc.event_sessions(event):
+                start = item.starts_at.astimezone(svc.LOCAL_TZ)
+                end = item.ends_at.astimezone(svc.LOCAL_TZ)
+                form.sessions.append_entry({"date": start.date(), "start": start.time(),
+                                            "end": end.time()})
+            form.mode.data = "online" if event.online_url else "in_person"
+            form.instructor.data = event.instructor_account_id or 0
+            form.county.data = event.county or ""
+    if svc.manages_org(actor, org.id):
+        form.instructor.choices = _instructor_choices(org.id)
+    else:
+        del form.instructor
+    if event is None:
+        trainings = list(session.scalars(svc.catalog_query(org.id).where(
+            Training.is_active.is_(True))))
+        form.training_id.choices = [(t.id, f"{t.title} ({t.hours} h, {t.language})")
+                                    for t in trainings]
+        if request.method == "GET" and request.args.get("training_id", "").isdigit():
+            form.training_id.data = int(request.args["training_id"])
+    return form
+
+
+def _multi_day(event: TrainingEvent | None) -> bool:
+    """Whether a session runs over several days (the form's rows are one day each)."""
+    return event is not None and any(
+        item.starts_at.astimezone(svc.LOCAL_TZ).date()
+        != item.ends_at.astimezone(svc.LOCAL_TZ).date() for item in svc.event_sessions(event))
+
+
+def _save_event(org: Organization, event: TrainingEvent | None, form: EventForm
+                ) -> TrainingEvent | None:
+    """Create or change the event from a valid form; ``None`` (errors on the form) if refused."""
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    keep_schedule = _multi_day(event)
+    parsed = None if keep_schedule else _session_rows(form)
+    if parsed is None and not keep_schedule:
+        return None
+    times, rows = parsed if parsed is not None else ([], [])
+    location = None
+    if form.mode.data == "in_person":
+        location = svc.Location(form.address.data or "", form.city.data or "",
+                                form.county.data or "", form.zip.data or "")
+    online_url = form.online_url.data if form.mode.data == "online" else None
+    manager = svc.manages_org(actor, org.id)
+    instructor = (form.instructor.data or None) if manager else (
+        event.instructor_account_id if event is not None else actor.account_id)
+    try:
+        if event is None:
+            training = session.get(Training, form.training_id.data)
+            if training is None or training.organization_id != org.id:
+                raise svc.Invalid(_("choose a training of your catalog"),
+                                  {"training_id": _("required")})
+            event = svc.create_event(
+                session, registry, training, actor, sessions=times,
+                capacity=form.capacity.data, waitlist=form.waitlist.data,
+                visibility=form.visibility.data, location=location, online_url=online_url,
+                funding_source=form.funding_source.data, instructor_account_id=instructor)
+        else:
+            changes: dict[str, Any] = {
+                "capacity": form.capacity.data, "waitlist": form.waitlist.data,
+                "location": location, "online_url": online_url,
+                "funding_source": (form.funding_source.data or "").strip() or None,
+                "instructor_account_id": instructor}
+            if manager:
+                changes["visibility"] = form.visibility.data
+            if not keep_schedule:
+                changes["sessions"] = times
+            svc.update_event(session, registry, event, actor, changes)
+    except svc.TrainingError as exc:
+        session.rollback()
+        _place_session_errors(exc, form, rows)
+        return None
+    session.commit()
+    return event
+
+
+def _render_event_form(org: Organization, event: TrainingEvent | None, form: EventForm) -> Any:
+    has_trainings = event is not None or bool(form.training_id.choices)
+    status = 422 if form.errors or any(
+        e.form.errors for e in form.sessions.entries) else 200
+    return render_template("training/event_form.html", org=org, form=form, event=event,
+                           has_trainings=has_trainings, multi_day=_multi_day(event),
+                           event_sessions=svc.describe_sessions(event) if event else [],
+                           manager=svc.manages_org(web_actor(), org.id)), status
+
+
+def _add_session_row(form: EventForm) -> None:
+    """The "Add a session" button without JavaScript: the same form (not yet checked), with
+    one more blank row."""
+    if len(form.sessions.entries) < (form.sessions.max_entries or svc.MAX_SESSIONS):
+        form.sessions.append_entry()
 
 
 @bp.route("/manage/<int:org_id>/events/new", methods=["GET", "POST"])
@@ -555,46 +746,41 @@ def new_event(org_id: int) -> Any:
     org = _org_for_module(org_id, manage=False)
     if not _instructor_may_manage(org):
         abort(403)
-    session, registry, actor = registry_session(), current_registry(), web_actor()
-    form = EventForm()
-    trainings = list(session.scalars(svc.catalog_query(org.id).where(
-        Training.is_active.is_(True))))
-    form.training_id.choices = [(t.id, f"{t.title} ({t.hours} h, {t.language})")
-                                for t in trainings]
-    if request.method == "GET" and request.args.get("training_id", "").isdigit():
-        form.training_id.data = int(request.args["training_id"])
-    if form.validate_on_submit():
-        training = session.get(Training, form.training_id.data)
-        location = None
-        if form.mode.data == "in_person":
-            location = svc.Location(form.address.data or "", form.city.data or "",
-                                    form.county.data or "", form.zip.data or "")
-        try:
-            if training is None or training.organization_id != org.id:
-                raise svc.Invalid(_("choose a training of your catalog"),
-                                  {"training_id": _("required")})
-            event = svc.create_event(
-                session, registry, training, actor,
-                starts_at=_local_datetime(form.date.data, form.start_time.data),
-                ends_at=_local_datetime(form.date.data, form.end_time.data),
-                capacity=form.capacity.data, waitlist=form.waitlist.data,
-                visibility=form.visibility.data, location=location,
-                online_url=form.online_url.data if form.mode.data == "online" else None,
-                funding_source=form.funding_source.data,
-                instructor_account_id=(actor.account_id if not svc.manages_org(actor, org.id)
-                                       else None))
-        except svc.TrainingError as exc:
-            session.rollback()
-            exc.errors = {("date" if k == "starts_at" else "end_time" if k == "ends_at"
-                           else k): v for k, v in (exc.errors or {}).items()}
-            _fail(exc, form)
-        else:
-            session.commit()
+    form = _event_form(org, None)
+    if request.method == "POST" and request.form.get("add_session"):
+        _add_session_row(form)
+    elif form.validate_on_submit():
+        event = _save_event(org, None, form)
+        if event is not None:
             flash(_("Event scheduled."), "success")
             return redirect(url_for(".manage_event", org_id=org.id, event_id=event.id))
-    status = 422 if form.errors else 200
-    return render_template("training/event_form.html", org=org, form=form,
-                           has_trainings=bool(trainings)), status
+    return _render_event_form(org, None, form)
+
+
+def _may_edit_event(org: Organization, event: TrainingEvent) -> bool:
+    """Sponsor managers, and the instructor leading it where the sponsor lets instructors
+    manage events."""
+    actor = web_actor()
+    return svc.manages_org(actor, org.id) or (
+        svc.leads_event(actor, event) and _instructor_may_manage(org))
+
+
+@bp.route("/manage/<int:org_id>/events/<int:event_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit_event(org_id: int, event_id: int) -> Any:
+    org, event = _module_event(org_id, event_id)
+    if not _may_edit_event(org, event):
+        abort(403)
+    if event.status == "cancelled":
+        flash(_("The event is cancelled."), "error")
+        return redirect(url_for(".manage_event", org_id=org.id, event_id=event.id))
+    form = _event_form(org, event)
+    if request.method == "POST" and request.form.get("add_session"):
+        _add_session_row(form)
+    elif form.validate_on_submit() and _save_event(org, event, form) is not None:
+        flash(_("Event saved."), "success")
+        return redirect(url_for(".manage_event", org_id=org.id, event_id=event.id))
+    return _render_event_form(org, event, form)
 
 
 @bp.get("/manage/<int:org_id>/events/<int:event_id>")
@@ -613,8 +799,20 @@ def manage_event(org_id: int, event_id: int) -> Any:
         .order_by(Enrollment.status, Enrollment.queued_at, Enrollment.id)).all()
     invite_url = (request.host_url.rstrip("/") + svc.invite_path(event)
                   if event.invite_token else None)
+    instructor_name = None
+    lead = session.get(Account, event.instructor_account_id) \
+        if event.instructor_account_id else None
+    if lead is not None:
+        from registry_kernel.participants import personal_data
+
+        instructor_name = personal_data(session, current_registry(), lead.participant,
+                                        actor=actor, fields=("first_name", "last_name"),
+                                        reason="training event instructor").full_name()
+        session.commit()
     return render_template("training/manage_event.html", org=org, event=event, rows=rows,
                            invite_url=invite_url, form=ActionForm(),
+                           instructor_name=instructor_name,
+                           may_edit=_may_edit_event(org, event),
                            manager=svc.manages_org(actor, org.id),
                            started=event.starts_at <= svc.now_utc(),
                            attendance=_attendance_allowed(org, event))
@@ -882,16 +1080,24 @@ def _ics(events: list[TrainingEvent], name: str) -> Response:
     for event in events:
         where = event.online_url or ", ".join(p for p in (event.address, event.city,
                                                           event.zip) if p)
-        lines += ["BEGIN:VEVENT", f"UID:training-event-{event.id}@{host}", f"DTSTAMP:{stamp}",
-                  f"DTSTART:{event.starts_at.strftime('%Y%m%dT%H%M%SZ')}",
-                  f"DTEND:{event.ends_at.strftime('%Y%m%dT%H%M%SZ')}",
-                  f"SUMMARY:{_ics_text(event.title)}",
-                  f"LOCATION:{_ics_text(where)}",
-                  f"DESCRIPTION:{_ics_text(event.organization.name)} · {event.hours} h",
-                  f"URL:{request.host_url.rstrip('/')}"
-                  f"{url_for('.event_detail', event_id=event.id)}",
-                  "STATUS:" + ("CANCELLED" if event.status == "cancelled" else "CONFIRMED"),
-                  "END:VEVENT"]
+        sessions = svc.event_sessions(event)
+        for n, item in enumerate(sessions, start=1):
+            # One VEVENT per session; the first keeps the event's own UID.
+            uid = f"training-event-{event.id}" + (f"-{n}" if n > 1 else "")
+            title = event.title if len(sessions) == 1 else _(
+                "%(title)s (session %(n)s of %(total)s)", title=event.title, n=n,
+                total=len(sessions))
+            lines += ["BEGIN:VEVENT", f"UID:{uid}@{host}", f"DTSTAMP:{stamp}",
+                      f"DTSTART:{item.starts_at.strftime('%Y%m%dT%H%M%SZ')}",
+                      f"DTEND:{item.ends_at.strftime('%Y%m%dT%H%M%SZ')}",
+                      f"SUMMARY:{_ics_text(title)}",
+                      f"LOCATION:{_ics_text(where)}",
+                      f"DESCRIPTION:{_ics_text(event.organization.name)} · {event.hours} h",
+                      f"URL:{request.host_url.rstrip('/')}"
+                      f"{url_for('.event_detail', event_id=event.id)}",
+                      "STATUS:" + ("CANCELLED" if event.status == "cancelled"
+                                   else "CONFIRMED"),
+                      "END:VEVENT"]
     lines.append("END:VCALENDAR")
     body = "\r\n".join(line[:900] for line in lines) + "\r\n"
     response = Response(body, mimetype="text/calendar")
@@ -958,3 +1164,75 @@ def feedback(enrollment_id: int) -> Any:
                            survey=survey_of_enrollment(session, enrollment), errors=errors,
                            min_group=MIN_GROUP,
                            values=request.form, form=ActionForm()), 422 if errors else 200
+
+
+# --- Instructor Profiles ---------------------------------------------------------------------
+
+@bp.route("/instructor-profile", methods=["GET", "POST"])
+@signed_in
+def instructor_profile() -> Any:
+    """An approved instructor writes, publishes or unpublishes their Instructor Profile, and
+    sees the events they lead."""
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    account = session.get(Account, actor.account_id)
+    if account is None or not profiles.is_instructor(session, account.id):
+        flash(_("Instructor profiles are for approved instructors. Ask a training sponsor for "
+                "instructor access first."), "error")
+        return redirect(url_for(".instructor_request"))
+    current = profiles.read(session, registry, account.id)
+    draft = current or profiles.prefill(session, registry, account)
+    form = InstructorProfileForm(obj=draft if request.method == "GET" else None)
+    form.languages.choices = [(lang.code, lang.label) for lang in svc.languages(session)]
+    if form.validate_on_submit():
+        try:
+            profiles.save(session, registry, account, actor, {
+                "display_name": form.display_name.data, "expertise": form.expertise.data,
+                "experience": form.experience.data, "bio": form.bio.data,
+                "languages": form.languages.data})
+        except svc.TrainingError as exc:
+            session.rollback()
+            _fail(exc, form)
+        else:
+            session.commit()
+            flash(_("Instructor Profile saved."), "success")
+            return redirect(url_for(".instructor_profile"))
+    led = profiles.led_events(session, account.id, listed_only=False)
+    return render_template("training/instructor_profile.html", form=form, profile=current,
+                           prefilled=current is None, led=led, action_form=ActionForm(),
+                           profile_enabled=registry.plugins.is_enabled("profile")), \
+        422 if form.errors else 200
+
+
+@bp.post("/instructor-profile/<any(publish, unpublish):action>")
+@signed_in
+def publish_instructor_profile(action: str) -> Any:
+    session, actor = registry_session(), web_actor()
+    account = session.get(Account, actor.account_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        profiles.set_published(session, account, actor, action == "publish")
+    except svc.TrainingError as exc:
+        session.rollback()
+        flash(exc.detail, "error")
+    else:
+        session.commit()
+        flash(_("Your Instructor Profile is published.") if action == "publish"
+              else _("Your Instructor Profile is no longer shown to others."), "success")
+    return redirect(url_for(".instructor_profile"))
+
+
+@bp.get("/instructors/<int:profile_id>")
+def instructor_public(profile_id: int) -> Any:
+    """A published Instructor Profile (public) with the instructor's upcoming trainings on the
+    calendar; unpublished ones are 404 except to their owner, who sees a preview."""
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    try:
+        view = profiles.public_profile(session, registry, profile_id,
+                                       actor.account_id if actor else None)
+    except svc.NotFound:
+        abort(404)
+    labels = {lang.code: lang.label for lang in svc.languages(session, active_only=False)}
+    return render_template("training/instructor_public.html", profile=view,
+                           languages=[labels.get(c, c) for c in view.languages],
+                           events=profiles.led_events(session, view.account_id))

@@ -159,14 +159,14 @@ def test_sponsor_builds_catalog_and_schedules_events_in_the_training_module(ui):
         "items"][0]["id"]
     day = iso(10)[:10]
     past = post(client, f"/training/manage/{sponsor.org.id}/events/new", data={
-        "training_id": training_id, "date": "2020-01-01", "start_time": "09:00",
-        "end_time": "12:00", "capacity": "12", "waitlist": "y", "visibility": "published",
+        "training_id": training_id, "sessions-0-date": "2020-01-01",
+        "sessions-0-start": "09:00", "sessions-0-end": "12:00", "capacity": "12", "waitlist": "y", "visibility": "published",
         "mode": "in_person", "address": "1 Main St", "city": "Oakland", "county": "Alameda",
         "zip": "94612"})
     assert past.status_code == 422 and "must be in the future" in past.get_data(as_text=True)
     scheduled = post(client, f"/training/manage/{sponsor.org.id}/events/new", data={
-        "training_id": training_id, "date": day, "start_time": "09:00", "end_time": "12:00",
-        "capacity": "12", "waitlist": "y", "visibility": "published", "mode": "in_person",
+        "training_id": training_id, "sessions-0-date": day, "sessions-0-start": "09:00",
+        "sessions-0-end": "12:00", "capacity": "12", "waitlist": "y", "visibility": "published", "mode": "in_person",
         "address": "1 Main St", "city": "Oakland", "county": "Alameda", "zip": "94612"},
         follow_redirects=True)
     text = scheduled.get_data(as_text=True)
