@@ -157,11 +157,12 @@ def attention_items(session: Any, actor: Any, participant: Any) -> list[Attentio
 
 @hookimpl
 def report_definitions() -> list[ReportDefinition]:
-    from .reports import STAFF_COLUMNS, staff_report_rows
+    from .reports import staff_columns, staff_report_rows
 
-    return [ReportDefinition(name="staff-qualifications", title="Staff qualifications",
+    # Called for each download, so headings are in the requester's language.
+    return [ReportDefinition(name="staff-qualifications", title=str(_l("Staff qualifications")),
                              scope="reports:read", build=staff_report_rows,
-                             columns=STAFF_COLUMNS)]
+                             columns=staff_columns())]
 
 
 @hookimpl

@@ -233,6 +233,74 @@ def program_jobs(org_id: int, query: PageQuery) -> dict[str, Any]:
             "total": len(rows), "page": query.page, "per_page": query.per_page}
 
 
+# --- saved searches (the participant's own; new matching jobs are emailed) -------------------
+
+class SavedSearchIn(ApiModel):
+    """The Job Board filters to keep (at least one)."""
+
+    q: str | None = Field(None, max_length=100)
+    county: str | None = Field(None, max_length=64)
+    position: RoleCategory | None = None
+    schedule: Schedule | None = None
+    required_permit: PermitLevel | None = None
+
+
+class SavedSearchOut(BaseModel):
+    id: int
+    q: str | None
+    county: str | None
+    position: str | None
+    schedule: str | None
+    required_permit: str | None
+    created_at: str | None
+
+
+class SavedSearchList(BaseModel):
+    items: list[SavedSearchOut]
+    total: int
+    page: int
+    per_page: int
+
+
+def _participant_id() -> str:
+    actor = current_actor()
+    if not actor.participant_id or actor.via == "client":
+        raise ProblemError(403, "Forbidden", "a token acting as a person is required")
+    return actor.participant_id
+
+
+@api_route(bp, "/me/job-searches", scope="me", response=SavedSearchList,
+           summary="Your saved Job Board searches", tags=["jobs"])
+def my_saved_searches() -> dict[str, Any]:
+    items = svc.saved_searches(registry_session(), _participant_id())
+    return {"items": [svc.saved_search_json(s) for s in items], "total": len(items),
+            "page": 1, "per_page": max(1, len(items))}
+
+
+@api_route(bp, "/me/job-searches", methods=["POST"], scope="me", body=SavedSearchIn,
+           response=SavedSearchOut, status=201, errors=(409,),
+           summary="Save a Job Board search; new matching jobs are emailed to you",
+           tags=["jobs"])
+@problems
+def save_search(body: SavedSearchIn) -> tuple[dict[str, Any], int]:
+    session = registry_session()
+    saved = svc.save_search(session, _participant_id(), svc.SearchFilters(**body.model_dump()))
+    session.commit()
+    return svc.saved_search_json(saved), 201
+
+
+@api_route(bp, "/me/job-searches/<int:search_id>", methods=["DELETE"], scope="me",
+           status=204, errors=(404,), summary="Remove a saved search", tags=["jobs"])
+@problems
+def delete_search(search_id: int) -> Any:
+    from flask import Response
+
+    session = registry_session()
+    svc.delete_saved_search(session, _participant_id(), search_id)
+    session.commit()
+    return Response(status=204)
+
+
 # --- program administration ------------------------------------------------------------------
 
 class AccessRequestIn(ApiModel):

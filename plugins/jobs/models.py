@@ -107,6 +107,7 @@ class SavedSearch(Base):
     county: Mapped[str | None] = mapped_column(String(64))
     position: Mapped[str | None] = mapped_column(String(32))
     schedule: Mapped[str | None] = mapped_column(String(16))
+    required_permit: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -1,23 +1,37 @@
 """The verified staff qualifications report: a PDF (reportlab) for personnel files and
 licensing visits, and the Excel rows served by the kernel at
-``/api/v1/reports/staff-qualifications.xlsx``."""
+``/api/v1/reports/staff-qualifications.xlsx``.
+
+Both are in the requester's language (the request's locale: the UI's choice, or
+``Accept-Language`` for the API): headings, flag labels ("Permit expiring soon"), permit and
+role names. Text that Helvetica cannot draw (Chinese labels, or a staff member's name in
+Chinese) is set in Adobe's Traditional Chinese CID font, as the profile plugin's membership card
+does; PDF viewers supply its glyphs, so nothing is embedded.
+"""
 
 from __future__ import annotations
 
 import io
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from xml.sax.saxutils import escape
 
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from reportlab.lib import colors
+from reportlab.lib.fonts import addMapping
 from reportlab.lib.pagesizes import landscape, letter
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from registry_kernel.models import Organization
 
 from . import services as svc
+from .forms import PERMIT_LABELS, ROLE_LABELS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -25,16 +39,65 @@ if TYPE_CHECKING:
     from registry_kernel.auth.actor import Actor
     from registry_kernel.runtime import Registry
 
-STAFF_COLUMNS = ("Program", "Registry ID", "Name", "Position", "Role category", "Start date",
-                 "ECE units", "GE units", "Highest degree", "Permits", "Permit expires",
-                 "Training hours (12 months)", "Renewal window hours", "Flags")
+STAFF_COLUMN_LABELS = (
+    _l("Program"), _l("Registry ID"), _l("Name"), _l("Position"), _l("Role category"),
+    _l("Start date"), _l("ECE units"), _l("GE units"), _l("Highest degree"), _l("Permits"),
+    _l("Permit expires"), _l("Training hours (12 months)"), _l("Renewal window hours"),
+    _l("Flags"))
+STAFF_COLUMNS = tuple(str(c) for c in STAFF_COLUMN_LABELS)  # English, for reference
 
-FLAG_TEXT = {"permit_expired": "Permit expired", "permit_expiring": "Permit expiring soon",
-             "below_minimum": "Below program minimum"}
+FLAG_TEXT = {"permit_expired": _l("Permit expired"),
+             "permit_expiring": _l("Permit expiring soon"),
+             "below_minimum": _l("Below program minimum")}
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` for the catalog; it is translated where it is shown."""
+    return text
+
+
+CREDENTIAL_NAMES = {  # as the documents plugin names credentials without their own title
+    "teaching_credential": N_("Teaching credential"),
+    "administrative_services_credential": N_("Administrative Services Credential"),
+    "cda": N_("Child Development Associate (CDA)"), "other": N_("Other credential")}
+
+CJK_FONT = "MSung-Light"  # Adobe's Traditional Chinese CID font (as the profile plugin's card)
+_SPACES = str.maketrans({"\u202f": " ", "\u2009": " ", "\u00a0": " "})
+
+
+def staff_columns() -> tuple[str, ...]:
+    """The Excel column headings in the current request's language."""
+    return tuple(str(c) for c in STAFF_COLUMN_LABELS)
+
+
+def flag_text(flag: str) -> str:
+    return str(FLAG_TEXT.get(flag, flag))
+
+
+def flags_text(flags: list[str]) -> str:
+    return ", ".join(flag_text(f) for f in flags)
+
+
+def role_text(code: str | None) -> str:
+    return str(ROLE_LABELS.get(code or "", code or ""))
+
+
+def permit_name(permit: dict[str, Any]) -> str:
+    """A permit's or credential's name in the current language (a credential's own title, as
+    verified, is kept)."""
+    if permit.get("kind") == "cd_permit":
+        level = permit.get("level") or ""
+        return _("Child Development Permit: %(level)s",
+                 level=str(PERMIT_LABELS.get(level, level)))
+    name = permit.get("name") or ""
+    english = CREDENTIAL_NAMES.get(permit.get("kind") or "")
+    if english is not None and name in ("", english):
+        return _(english)
+    return name
 
 
 def _permits_text(row: dict[str, Any]) -> tuple[str, str]:
-    names = "; ".join(p["name"] + (f" #{p['number']}" if p["number"] else "")
+    names = "; ".join(permit_name(p) + (f" #{p['number']}" if p["number"] else "")
                       for p in row["permits"])
     expires = "; ".join(p["expires_on"] or "-" for p in row["permits"])
     return names, expires
@@ -44,15 +107,16 @@ def _renewal_text(row: dict[str, Any]) -> str:
     renewal = row.get("renewal")
     if not renewal:
         return ""
-    return f"{renewal['hours']} of {renewal['required_hours'].split('.')[0]}"
+    return _("%(hours)s of %(required)s", hours=renewal["hours"],
+             required=renewal["required_hours"].split(".")[0])
 
 
 def flat_row(org: Organization, row: dict[str, Any]) -> list[Any]:
     permits, expires = _permits_text(row)
-    return [org.name, row["registry_id"], row["name"], row["position"], row["role_category"],
-            row["start_date"], row["ece_units"] or "", row["ge_units"] or "",
-            row["highest_degree"] or "", permits, expires, row["training_hours_12_months"],
-            _renewal_text(row), ", ".join(FLAG_TEXT.get(f, f) for f in row["flags"])]
+    return [org.name, row["registry_id"], row["name"], row["position"],
+            role_text(row["role_category"]), row["start_date"], row["ece_units"] or "",
+            row["ge_units"] or "", row["highest_degree"] or "", permits, expires,
+            row["training_hours_12_months"], _renewal_text(row), flags_text(row["flags"])]
 
 
 def staff_report_rows(session: Session, registry: Registry, actor: Actor,
@@ -67,49 +131,90 @@ def staff_report_rows(session: Session, registry: Registry, actor: Actor,
             yield flat_row(org, row)
 
 
+# --- the PDF ----------------------------------------------------------------------------------
+
+def font_for(text: str, bold: bool = False) -> str:
+    """Helvetica where it has the glyphs (Latin, with accents), else the Chinese CID font."""
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+        for bold_flag in (0, 1):  # <b> in a paragraph set in the CID font: the same font
+            for italic in (0, 1):
+                addMapping(CJK_FONT, bold_flag, italic, CJK_FONT)
+        return CJK_FONT
+    return "Helvetica-Bold" if bold else "Helvetica"
+
+
+def _para(markup: str, style: ParagraphStyle, bold: bool = False) -> Paragraph:
+    """A paragraph whose font can draw its text (``markup`` is already escaped). Unicode
+    spaces (CLDR puts a narrow no-break space before "AM") become plain spaces."""
+    markup = markup.translate(_SPACES)
+    font = font_for(markup, bold)
+    if font != style.fontName:
+        style = style.clone(f"{style.name}-{font}", fontName=font)
+    return Paragraph(markup, style)
+
+
+def _esc(text: Any) -> str:
+    return escape("" if text is None else str(text))
+
+
 def staff_report_pdf(registry: Registry, org: Organization, rows: list[dict[str, Any]],
                      code: str, issued_at: datetime) -> bytes:
-    """The dated PDF with its verification code."""
+    """The dated PDF with its verification code, in the current request's language."""
     buffer = io.BytesIO()
+    title = _("Verified Staff Qualifications")
     doc = SimpleDocTemplate(buffer, pagesize=landscape(letter), leftMargin=0.5 * inch,
                             rightMargin=0.5 * inch, topMargin=0.5 * inch,
-                            bottomMargin=0.5 * inch, title=f"Staff qualifications: {org.name}",
+                            bottomMargin=0.5 * inch, title=f"{title}: {org.name}",
                             author=registry.settings.registry_name)
     styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
-    local = issued_at.astimezone(ZoneInfo(registry.settings.timezone))
+    body = styles["BodyText"]
+    small = body.clone("small", fontSize=8, leading=10)
+    heading = org.name + (" · " + _("License %(number)s", number=org.license_number)
+                          if org.license_number else "")
+    issued = _("Issued %(when)s by %(registry)s.",
+               when=format_datetime(issued_at, "long"),
+               registry=registry.settings.registry_name)
+    check_url = registry.settings.base_url.rstrip("/") + "/jobs/report-check"
     story: list[Any] = [
-        Paragraph("Verified Staff Qualifications", styles["Title"]),
-        Paragraph(f"{org.name}" + (f" &middot; License {org.license_number}"
-                                   if org.license_number else ""), styles["Heading2"]),
-        Paragraph(f"Issued {local:%B %d, %Y %I:%M %p %Z} by {registry.settings.registry_name}. "
-                  f"Verification code: <b>{code}</b>", styles["BodyText"]),
-        Paragraph("Education and permits shown were verified by registry staff from documents; "
-                  "training hours come from verified certificates and registry trainings "
-                  "attended. Only staff whose employment the program confirmed are listed.",
-                  small),
+        _para(_esc(title), styles["Title"]),
+        _para(_esc(heading), styles["Heading2"]),
+        _para(_esc(issued) + " " + _esc(_("Verification code:")) + f" <b>{_esc(code)}</b>",
+              body),
+        _para(_esc(_("Education and permits shown were verified by registry staff from "
+                     "documents; training hours come from verified certificates and registry "
+                     "trainings attended. Only staff whose employment the program confirmed "
+                     "are listed.")), small),
         Spacer(1, 0.15 * inch),
     ]
-    header = ["Name / Registry ID", "Position", "ECE / GE units", "Degree", "Permits (expires)",
-              "Hours 12 mo.", "Renewal hours", "Flags"]
-    data: list[list[Any]] = [[Paragraph(f"<b>{h}</b>", small) for h in header]]
+    header = [_("Name / Registry ID"), _("Position"), _("ECE / GE units"), _("Degree"),
+              _("Permits (expires)"), _("Hours 12 mo."), _("Renewal hours"), _("Flags")]
+    data: list[list[Any]] = [[_para(f"<b>{_esc(h)}</b>", small, bold=True) for h in header]]
+    no_expiry = _("no expiry")
     for row in rows:
         permits = "<br/>".join(
-            f"{_esc(p['name'])} ({p['expires_on'] or 'no expiry'})" for p in row["permits"]) \
-            or "-"
+            f"{_esc(permit_name(p))} ({_esc(p['expires_on'] or no_expiry)})"
+            for p in row["permits"]) or "-"
         units = "-" if row["ece_units"] is None else f"{row['ece_units']} / {row['ge_units']}"
+        position = _esc(row["position"])
+        role = role_text(row["role_category"])
+        if role and role != row["position"]:
+            position += f"<br/>({_esc(role)})"
         data.append([
-            Paragraph(f"{_esc(row['name'])}<br/>{row['registry_id']}", small),
-            Paragraph(_esc(row["position"]), small),
-            Paragraph(units, small),
-            Paragraph(row["highest_degree"] or "-", small),
-            Paragraph(permits, small),
-            Paragraph(row["training_hours_12_months"], small),
-            Paragraph(_renewal_text(row) or "-", small),
-            Paragraph(", ".join(FLAG_TEXT.get(f, f) for f in row["flags"]) or "-", small),
+            _para(f"{_esc(row['name'])}<br/>{_esc(row['registry_id'])}", small),
+            _para(position, small),
+            _para(units, small),
+            _para(_esc(row["highest_degree"] or "-"), small),
+            _para(permits, small),
+            _para(_esc(row["training_hours_12_months"]), small),
+            _para(_esc(_renewal_text(row) or "-"), small),
+            _para(_esc(flags_text(row["flags"]) or "-"), small),
         ])
     if not rows:
-        data.append([Paragraph("No confirmed staff.", small)] + [""] * 7)
+        data.append([_para(_esc(_("No confirmed staff.")), small)] + [""] * 7)
     table = Table(data, repeatRows=1, colWidths=[1.6 * inch, 1.2 * inch, 0.9 * inch,
                                                  0.7 * inch, 2.4 * inch, 0.8 * inch,
                                                  0.9 * inch, 1.4 * inch])
@@ -120,11 +225,7 @@ def staff_report_pdf(registry: Registry, org: Organization, rows: list[dict[str,
     ]))
     story.append(table)
     story.append(Spacer(1, 0.2 * inch))
-    story.append(Paragraph(f"Check this report with its code {code} on the registry's "
-                           f"report check page (/jobs/report-check).", small))
+    story.append(_para(_esc(_("Check this report with its code %(code)s at %(url)s.",
+                              code=code, url=check_url)), small))
     doc.build(story)
     return buffer.getvalue()
-
-
-def _esc(text: str | None) -> str:
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -285,16 +285,39 @@ def read_letter(session: Session, registry: Registry, request: AccessRequest, *,
     return data, request.letter_media_type or "application/octet-stream"
 
 
+def N_(text: str) -> str:
+    """Mark ``text`` for the catalog; it is translated into the recipient's language."""
+    return text
+
+
+def _translated(language: str, text: str, **values: Any) -> str:
+    """``text`` in ``language`` when Flask-Babel is set up (web, worker), else in English."""
+    try:
+        from flask import current_app
+        from flask_babel import force_locale, gettext
+
+        if "babel" in current_app.extensions:
+            with force_locale(language):
+                return gettext(text, **values)
+    except (ImportError, RuntimeError):
+        pass
+    return text % values if values else text
+
+
 def _mail_participant(session: Session, registry: Registry, participant_id: str, subject: str,
-                      text: str) -> None:
+                      text: str, **values: Any) -> None:
+    """Mail a participant (through the outbox) in their preferred language: ``subject`` and
+    ``text`` are catalog messages, ``values`` fill their ``%(name)s`` places."""
     participant = session.get(Participant, participant_id)
     if participant is None or participant.status != "active":
         return
     email = kernel_participants.personal_data(session, registry, participant,
                                               fields=("email",)).email
     if email:
-        send_mail(session, registry, participant_id=participant_id, to=email, subject=subject,
-                  text=text)
+        language = participant.preferred_language or "en"
+        send_mail(session, registry, participant_id=participant_id, to=email,
+                  subject=_translated(language, subject, **values),
+                  text=_translated(language, text, **values))
 
 
 def decide_access(session: Session, registry: Registry, request_id: int, *, actor: Actor,
@@ -323,14 +346,17 @@ def decide_access(session: Session, registry: Registry, request_id: int, *, acto
                  subject_participant_id=request.participant_id, resource_type="access_request",
                  resource_id=request.id, reason=reason)
     if approve:
-        text = (f"Your request for Administrative Access to {org.name} was approved. Sign in "
-                "and open Program Administration to confirm your staff and post jobs.")
+        _mail_participant(session, registry, request.participant_id,
+                          N_("Administrative Access approved"),
+                          N_("Your request for Administrative Access to %(program)s was "
+                             "approved. Sign in and open Program Administration to confirm "
+                             "your staff and post jobs."), program=org.name)
     else:
-        text = (f"Your request for Administrative Access to {org.name} was not approved.\n\n"
-                f"Reason: {reason}\n\nYou can ask again with other evidence.")
-    _mail_participant(session, registry, request.participant_id,
-                      "Administrative Access " + ("approved" if approve else "not approved"),
-                      text)
+        _mail_participant(session, registry, request.participant_id,
+                          N_("Administrative Access not approved"),
+                          N_("Your request for Administrative Access to %(program)s was not "
+                             "approved.\n\nReason: %(reason)s\n\nYou can ask again with other "
+                             "evidence."), program=org.name, reason=reason)
     session.flush()
     return request
 
@@ -535,11 +561,12 @@ def send_reconfirmation_reminders(session: Session, registry: Registry,
         for account in admins:
             _mail_participant(
                 session, registry, account.participant_id,
-                f"Please reconfirm your staff at {org.name}",
-                f"Once a year the registry asks program administrators to reconfirm their "
-                f"staff list. Sign in, open Program Administration for {org.name}, check who "
-                f"still works there (record an end date for anyone who left) and press "
-                f"\"Reconfirm staff list\".")
+                N_("Please reconfirm your staff at %(program)s"),
+                N_("Once a year the registry asks program administrators to reconfirm their "
+                   "staff list. Sign in, open Program Administration for %(program)s, check who "
+                   "still works there (record an end date for anyone who left) and press "
+                   "\"Reconfirm staff list\": %(url)s"), program=org.name,
+                url=registry.settings.base_url.rstrip("/") + f"/jobs/admin/{org_id}")
             sent += 1
         row.reminded_at = now
     session.flush()
@@ -978,8 +1005,12 @@ def posting_json(posting: JobPosting, org: Organization | None, today: date | No
 # --- saved searches ---------------------------------------------------------------------------
 
 def save_search(session: Session, participant_id: str, filters: SearchFilters) -> SavedSearch:
-    if not any((filters.q, filters.county, filters.position, filters.schedule)):
+    """Keep a Job Board search; new postings it matches are mailed to the participant."""
+    if not any((filters.q and filters.q.strip(), filters.county, filters.position,
+                filters.schedule, filters.required_permit)):
         raise Invalid({"q": "choose at least one filter to save"})
+    if filters.q and len(filters.q.strip()) > 100:
+        raise Invalid({"q": "at most 100 characters"})
     count = session.scalar(select(func.count()).select_from(SavedSearch).where(
         SavedSearch.participant_id == participant_id)) or 0
     if count >= MAX_SAVED_SEARCHES:
@@ -991,12 +1022,21 @@ def save_search(session: Session, participant_id: str, filters: SearchFilters) -
         raise Invalid({"position": "not a role category"})
     if filters.schedule and filters.schedule not in SCHEDULES:
         raise Invalid({"schedule": "not a schedule"})
+    if filters.required_permit and filters.required_permit not in PERMIT_RANK:
+        raise Invalid({"required_permit": "not a permit level"})
     saved = SavedSearch(participant_id=participant_id, q=(filters.q or "").strip()[:100] or None,
                         county=county, position=filters.position or None,
-                        schedule=filters.schedule or None)
+                        schedule=filters.schedule or None,
+                        required_permit=filters.required_permit or None)
     session.add(saved)
     session.flush()
     return saved
+
+
+def saved_search_json(saved: SavedSearch) -> dict[str, Any]:
+    return {"id": saved.id, "q": saved.q, "county": saved.county, "position": saved.position,
+            "schedule": saved.schedule, "required_permit": saved.required_permit,
+            "created_at": saved.created_at.isoformat() if saved.created_at else None}
 
 
 def saved_searches(session: Session, participant_id: str) -> list[SavedSearch]:
@@ -1019,6 +1059,8 @@ def _matches(saved: SavedSearch, posting: JobPosting, org: Organization) -> bool
         return False
     if saved.schedule and saved.schedule != posting.schedule:
         return False
+    if saved.required_permit and saved.required_permit != posting.required_permit:
+        return False
     text = " ".join((posting.title, posting.description, posting.city, org.name)).lower()
     return all(word.lower() in text for word in (saved.q or "").split())
 
@@ -1036,12 +1078,15 @@ def notify_saved_searches(session: Session, registry: Registry, posting: JobPost
             continue
         notified.add(saved.participant_id)
         _mail_participant(
-            session, registry, saved.participant_id, f"New job: {posting.title}",
-            f"A new job matches your saved search on the registry's Job Board:\n\n"
-            f"{posting.title}\n{org.name}, {posting.city} ({posting.county} County)\n"
-            f"${_money(posting.pay_min)}-${_money(posting.pay_max)} an hour\n"
-            f"Apply by {posting.closing_date.isoformat()}.\n\n"
-            f"Open the Job Board to read more (job {posting.id}).")
+            session, registry, saved.participant_id, N_("New job: %(title)s"),
+            N_("A new job matches your saved search on the registry's Job Board:\n\n"
+               "%(title)s\n%(employer)s, %(city)s (%(county)s County)\n"
+               "$%(pay_min)s-$%(pay_max)s an hour\nApply by %(closing)s.\n\n"
+               "Read more and see how to apply: %(url)s"),
+            title=posting.title, employer=org.name, city=posting.city, county=posting.county,
+            pay_min=_money(posting.pay_min), pay_max=_money(posting.pay_max),
+            closing=posting.closing_date.isoformat(),
+            url=registry.settings.base_url.rstrip("/") + f"/jobs/{posting.id}")
     return len(notified)
 
 
@@ -1049,9 +1094,8 @@ def notify_saved_searches(session: Session, registry: Registry, posting: JobPost
 
 def export_participant(session: Session, participant_id: str) -> dict[str, Any]:
     return {
-        "saved_searches": [{"q": s.q, "county": s.county, "position": s.position,
-                            "schedule": s.schedule} for s in saved_searches(session,
-                                                                            participant_id)],
+        "saved_searches": [saved_search_json(s) for s in saved_searches(session,
+                                                                        participant_id)],
         "access_requests": [{"organization_id": r.organization_id, "status": r.status,
                              "requested_at": r.created_at.isoformat()}
                             for r in session.scalars(select(AccessRequest).where(

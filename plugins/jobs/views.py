@@ -107,7 +107,8 @@ def save_search() -> Any:
     filters = svc.SearchFilters(q=request.form.get("q") or None,
                                 county=request.form.get("county") or None,
                                 position=request.form.get("position") or None,
-                                schedule=request.form.get("schedule") or None)
+                                schedule=request.form.get("schedule") or None,
+                                required_permit=request.form.get("required_permit") or None)
     try:
         svc.save_search(session, actor.participant_id, filters)
         session.commit()
@@ -118,7 +119,8 @@ def save_search() -> Any:
         flash(" ".join(f"{v}" for v in (exc.errors or {}).values()) or exc.detail, "error")
     return redirect(url_for("jobs_web.board", **{k: v for k, v in request.form.items()
                                                  if k in ("q", "county", "position",
-                                                          "schedule") and v}))
+                                                          "schedule", "required_permit")
+                                                 and v}))
 
 
 @bp.post("/saved-searches/<int:search_id>/delete")

@@ -37,3 +37,7 @@ def admin_token(jf, admin, center):
     return jf.token(admin, "jobs:write", org=center)
 
 
+@pytest.fixture
+def docs_app(make_app):
+    """profile, documents and jobs: staff qualifications come from verified documents."""
+    return make_app(plugins=["profile", "documents", "jobs"], extra_plugins=(TestLogin(),))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -10,6 +11,8 @@ from flask import Blueprint
 
 from registry_kernel.hookspecs import hookimpl
 from registry_kernel.testing import Factory, bearer
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 login_bp = Blueprint("jobs_test_login", __name__)
 
@@ -90,3 +93,26 @@ def report_employment(app, account, org, **overrides):
 
 def text_of(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
+
+
+def verify_permit(app, jf, account, staff_token, *, expires_on, issued_on, hidden=False):
+    me = jf.token(account, "me")
+    upload = app.test_client().post("/api/v1/me/documents", data={
+        "file": (io.BytesIO(PDF), "permit.pdf"), "type": "permit", "level": "teacher",
+        "number": "P123", "issued_on": issued_on, "expires_on": expires_on,
+        "hidden_from_employers": "true" if hidden else "false"},
+        headers=bearer(me), content_type="multipart/form-data")
+    assert upload.status_code == 201, upload.get_json()
+    doc_id = upload.get_json()["id"]
+    verified = app.test_client().post(f"/api/v1/documents/{doc_id}/verify", json={
+        "permits": [{"level": "teacher", "number": "P123", "issued_on": issued_on,
+                     "expires_on": expires_on}],
+        "courses": [{"institution": "Laney College", "course_number": "CD 50",
+                     "title": "Child Growth", "units": "3", "unit_system": "semester",
+                     "grade": "A", "completed_on": "2019-05-20", "category": "ece",
+                     "core_area": "child_growth"}],
+        "training": [{"sponsor": "R&R", "title": "Positive Guidance",
+                      "completed_on": (date.today() - timedelta(days=30)).isoformat(),
+                      "hours": "6", "competency_area": "RIG"}]},
+        headers=bearer(staff_token))
+    assert verified.status_code == 200, verified.get_json()

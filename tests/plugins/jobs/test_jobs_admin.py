@@ -7,15 +7,12 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
-import pytest
-from jobs_helpers import WebClient, report_employment, text_of
+from jobs_helpers import PDF, WebClient, report_employment, text_of, verify_permit
 from sqlalchemy import select
 
 from registry_kernel.db import unit_of_work
 from registry_kernel.models import Account, AuditEvent, RoleGrant
 from registry_kernel.testing import Factory, bearer
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def staff_member(jf: Factory):
@@ -201,36 +198,6 @@ def test_yearly_reconfirmation_reminder(app, jf, center, admin):
     assert "Once a year" in page
     assert web.post(f"/jobs/admin/{center.id}/reconfirm").status_code == 302
     assert "Once a year" not in text_of(web.get(f"/jobs/admin/{center.id}"))
-
-
-@pytest.fixture
-def docs_app(make_app):
-    from jobs_helpers import TestLogin
-
-    return make_app(plugins=["profile", "documents", "jobs"], extra_plugins=(TestLogin(),))
-
-
-def verify_permit(app, jf, account, staff_token, *, expires_on, issued_on, hidden=False):
-    me = jf.token(account, "me")
-    upload = app.test_client().post("/api/v1/me/documents", data={
-        "file": (io.BytesIO(PDF), "permit.pdf"), "type": "permit", "level": "teacher",
-        "number": "P123", "issued_on": issued_on, "expires_on": expires_on,
-        "hidden_from_employers": "true" if hidden else "false"},
-        headers=bearer(me), content_type="multipart/form-data")
-    assert upload.status_code == 201, upload.get_json()
-    doc_id = upload.get_json()["id"]
-    verified = app.test_client().post(f"/api/v1/documents/{doc_id}/verify", json={
-        "permits": [{"level": "teacher", "number": "P123", "issued_on": issued_on,
-                     "expires_on": expires_on}],
-        "courses": [{"institution": "Laney College", "course_number": "CD 50",
-                     "title": "Child Growth", "units": "3", "unit_system": "semester",
-                     "grade": "A", "completed_on": "2019-05-20", "category": "ece",
-                     "core_area": "child_growth"}],
-        "training": [{"sponsor": "R&R", "title": "Positive Guidance",
-                      "completed_on": (date.today() - timedelta(days=30)).isoformat(),
-                      "hours": "6", "competency_area": "RIG"}]},
-        headers=bearer(staff_token))
-    assert verified.status_code == 200, verified.get_json()
 
 
 def test_staff_qualifications_flags_audit_and_report(docs_app):
