@@ -36,6 +36,7 @@ from registry_kernel.db import new_uuid, unit_of_work, utcnow
 from registry_kernel.models import OutboxMessage
 from registry_kernel.outbox import enqueue
 
+from .._shared import _
 from .models import WebhookDelivery, WebhookEndpoint
 
 if TYPE_CHECKING:
@@ -130,7 +131,8 @@ def rotate_secret(session: Session, registry: Registry, endpoint: WebhookEndpoin
     secret immediately: at most two secrets sign at any time.
     """
     if not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
-        raise WebhookError({"overlap_hours": f"must be between 0 and {MAX_OVERLAP_HOURS}"})
+        raise WebhookError({"overlap_hours": _("must be between 0 and %(max)s",
+                                               max=MAX_OVERLAP_HOURS)})
     now = utcnow()
     if overlap_hours:
         endpoint.previous_secret_kek_id = endpoint.secret_kek_id
@@ -190,36 +192,36 @@ def url_problem(url: str, *, production: bool, resolve: bool = True) -> str | No
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        return "not a valid URL"
+        return _("not a valid URL")
     if parts.username or parts.password:
-        return "credentials in the URL are not allowed"
+        return _("credentials in the URL are not allowed")
     if not host:
-        return "the URL has no host"
+        return _("the URL has no host")
     local = host in LOCAL_HOSTS
     if parts.scheme == "http":
         if production or not local:
-            return ("must be https" if production else
-                    "must be https (http only for 127.0.0.1 or localhost in development)")
+            return (_("must be https") if production else
+                    _("must be https (http only for 127.0.0.1 or localhost in development)"))
         return None
     if parts.scheme != "https":
-        return "must be https"
+        return _("must be https")
     if not production:
         return None
     try:
         if _non_public(host):
-            return "points at a private or loopback address"
+            return _("points at a private or loopback address")
         return None
     except ValueError:
         pass  # a host name
     if local or host.endswith((".localhost", ".local", ".internal")):
-        return "points at a private or loopback address"
+        return _("points at a private or loopback address")
     if resolve:
         try:
             infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
         except OSError:
-            return "the host name does not resolve"
+            return _("the host name does not resolve")
         if any(_non_public(str(info[4][0])) for info in infos):
-            return "points at a private or loopback address"
+            return _("points at a private or loopback address")
     return None
 
 
@@ -234,11 +236,12 @@ def create_endpoint(session: Session, registry: Registry, *, organization_id: in
     if problem:
         errors["url"] = problem
     if not events:
-        errors["events"] = "name at least one event"
+        errors["events"] = _("name at least one event")
     unknown = sorted(set(events) - registry.event_types)
     if unknown:
-        errors["events"] = (f"unknown event type(s): {', '.join(unknown)}; known: "
-                            f"{', '.join(sorted(registry.event_types))}")
+        errors["events"] = _("unknown event type(s): %(unknown)s; known: %(known)s",
+                             unknown=", ".join(unknown),
+                             known=", ".join(sorted(registry.event_types)))
     if errors:
         raise WebhookError(errors)
     endpoint = WebhookEndpoint(id=new_uuid(), organization_id=organization_id, url=url,
@@ -288,9 +291,9 @@ def deliveries_of(session: Session, endpoint: WebhookEndpoint) -> Any:
 def redeliver(session: Session, registry: Registry, delivery: WebhookDelivery) -> None:
     """Send a delivered or failed event again, with the same ``webhook-id``."""
     if delivery.status in ("pending", "retrying"):
-        raise WebhookError({"status": "this delivery is still being attempted"})
+        raise WebhookError({"status": _("this delivery is still being attempted")})
     if delivery.endpoint.deleted_at is not None:
-        raise WebhookError({"endpoint": "the endpoint was deleted"})
+        raise WebhookError({"endpoint": _("the endpoint was deleted")})
     delivery.status = "pending"
     _enqueue(session, registry, delivery)
 

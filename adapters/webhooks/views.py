@@ -43,6 +43,12 @@ def _org(orgs: list[Organization]) -> Organization:
 OVERLAP_CHOICES = (24, 72, 168, 1, 0)  # hours; the first is the default
 
 
+def status_labels() -> dict[str, str]:
+    """Delivery statuses as shown on the page (the API keeps the codes)."""
+    return {"pending": _("pending"), "retrying": _("retrying"), "delivered": _("delivered"),
+            "failed": _("failed"), "cancelled": _("cancelled")}
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index() -> Any:
@@ -81,7 +87,8 @@ def _page(orgs: list[Organization], org: Organization, form: ActionForm, *,
                            rotated=rotated, errors=errors or {},
                            event_types=sorted(registry.event_types), typed_url=typed_url,
                            typed_events=typed_events or [],
-                           overlap_choices=OVERLAP_CHOICES), status, \
+                           overlap_choices=OVERLAP_CHOICES,
+                           status_labels=status_labels()), status, \
         {"Cache-Control": "no-store"}  # a secret may be on it
 
 
