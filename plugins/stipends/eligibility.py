@@ -10,7 +10,7 @@ rule, each unmet one with a message saying what is missing. Rules in code come f
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -58,14 +58,27 @@ class Facts:
     funding_types: list[str] = field(default_factory=list)  # declared by the applicant
 
 
+def N_(text: str) -> str:
+    """Mark a message for translation (extracted with ``-k N_``; translated where shown)."""
+    return text
+
+
 @dataclass
 class Result:
+    """One rule's outcome. ``message`` is English; ``template`` and ``values`` let a page show
+    it in the reader's language (``gettext(template, **values)``)."""
+
     rule: str
     met: bool
     message: str
+    template: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"rule": self.rule, "met": self.met, "message": self.message}
+
+    def localized(self, gettext: Any) -> str:
+        return gettext(self.template, **self.values) if self.template else self.message
 
 
 def months_between(start: date, end: date) -> int:
@@ -93,62 +106,66 @@ def evaluate(rules: Rules | dict[str, Any], facts: Facts) -> list[Result]:
     jobs = facts.jobs
     needs_job = any(v is not None for v in (rules.min_hours_per_week, rules.min_months_employed,
                                              rules.role_categories))
+    def add(rule: str, met: bool, template: str, **values: Any) -> None:
+        results.append(Result(rule, met, template % values, template, values))
+
     if needs_job:
-        results.append(Result(
-            "employment", bool(jobs),
-            f"Confirmed current employment at a program in {facts.county} County"
-            if jobs else
-            f"No confirmed current employment at a program in {facts.county} County: add your "
-            "job to your profile and ask your employer to confirm it"))
+        if jobs:
+            add("employment", True,
+                N_("Confirmed current employment at a program in %(county)s County"),
+                county=facts.county)
+        else:
+            add("employment", False,
+                N_("No confirmed current employment at a program in %(county)s County: add "
+                   "your job to your profile and ask your employer to confirm it"),
+                county=facts.county)
     if rules.min_hours_per_week is not None:
         best = max((j.hours_per_week or Decimal(0) for j in jobs), default=Decimal(0))
-        met = best >= rules.min_hours_per_week
-        results.append(Result(
-            "min_hours_per_week", met,
-            f"At least {_n(rules.min_hours_per_week)} hours a week required; your confirmed "
-            f"job{'s show' if len(jobs) != 1 else ' shows'} {_n(best)}"))
+        add("min_hours_per_week", best >= rules.min_hours_per_week,
+            N_("At least %(need)s hours a week required; your confirmed employment shows "
+               "%(have)s"), need=_n(rules.min_hours_per_week), have=_n(best))
     if rules.min_months_employed is not None:
         best_months = max((j.months for j in jobs), default=0)
-        met = best_months >= rules.min_months_employed
-        results.append(Result(
-            "min_months_employed", met,
-            f"At least {rules.min_months_employed} months at one program required; you have "
-            f"{best_months}"))
+        add("min_months_employed", best_months >= rules.min_months_employed,
+            N_("At least %(need)s months at one program required; you have %(have)s"),
+            need=rules.min_months_employed, have=best_months)
     if rules.role_categories:
         roles = sorted({j.role_category for j in jobs})
-        met = any(r in rules.role_categories for r in roles)
-        results.append(Result(
-            "role_categories", met,
-            f"Role must be one of {', '.join(rules.role_categories)}; yours: "
-            f"{', '.join(roles) or 'none confirmed'}"))
+        add("role_categories", any(r in rules.role_categories for r in roles),
+            N_("Role must be one of %(allowed)s; yours: %(yours)s"),
+            allowed=", ".join(rules.role_categories), yours=", ".join(roles) or "—")
     if rules.permit_levels:
-        met = any(level in rules.permit_levels for level in facts.permit_levels)
-        results.append(Result(
-            "permit_levels", met,
-            f"A current Child Development Permit at one of these levels is required: "
-            f"{', '.join(rules.permit_levels)}; verified: "
-            f"{', '.join(facts.permit_levels) or 'none'}"))
+        add("permit_levels", any(level in rules.permit_levels for level in facts.permit_levels),
+            N_("A current Child Development Permit at one of these levels is required: "
+               "%(allowed)s; verified: %(yours)s"),
+            allowed=", ".join(rules.permit_levels), yours=", ".join(facts.permit_levels) or "—")
     if rules.min_units is not None:
         units = _since(facts.courses, rules.units_since)
-        period = f" completed since {rules.units_since.isoformat()}" if rules.units_since else ""
-        results.append(Result(
-            "min_units", units >= rules.min_units,
-            f"At least {_n(rules.min_units)} verified semester units{period} required; you have "
-            f"{_n(units)}"))
+        if rules.units_since:
+            add("min_units", units >= rules.min_units,
+                N_("At least %(need)s verified semester units completed since %(since)s "
+                   "required; you have %(have)s"),
+                need=_n(rules.min_units), since=rules.units_since.isoformat(), have=_n(units))
+        else:
+            add("min_units", units >= rules.min_units,
+                N_("At least %(need)s verified semester units required; you have %(have)s"),
+                need=_n(rules.min_units), have=_n(units))
     if rules.min_training_hours is not None:
         hours = _since(facts.training, rules.training_since)
-        period = (f" completed since {rules.training_since.isoformat()}"
-                  if rules.training_since else "")
-        results.append(Result(
-            "min_training_hours", hours >= rules.min_training_hours,
-            f"At least {_n(rules.min_training_hours)} verified training hours{period} required; "
-            f"you have {_n(hours)}"))
+        if rules.training_since:
+            add("min_training_hours", hours >= rules.min_training_hours,
+                N_("At least %(need)s verified training hours completed since %(since)s "
+                   "required; you have %(have)s"),
+                need=_n(rules.min_training_hours), since=rules.training_since.isoformat(),
+                have=_n(hours))
+        else:
+            add("min_training_hours", hours >= rules.min_training_hours,
+                N_("At least %(need)s verified training hours required; you have %(have)s"),
+                need=_n(rules.min_training_hours), have=_n(hours))
     if rules.funding_types:
-        met = any(f in rules.funding_types for f in facts.funding_types)
-        results.append(Result(
-            "funding_types", met,
-            f"Your program's funding must be one of {', '.join(rules.funding_types)}; you "
-            f"declared {', '.join(facts.funding_types) or 'none'}"))
+        add("funding_types", any(f in rules.funding_types for f in facts.funding_types),
+            N_("Your program's funding must be one of %(allowed)s; you declared %(yours)s"),
+            allowed=", ".join(rules.funding_types), yours=", ".join(facts.funding_types) or "—")
     return results
 
 

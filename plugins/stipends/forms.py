@@ -8,6 +8,9 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -99,3 +102,70 @@ class DecisionForm(FlaskForm):
 class PaidForm(FlaskForm):
     paid_on = DateField(_l("Paid on"), validators=[DataRequired()])
     submit = SubmitField(_l("Mark paid"))
+
+
+# --- pathways --------------------------------------------------------------------------------
+
+GOAL_KIND_CHOICES = [("", _l("(no goal)")), ("permit_level", _l("Reach a permit level")),
+                     ("units", _l("Complete semester units")),
+                     ("training_hours", _l("Complete training hours"))]
+UNIT_AREA_CHOICES = [("", "—"), ("ece", _l("ECE/CD")), ("ge", _l("General education")),
+                     ("child_growth", _l("Child growth and development")),
+                     ("child_family_community", _l("Child, family and community")),
+                     ("curriculum", _l("Programs and curriculum")),
+                     ("administration", _l("Administration")),
+                     ("adult_supervision", _l("Adult supervision")),
+                     ("specialization", _l("Specialization")),
+                     ("supervised_field_experience", _l("Supervised field experience"))]
+COMPETENCY_CHOICES = [("", _l("any area")),
+                      ("CDL", _l("Child Development and Learning")),
+                      ("CDE", _l("Culture, Diversity and Equity")),
+                      ("RIG", _l("Relationships, Interactions, and Guidance")),
+                      ("FCE", _l("Family and Community Engagement")),
+                      ("DLD", _l("Dual-Language Development")),
+                      ("OSAD", _l("Observation, Screening, Assessment, and Documentation")),
+                      ("SNI", _l("Special Needs and Inclusion")),
+                      ("LEC", _l("Learning Environments and Curriculum")),
+                      ("HSN", _l("Health, Safety, and Nutrition")),
+                      ("LEAD", _l("Leadership in Early Childhood Education")),
+                      ("PROF", _l("Professionalism")),
+                      ("ADM", _l("Administration and Supervision"))]
+
+
+class GoalForm(Form):
+    """One goal of a pathway (a sub-form: the pathway form carries the CSRF token). Choices
+    are checked by the service, which says what is wrong in words."""
+
+    kind = SelectField(_l("Goal"), choices=GOAL_KIND_CHOICES,
+                       validate_choice=False)
+    permit_level = SelectField(_l("Permit level"), choices=[("", "—"), *PERMIT_CHOICES],
+                       validate_choice=False)
+    unit_area = SelectField(_l("Units in"), choices=UNIT_AREA_CHOICES,
+                       validate_choice=False)
+    competency_area = SelectField(_l("Training area"), choices=COMPETENCY_CHOICES,
+                       validate_choice=False)
+    amount = DecimalField(_l("How many units or hours"), places=2,
+                          validators=[Optional(), NumberRange(min=0.01, max=10000)])
+    since = DateField(_l("Count records completed since (default: the plan's start)"),
+                      validators=[Optional()])
+    due_on = DateField(_l("Due by"), validators=[Optional()])
+    courses = TextAreaField(_l("Courses it needs (one a line, e.g. ECE 60)"),
+                            validators=[Optional(), Length(max=3000)])
+    trainings = TextAreaField(_l("Trainings it needs (one a line)"),
+                              validators=[Optional(), Length(max=3000)])
+
+
+class PathwayForm(FlaskForm):
+    title = StringField(_l("Plan title"), validators=[DataRequired(), Length(max=200)])
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    target_date = DateField(_l("Target date"), validators=[Optional()])
+    goals = FieldList(FormField(GoalForm), min_entries=3, max_entries=10)
+    submit = SubmitField(_l("Save plan"))
+
+
+class PathwayReviewForm(FlaskForm):
+    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve the plan")),
+                                                    ("return", _l("Return it for changes"))])
+    reason = TextAreaField(_l("Reason (sent to the recipient; needed to return it)"),
+                           validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Record decision"))

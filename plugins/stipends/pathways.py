@@ -55,6 +55,11 @@ STEP_KINDS = ("course", "training")
 HUNDRED = Decimal(100)
 
 
+def N_(text: str) -> str:
+    """Mark a message for translation (extracted with ``-k N_``; translated where shown)."""
+    return text
+
+
 def _error(status: int, title: str, detail: str, errors: dict[str, str] | None = None) -> Any:
     from .services import StipendError
 
@@ -390,8 +395,8 @@ def _permit_progress(goal: PathwayGoal, records: Records) -> dict[str, Any]:
     percent = HUNDRED if held else (HUNDRED * sum(parts) / len(parts))
     needs = [] if held else list(level["missing_items"])
     if not held and level["meets_education"]:
-        needs.append({"message": "apply to the Commission on Teacher Credentialing for the "
-                                 "%(label)s Permit (experience is not checked here)",
+        needs.append({"message": N_("apply to the Commission on Teacher Credentialing for "
+                                    "the %(label)s Permit (experience is not checked here)"),
                       "values": {"label": level["label"]}})
     return {"met": held, "percent": int(percent), "have": None, "need": None,
             "needs": needs, "permit_held": held,
@@ -413,8 +418,8 @@ def _units_progress(goal: PathwayGoal, records: Records, since: date) -> dict[st
     return {"met": have >= need, "percent": int(HUNDRED * _fraction(have, need)),
             "have": _two(have), "need": _two(need),
             "needs": [] if have >= need else [{
-                "message": "%(units)s more verified semester units (%(area)s) completed since "
-                           "%(since)s", "values": {"units": _two(left), "area": goal.area,
+                "message": N_("%(units)s more verified semester units (%(area)s) completed "
+                              "since %(since)s"), "values": {"units": _two(left), "area": goal.area,
                                                    "since": since.isoformat()}}]}
 
 
@@ -433,8 +438,8 @@ def _training_progress(goal: PathwayGoal, records: Records, since: date) -> dict
     return {"met": have >= need, "percent": int(HUNDRED * _fraction(have, need)),
             "have": _two(have), "need": _two(need),
             "needs": [] if have >= need else [{
-                "message": "%(hours)s more verified training hours%(area)s completed since "
-                           "%(since)s", "values": {"hours": _two(left), "area": area,
+                "message": N_("%(hours)s more verified training hours%(area)s completed "
+                              "since %(since)s"), "values": {"hours": _two(left), "area": area,
                                                    "since": since.isoformat()}}]}
 
 

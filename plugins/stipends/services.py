@@ -29,7 +29,7 @@ from registry_kernel import audit, counties
 from registry_kernel.db import utcnow
 from registry_kernel.models import Organization, Participant
 
-from .eligibility import FUNDING_TYPES, Result, Rules, evaluate, gather_facts, unmet
+from .eligibility import FUNDING_TYPES, N_, Result, Rules, evaluate, gather_facts, unmet
 from .models import Application, Note, Payment, Program
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class StipendError(Exception):
         super().__init__(detail or title)
         self.status, self.title, self.detail, self.errors, self.extra = (
             status, title, detail, errors, extra)
+        self.results: list[Result] = []
 
 
 def not_found(what: str = "stipend program") -> StipendError:
@@ -253,16 +254,16 @@ def normalize_tin(kind: str, text: str) -> str:
     if kind not in ("ssn", "itin"):
         raise ValueError("tin_kind must be ssn or itin")
     if match is None:
-        raise ValueError("must be nine digits, as 123-45-6789")
+        raise ValueError(N_("must be nine digits, as 123-45-6789"))
     area, group, serial = match.groups()
     if kind == "ssn":
         if area in ("000", "666") or area.startswith("9") or group == "00" or serial == "0000":
-            raise ValueError("is not a valid Social Security number")
+            raise ValueError(N_("is not a valid Social Security number"))
     else:
         middle = int(group)
         if not area.startswith("9") or not (50 <= middle <= 65 or 70 <= middle <= 88
                                             or 90 <= middle <= 92 or 94 <= middle <= 99):
-            raise ValueError("is not a valid ITIN (9XX-7X-XXXX and similar)")
+            raise ValueError(N_("is not a valid ITIN (9XX-7X-XXXX and similar)"))
     return area + group + serial
 
 
@@ -317,7 +318,7 @@ def check_eligibility(session: Session, registry: Registry, program: Program,
                                   today=today, funding_types=funding_types)
     results = evaluate(program.rules or {}, facts)
     if tier is not None:
-        results += [Result(f"tier.{r.rule}", r.met, r.message)
+        results += [Result(f"tier.{r.rule}", r.met, r.message, r.template, r.values)
                     for r in evaluate(tier.get("rules") or {}, facts)]
     for found in registry.plugins.collect("stipend_eligibility", session=session,
                                           registry=registry, program=program,
@@ -348,10 +349,10 @@ def apply(session: Session, registry: Registry, participant: Participant,
         raise StipendError(422, "Unprocessable Entity",
                            f"applications are accepted from {program.opens_on.isoformat()} to "
                            f"{program.closes_on.isoformat()}",
-                           {"program_id": "the application window is closed"})
+                           {"program_id": N_("the application window is closed")})
     if data.tin_kind == "itin" and not program.allow_itin:
         raise StipendError(422, "Unprocessable Entity", "this program needs an SSN",
-                           {"tin_kind": "this program does not accept an ITIN"})
+                           {"tin_kind": N_("this program does not accept an ITIN")})
     try:
         digits = normalize_tin(data.tin_kind, data.tin)
     except ValueError as exc:
@@ -361,7 +362,7 @@ def apply(session: Session, registry: Registry, participant: Participant,
     if session.scalar(select(Application.id).where(
             Application.program_id == program.id,
             Application.participant_id == participant.id)) is not None:
-        raise StipendError(409, "Conflict", "you have already applied to this program")
+        raise StipendError(409, "Conflict", N_("you have already applied to this program"))
     index = registry.vault.index.ssn(digits)
     if session.scalar(select(Application.id).where(
             Application.program_id == program.id, Application.tin_index == index)) is not None:
@@ -375,10 +376,12 @@ def apply(session: Session, registry: Registry, participant: Participant,
     main_job = max(facts.jobs, key=lambda j: (j.hours_per_week or 0, j.months), default=None)
     missing = unmet(results)
     if missing:
-        raise StipendError(422, "Not eligible",
-                           "you do not meet every eligibility rule of this program yet",
-                           {r.rule: r.message for r in missing},
-                           unmet=[r.as_json() for r in missing])
+        error = StipendError(422, "Not eligible",
+                             "you do not meet every eligibility rule of this program yet",
+                             {r.rule: r.message for r in missing},
+                             unmet=[r.as_json() for r in missing])
+        error.results = missing  # for pages that show them in the reader's language
+        raise error
     application = Application(
         program_id=program.id, participant_id=participant.id, status="submitted",
         tier=tier["key"] if tier else None,
@@ -392,7 +395,7 @@ def apply(session: Session, registry: Registry, participant: Participant,
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise StipendError(409, "Conflict", "you have already applied to this program") from None
+        raise StipendError(409, "Conflict", N_("you have already applied to this program")) from None
     application.tin_enc = registry.vault.seal(session, participant.id, TABLE, "tin",
                                               str(application.id), digits)
     session.flush()
@@ -506,7 +509,7 @@ def decide(session: Session, registry: Registry, actor: Actor, application: Appl
                            {"decision": "approve or deny"})
     if not reason or not reason.strip():
         raise StipendError(422, "Unprocessable Entity", "a decision needs a reason",
-                           {"reason": "give the reason for the decision"})
+                           {"reason": N_("give the reason for the decision")})
     if application.status in ("approved", "denied"):
         raise StipendError(409, "Conflict", f"the application is already {application.status}")
     program = session.get(Program, application.program_id)

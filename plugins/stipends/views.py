@@ -15,9 +15,19 @@ from registry_kernel.auth.session import login_required, permission_required, we
 from registry_kernel.models import Participant
 from registry_kernel.web import current_registry, registry_session
 
+from . import pathways as pw
 from . import services as svc
-from .forms import ActivationForm, ApplyForm, DecisionForm, NoteForm, PaidForm, ProgramForm
-from .models import Application, Payment
+from .forms import (
+    ActivationForm,
+    ApplyForm,
+    DecisionForm,
+    NoteForm,
+    PaidForm,
+    PathwayForm,
+    PathwayReviewForm,
+    ProgramForm,
+)
+from .models import Application, Payment, Program
 
 bp = Blueprint("stipends_web", __name__, url_prefix="/stipends", template_folder="templates")
 
@@ -50,14 +60,19 @@ def index() -> Any:
     for program in programs:
         best: list[str] | None = None
         for tier in program.tiers or [None]:
-            missing = [r.message for r in svc.check_eligibility(
+            missing = [r.localized(_) for r in svc.check_eligibility(
                 session, registry, program, participant.id, tier=tier, today=today)
                 if not r.met and r.rule != "funding_types"]
             if best is None or len(missing) < len(best):
                 best = missing
         eligibility[program.id] = best or []
+    plans = {}
+    for pathway in pw.my_pathways(session, participant.id):
+        plan = pw.pathway_json(session, registry, pathway, today=today)
+        _progress_texts(plan)
+        plans[pathway.application_id] = plan
     return render_template("stipends/index.html", programs=programs, applied=applied,
-                           eligibility=eligibility,
+                           eligibility=eligibility, plans=plans,
                            applications=applications, county=participant.county,
                            money=svc.money)
 
@@ -77,7 +92,7 @@ def apply(program_id: int) -> Any:
                          for t in program.tiers or []]
     if not program.allow_itin:
         form.tin_kind.choices = [("ssn", _("Social Security number"))]
-    unmet: list[dict[str, Any]] = []
+    unmet: list[str] = []
     status = 200
     if form.validate_on_submit():
         data = svc.ApplicationData(program_id=program.id, tin_kind=form.tin_kind.data,
@@ -87,16 +102,16 @@ def apply(program_id: int) -> Any:
             svc.apply(session, registry, participant, data, today=today)
         except svc.StipendError as exc:
             session.rollback()
-            unmet = exc.extra.get("unmet", [])
+            unmet = [r.localized(_) for r in exc.results]
             if not unmet:
                 for field, message in (exc.errors or {}).items():
                     target = getattr(form, field, None)
                     if target is not None and hasattr(target, "errors"):
-                        target.errors = [*target.errors, message]
+                        target.errors = [*target.errors, _(message)]
                     else:
-                        flash(message, "danger")
+                        flash(_(message), "danger")
                 if not exc.errors:
-                    flash(exc.detail or exc.title, "danger")
+                    flash(_(exc.detail or exc.title), "danger")
             status = 422
         else:
             session.commit()
@@ -290,3 +305,212 @@ def review(application_id: int) -> Any:
     session.commit()
     return render_template("stipends/review.html", a=detail, note_form=note_form,
                            decision_form=decision_form, paid_form=paid_form), status
+
+
+# --- pathways ----------------------------------------------------------------------------------
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _pathway_form_data(form: PathwayForm) -> dict[str, Any]:
+    goals = []
+    for entry in form.goals.entries:
+        goal = entry.form
+        kind = goal.kind.data or ""
+        if not kind:
+            continue
+        area = goal.unit_area.data if kind == "units" else \
+            goal.competency_area.data if kind == "training_hours" else None
+        goals.append({
+            "kind": kind, "permit_level": (goal.permit_level.data or None)
+            if kind == "permit_level" else None,
+            "area": area or None,
+            "amount": str(goal.amount.data) if goal.amount.data is not None
+            and kind != "permit_level" else None,
+            "since": goal.since.data, "due_on": goal.due_on.data,
+            "steps": [{"kind": "course", "title": t} for t in _lines(goal.courses.data)]
+            + [{"kind": "training", "title": t} for t in _lines(goal.trainings.data)]})
+    return {"title": form.title.data, "starts_on": form.starts_on.data,
+            "target_date": form.target_date.data, "goals": goals}
+
+
+def _pathway_form(pathway: Any) -> PathwayForm:
+    """The form, filled from the stored plan on GET (and one empty goal row to add)."""
+    if request.method != "GET" or pathway is None:
+        return PathwayForm()
+    data = pw.pathway_data_of(registry_session(), pathway)
+    goals = []
+    for goal in data["goals"]:
+        steps = goal.pop("steps")
+        kind = goal["kind"]
+        goals.append({**goal, "unit_area": goal["area"] if kind == "units" else "",
+                      "competency_area": (goal["area"] or "") if kind == "training_hours"
+                      else "",
+                      "permit_level": goal["permit_level"] or "",
+                      "courses": "\n".join(s["title"] for s in steps if s["kind"] == "course"),
+                      "trainings": "\n".join(s["title"] for s in steps
+                                             if s["kind"] == "training")})
+    form = PathwayForm(data={**data, "goals": goals})
+    while len(form.goals.entries) < min(10, max(3, len(goals) + 1)):
+        form.goals.append_entry()
+    return form
+
+
+def _pathway_errors(form: PathwayForm, errors: dict[str, str]) -> None:
+    """Put the service's messages next to the fields they concern."""
+    goal_entries = form.goals.entries
+    for key, message in errors.items():
+        parts = key.split(".")
+        target = None
+        if parts[0] == "goals" and len(parts) > 1 and parts[1].isdigit():
+            # number among the goals that were filled in, not the form rows
+            filled = [e for e in goal_entries if e.form.kind.data]
+            index = int(parts[1])
+            if index < len(filled):
+                sub = filled[index].form
+                name = parts[2] if len(parts) > 2 else "kind"
+                if name == "area":
+                    name = "unit_area" if sub.kind.data == "units" else "competency_area"
+                if name == "steps":
+                    name = "courses"
+                target = getattr(sub, name, sub.kind)
+        elif parts[0] == "goals":
+            target = goal_entries[0].form.kind if goal_entries else None
+            message = _("Give the plan at least one goal.") if "at least 1" in message \
+                else message
+        else:
+            target = getattr(form, parts[0], None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = [*list(target.errors), message]
+        else:
+            flash(message, "danger")
+
+
+def _save_pathway(form: PathwayForm, save: Any) -> Any:
+    """Validate and save; ``None`` when saved, else the error status."""
+    session = registry_session()
+    try:
+        save(pw.parse_pathway(_pathway_form_data(form)))
+    except svc.StipendError as exc:
+        session.rollback()
+        if exc.errors:
+            _pathway_errors(form, exc.errors)
+        else:
+            flash(exc.detail or exc.title, "danger")
+        return exc.status
+    session.commit()
+    return None
+
+
+def _progress_texts(plan: dict[str, Any]) -> None:
+    """Translate the computed 'what is still needed' lines for the page's language."""
+    for goal in plan.get("goals", []):
+        goal["needs_text"] = [_(n["message"], **n["values"]) for n in goal.get("needs", [])]
+
+
+@bp.route("/pathways/<int:application_id>", methods=["GET", "POST"])
+@login_required
+def my_pathway(application_id: int) -> Any:
+    """The recipient's plan for one approved stipend: progress, and proposing or changing it
+    while county staff have not approved it."""
+    session, registry = registry_session(), current_registry()
+    participant = _participant()
+    actor = _actor()
+    try:
+        application = pw.recipient_application(session, participant.id, application_id)
+    except svc.StipendError:
+        abort(404)
+    pathway = pw.pathway_of(session, application.id)
+    editable = pathway is None or pathway.status in ("proposed", "returned")
+    form = _pathway_form(pathway)
+    today = svc.local_today(registry)
+    status = 200
+    if editable and form.validate_on_submit():
+        def save(data: pw.PathwayData) -> None:
+            if pathway is None:
+                pw.create_pathway(session, registry, actor, application, data, by_staff=False,
+                                  today=today)
+            else:
+                pw.update_pathway(session, actor, pathway, data, by_staff=False)
+
+        failed = _save_pathway(form, save)
+        if failed is None:
+            flash(_("Your plan was sent to county staff for approval."), "success")
+            return redirect(url_for("stipends_web.my_pathway", application_id=application_id))
+        status = failed
+    elif request.method == "POST":
+        status = 422 if editable else 409
+    pathway = pw.pathway_of(session, application.id)
+    plan = pw.pathway_json(session, registry, pathway, today=today) if pathway else None
+    if plan:
+        _progress_texts(plan)
+    return render_template("stipends/pathway.html", plan=plan, form=form if editable else None,
+                           review_form=None, staff=False, application=application,
+                           program=session.get(Program, application.program_id)), status
+
+
+@bp.route("/admin/applications/<int:application_id>/pathway", methods=["GET", "POST"])
+@permission_required("stipends.manage")
+def staff_pathway(application_id: int) -> Any:
+    """County staff write or change the recipient's plan and approve or return a proposal."""
+    session, registry = registry_session(), current_registry()
+    actor = _actor()
+    try:
+        application = svc.admin_application(session, actor, application_id)
+    except svc.StipendError:
+        abort(404)
+    if application.status != "approved":
+        abort(404)
+    pathway = pw.pathway_of(session, application.id)
+    form = _pathway_form(pathway)
+    review_form = PathwayReviewForm(prefix="review")
+    today = svc.local_today(registry)
+    status = 200
+    if review_form.submit.data and pathway is not None:
+        if review_form.validate_on_submit():
+            try:
+                pw.review_pathway(session, registry, actor, pathway, review_form.decision.data,
+                                  review_form.reason.data or "")
+            except svc.StipendError as exc:
+                session.rollback()
+                for field, message in (exc.errors or {}).items():
+                    target = getattr(review_form, field, None)
+                    if target is not None:
+                        target.errors = [*list(target.errors), message]
+                if not exc.errors:
+                    flash(exc.detail or exc.title, "danger")
+                status = exc.status
+            else:
+                session.commit()
+                flash(_("Decision recorded; the recipient was emailed."), "success")
+                return redirect(url_for("stipends_web.staff_pathway",
+                                        application_id=application_id))
+        else:
+            status = 422
+    elif form.submit.data and form.validate_on_submit():
+        def save(data: pw.PathwayData) -> None:
+            if pathway is None:
+                pw.create_pathway(session, registry, actor, application, data, by_staff=True,
+                                  today=today)
+            else:
+                pw.update_pathway(session, actor, pathway, data, by_staff=True)
+
+        failed = _save_pathway(form, save)
+        if failed is None:
+            flash(_("Plan saved."), "success")
+            return redirect(url_for("stipends_web.staff_pathway", application_id=application_id))
+        status = failed
+    elif request.method == "POST":
+        status = 422
+    pathway = pw.pathway_of(session, application.id)
+    plan = None
+    if pathway is not None:
+        pw.read_by_staff(session, actor, pathway)
+        plan = pw.pathway_json(session, registry, pathway, today=today)
+        _progress_texts(plan)
+        session.commit()
+    return render_template("stipends/pathway.html", plan=plan, form=form,
+                           review_form=review_form if plan and plan["status"] == "proposed"
+                           else None, staff=True, application=application,
+                           program=session.get(Program, application.program_id)), status

@@ -114,3 +114,110 @@ def test_demo_data_opens_a_program_in_alameda(make_app):
     load_demo(app.extensions["registry"])
     programs = app.test_client().get("/api/v1/stipends/programs").get_json()
     assert programs["total"] == 1 and programs["items"][0]["county"] == "Alameda"
+
+
+def test_pathway_pages_staff_write_recipient_sees_progress_and_proposes(world):
+    program = world.program()
+    person = world.person()
+    application = world.apply(person, program["id"], tier="pd21").get_json()
+    staff = WebClient(world.app, world.county_admin)
+    recipient = WebClient(world.app, person)
+    # not approved yet: no plan page on either side
+    assert staff.get(f"/stipends/admin/applications/{application['id']}/pathway"
+                     ).status_code == 404
+    assert recipient.get(f"/stipends/pathways/{application['id']}").status_code == 404
+    world.admin("post", f"/api/v1/stipends/applications/{application['id']}/decision",
+                json={"decision": "approve", "reason": "ok"})
+    review = staff.get(f"/stipends/admin/applications/{application['id']}").get_data(
+        as_text=True)
+    assert f"/stipends/admin/applications/{application['id']}/pathway" in review
+    page = f"/stipends/admin/applications/{application['id']}/pathway"
+    assert "has no plan yet" in staff.get(page).get_data(as_text=True)
+    bad = staff.post(page, data={"title": "Growth plan", "goals-0-kind": "units",
+                                 "goals-0-amount": "6", "submit": "Save plan"})
+    assert bad.status_code == 422 and "area must be one of" in bad.get_data(as_text=True)
+    empty = staff.post(page, data={"title": "Growth plan", "submit": "Save plan"})
+    assert empty.status_code == 422 and "at least one goal" in empty.get_data(as_text=True)
+    saved = staff.post(page, data={
+        "title": "Growth plan", "goals-0-kind": "training_hours", "goals-0-amount": "21",
+        "goals-0-competency_area": "HSN", "goals-0-trainings": "Pediatric First Aid\nSafe Sleep",
+        "goals-1-kind": "permit_level", "goals-1-permit_level": "master_teacher",
+        "goals-1-courses": "ECE 60", "submit": "Save plan"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    html = staff.get(page).get_data(as_text=True)
+    assert "21.00 training hours in HSN" in html and "Pediatric First Aid" in html
+    assert 'value="Safe Sleep' not in html and "Safe Sleep</textarea>" in html  # prefilled
+    mine = recipient.get("/stipends/").get_data(as_text=True)
+    assert "My professional development plans" in mine and "Growth plan" in mine
+    assert "Reach the Master Teacher Child Development Permit" in mine
+    assert "21.00 more verified training hours (HSN)" in mine
+    # an approved plan is changed by staff only
+    locked = recipient.post(f"/stipends/pathways/{application['id']}",
+                            data={"title": "Mine", "goals-0-kind": "training_hours",
+                                  "goals-0-amount": "5", "submit": "Save plan"})
+    assert locked.status_code == 409
+    spanish = recipient.get("/stipends/?lang=es").get_data(as_text=True)
+    assert "Mis planes de desarrollo profesional" in spanish
+    chinese = recipient.get("/stipends/?lang=zh-Hant").get_data(as_text=True)
+    assert "我的專業發展計劃" in chinese
+
+
+def test_recipient_proposes_a_plan_in_the_browser_form_and_staff_return_it(world):
+    program = world.program()
+    person = world.person()
+    application = world.apply(person, program["id"], tier="pd21").get_json()
+    world.admin("post", f"/api/v1/stipends/applications/{application['id']}/decision",
+                json={"decision": "approve", "reason": "ok"})
+    recipient = WebClient(world.app, person)
+    listing = recipient.get("/stipends/").get_data(as_text=True)
+    assert f"/stipends/pathways/{application['id']}" in listing
+    sent = recipient.post(f"/stipends/pathways/{application['id']}", data={
+        "title": "Toward Site Supervisor", "goals-0-kind": "units",
+        "goals-0-unit_area": "administration", "goals-0-amount": "6", "submit": "Save plan"})
+    assert sent.status_code == 302
+    assert "waiting for county approval" in recipient.get("/stipends/").get_data(as_text=True)
+    staff = WebClient(world.app, world.county_admin)
+    page = f"/stipends/admin/applications/{application['id']}/pathway"
+    no_reason = staff.post(page, data={"review-decision": "return", "review-reason": "",
+                                       "review-submit": "Record decision"})
+    assert no_reason.status_code == 422 and "give the reason" in no_reason.get_data(as_text=True)
+    returned = staff.post(page, data={"review-decision": "return",
+                                      "review-reason": "Add adult supervision units",
+                                      "review-submit": "Record decision"})
+    assert returned.status_code == 302
+    html = recipient.get(f"/stipends/pathways/{application['id']}").get_data(as_text=True)
+    assert "returned for changes" in html and "Add adult supervision units" in html
+    assert 'name="title"' in html  # editable again
+
+
+def test_catalogs_translate_every_string():
+    from pathlib import Path
+
+    import registry_plugins.stipends as plugin
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    folder = Path(plugin.__file__).parent / "translations"
+    template = {m.id for m in read_po((folder / "messages.pot").open("rb")) if m.id}
+    for locale in ("es", "zh_Hant"):
+        catalog = read_po((folder / locale / "LC_MESSAGES" / "messages.po").open("rb"))
+        done = {m.id: m.string for m in catalog if m.id and m.string}
+        assert template <= set(done), (locale, sorted(template - set(done))[:5])
+        compiled = read_mo((folder / locale / "LC_MESSAGES" / "messages.mo").open("rb"))
+        assert {m.id: m.string for m in compiled if m.id} == done, "run pybabel compile"
+
+
+def test_unmet_rules_and_form_errors_in_spanish_and_chinese(world):
+    program = world.program()
+    newcomer = world.person(role="assistant", hours="8", permit_level=None, training_hours=None)
+    web = WebClient(world.app, newcomer)
+    listing = web.get("/stipends/?lang=es").get_data(as_text=True)
+    assert "Se requieren al menos 20 horas por semana" in listing
+    refused = web.post(f"/stipends/programs/{program['id']}/apply",
+                       data={"tier": "pd21", "tin_kind": "ssn", "tin": "234-56-7890"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Todavía no cumple todas las reglas" in html
+    assert "Se requiere un Permiso de Desarrollo Infantil vigente" in html
+    bad = web.post(f"/stipends/programs/{program['id']}/apply?lang=zh-Hant",
+                   data={"tier": "pd21", "tin_kind": "ssn", "tin": "000-00-0000"})
+    assert "不是有效的社會安全號碼" in bad.get_data(as_text=True)
