@@ -1,0 +1,148 @@
+"""The issue's "done when" in a real browser (Playwright + Debian's Chromium): a sponsor takes
+attendance (Attended, No Show, a walk-in by Registry ID); the participant then sees the hours on
+their Education & Training Report (documents plugin) and downloads the certificate."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from werkzeug.serving import make_server
+
+from registry_kernel.testing import Factory, bearer
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parents[2] / "browser" / "vendor" / "axe.min.js"
+PASSWORD = "violet tractor umbrella"
+PLUGINS = ["profile", "documents", "training"]
+
+
+@pytest.fixture
+def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
+    from registry_kernel.app import create_app
+    from registry_kernel.testing import test_settings
+
+    url = fresh_database(plugins=PLUGINS)
+    app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.url = f"http://127.0.0.1:{server.server_port}"
+    app.extensions["registry"].settings.base_url = app.url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        app.extensions["registry"].engine.dispose()
+
+
+def new_page(browser: Any) -> Any:
+    context = browser.new_context(locale="en-US", accept_downloads=True,
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15000)
+    return context.new_page()
+
+
+def axe_violations(page: Any) -> list[str]:
+    if not AXE.exists():
+        return []
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
+    result = page.evaluate("""async () => await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+    return [f"{v['id']}: {v['help']} -> {v['nodes'][0]['target']}" for v in result["violations"]]
+
+
+def sign_in(page: Any, url: str, email: str) -> None:
+    page.goto(url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _iso(days: float, hours: float = 0) -> str:
+    return (datetime.now(UTC) + timedelta(days=days, hours=hours)).replace(
+        microsecond=0).isoformat()
+
+
+def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate(
+        chromium, live, tmp_path):
+    from registry_plugins.training.models import TrainingEvent
+
+    from registry_kernel.db import unit_of_work
+
+    factory = Factory(live)
+    registry = live.extensions["registry"]
+    org = factory.org(kind="training_sponsor", name="Bay Area Child Care Training")
+    manager = factory.account("sponsor_manager", org=org, email="lee@example.org",
+                              password=PASSWORD, first_name="Lee", last_name="Park")
+    token = factory.token(manager, "training:read training:write enrollments:write", org=org)
+    ana = factory.account(email="ana@example.org", password=PASSWORD, first_name="Ana",
+                          last_name="Ruiz")
+    bo, walk_in = factory.participant(), factory.participant()
+    api = live.test_client()
+    training = api.post("/api/v1/trainings", headers=bearer(token), json={
+        "title": "Positive Guidance", "description": "Guiding behavior", "hours": "3.00",
+        "competency_area": "RIG", "language": "en"}).get_json()
+    event = api.post("/api/v1/events", headers=bearer(token), json={
+        "training_id": training["id"], "starts_at": _iso(7), "ends_at": _iso(7, 3),
+        "capacity": 10, "location": {"address": "1200 Broadway", "city": "Oakland",
+                                     "county": "Alameda", "zip": "94612"}}).get_json()
+    for person in (ana.participant, bo):
+        enrolled = api.post(f"/api/v1/events/{event['id']}/enrollments",
+                            headers=bearer(token), json={"registry_id": person.registry_id})
+        assert enrolled.status_code == 201, enrolled.get_json()
+    with unit_of_work(registry.sessions) as session:  # the training took place yesterday
+        held = session.get(TrainingEvent, event["id"])
+        held.starts_at -= timedelta(days=8)
+        held.ends_at -= timedelta(days=8)
+
+    page = new_page(chromium)
+    sign_in(page, live.url, "lee@example.org")
+    page.goto(f"{live.url}/training/manage/{org.id}/events/{event['id']}")
+    page.get_by_label(f"Attendance for {ana.participant.registry_id}").select_option(
+        "attended")
+    page.get_by_label(f"Attendance for {bo.registry_id}").select_option("no_show")
+    page.get_by_label("Walk-ins: one Registry ID a line (marked Attended)").fill(
+        "12345\n")  # not a Registry ID: nothing is recorded
+    page.get_by_role("button", name="Save attendance").click()
+    assert "nothing was recorded" in page.locator("main").inner_text()
+    page.get_by_label(f"Attendance for {ana.participant.registry_id}").select_option(
+        "attended")
+    page.get_by_label(f"Attendance for {bo.registry_id}").select_option("no_show")
+    page.get_by_label("Walk-ins: one Registry ID a line (marked Attended)").fill(
+        walk_in.registry_id + "\n")
+    page.get_by_role("button", name="Save attendance").click()
+    main = page.locator("main").inner_text()
+    assert "Attendance saved for 3 people" in main
+    rows = {r.registry_id: r for r in (ana.participant, bo, walk_in)}
+    table = page.locator("table").first.inner_text()
+    assert all(rid in table for rid in rows)
+    assert "No Show" in table and table.count("3.00 h") == 2
+    assert axe_violations(page) == []
+    page.context.close()
+
+    page = new_page(chromium)
+    sign_in(page, live.url, "ana@example.org")
+    page.goto(live.url + "/documents/report")
+    report = page.locator("main").inner_text()
+    assert "Positive Guidance" in report and "Bay Area Child Care Training" in report
+    assert page.locator("#total-hours").inner_text().strip() == "3.00"
+    page.goto(live.url + "/training/my")
+    assert "Give feedback (anonymous)" in page.locator("main").inner_text()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Certificate (PDF)").click()
+    saved = tmp_path / "certificate.pdf"
+    info.value.save_as(saved)
+    text = PdfReader(io.BytesIO(saved.read_bytes())).pages[0].extract_text()
+    assert "Certificate of Completion" in text and "Ana Ruiz" in text
+    assert "3.00" in text and ana.participant.registry_id in text
+    assert axe_violations(page) == []
+    page.context.close()
