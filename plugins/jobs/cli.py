@@ -19,7 +19,9 @@ def jobs() -> None:
 def send_reminders(ctx: click.Context) -> None:
     from . import services as svc
 
-    registry = _ctx_app(ctx).extensions["registry"]
-    with unit_of_work(registry.sessions) as session:
+    app = _ctx_app(ctx)
+    registry = app.extensions["registry"]
+    # an application context, so each mail is written in its recipient's language
+    with app.app_context(), unit_of_work(registry.sessions) as session:
         sent = svc.send_reconfirmation_reminders(session, registry)
     _print_json({"reminders_sent": sent})
