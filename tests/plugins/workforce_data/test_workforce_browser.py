@@ -17,7 +17,7 @@ from registry_kernel.testing import Factory
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parents[2] / "browser" / "vendor" / "axe.min.js"
-PLUGINS = ["profile", "workforce_data"]
+PLUGINS = ["profile", "documents", "workforce_data"]
 
 
 @pytest.fixture
@@ -57,14 +57,16 @@ def test_charts_render_in_a_browser(live, page):
     page.goto(live.url + "/workforce")
     assert page.locator("h1").inner_text() == "Workforce Data"
     charts = page.locator("svg.wf-chart")
-    assert charts.count() == 4
+    assert charts.count() == 12  # 8 count tables, wages, PD hours, permits, turnover
     bars = page.locator("svg.wf-chart rect.wf-bar")
     assert bars.count() >= 4
     box = bars.first.bounding_box()
     assert box and box["width"] > 10 and box["height"] > 5
     fill = bars.first.evaluate("el => getComputedStyle(el).fill")
     assert fill == "rgb(31, 111, 139)"  # from the plugin's stylesheet, allowed by the CSP
-    assert page.locator("table.wf-table").count() == 4
+    assert page.locator("table.wf-table").count() == 12
+    assert page.locator("#wf-wages svg rect.wf-bar").count() == 2  # teacher and assistant
+    assert page.locator("#wf-turnover svg").count() == 1
     assert not [p for p in problems if "Content Security Policy" in p], problems
     if AXE.exists():
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
