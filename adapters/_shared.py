@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from flask_babel import LazyString
@@ -28,6 +30,12 @@ def _(text: str, **variables: Any) -> str:
 
 def lazy_gettext(text: str, **variables: Any) -> LazyString:
     return LazyString(lambda: _(text, **variables))
+
+
+def local_date(registry: Any, moment: datetime) -> date:
+    """The calendar date of a stored UTC time in the registry's time zone (an evening
+    training in California ends on the same date there, not on the next UTC day)."""
+    return moment.astimezone(ZoneInfo(registry.settings.timezone)).date()
 
 
 def acting_org_id(actor: Any, requested: int | None = None) -> int:

@@ -21,7 +21,7 @@ from registry_kernel.db import unit_of_work
 from registry_kernel.models import Organization, OutboxMessage, Participant
 from registry_kernel.outbox import enqueue
 
-from .._shared import event_organizations
+from .._shared import event_organizations, local_date
 
 if TYPE_CHECKING:
     from registry_kernel.extension import Event
@@ -99,7 +99,7 @@ def build_records(session: Session, registry: Registry, event: dict[str, Any], o
             records.append(("crm_push_hours", {
                 **base, "title": training_event.title, "hours": str(enrollment.hours_granted),
                 "competency_area": training_event.competency_area,
-                "completed_on": training_event.ends_at.date().isoformat()}))
+                "completed_on": local_date(registry, training_event.ends_at).isoformat()}))
         return records
     return []
 

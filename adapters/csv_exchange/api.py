@@ -74,3 +74,25 @@ def export_enrollments(query: ExportQuery) -> Any:
     org = acting_org_id(current_actor(), query.organization_id)
     return _csv(svc.export_enrollments(registry_session(), current_registry(), org),
                 "enrollments.csv")
+
+
+@api_route(bp, "/csv/hours.csv", scope="participants:read", query=ExportQuery,
+           produces="text/csv", summary="Training hours granted in your organization's events",
+           tags=TAGS)
+def export_hours(query: ExportQuery) -> Any:
+    org = acting_org_id(current_actor(), query.organization_id)
+    return _csv(svc.export_hours(registry_session(), current_registry(), org), "hours.csv")
+
+
+@api_route(bp, "/csv/events/<int:event_id>/roster.csv", scope="participants:read",
+           query=ExportQuery, produces="text/csv", errors=(404,),
+           summary="The roster of one of your training events, with names (audited)", tags=TAGS)
+def export_roster(event_id: int, query: ExportQuery) -> Any:
+    session, registry, actor = registry_session(), current_registry(), current_actor()
+    org = acting_org_id(actor, query.organization_id)
+    try:
+        text = svc.export_roster(session, registry, org, event_id, actor=actor)
+    except svc.NotFound as exc:
+        raise ProblemError(404, "Not Found", str(exc)) from exc
+    session.commit()  # the audit records of the reads
+    return _csv(text, f"roster-{event_id}.csv")

@@ -54,14 +54,17 @@ def import_command(ctx: click.Context, file: Path, org_slug: str, dry_run: bool)
         sys.exit(2)
 
 
-@csv_group.command("export", help="Export an organization's participants or enrollments")
+@csv_group.command("export", help="Export an organization's participants, enrollments, "
+                   "training hours, or the roster of one of its events (--event)")
 @click.option("--org", "org_slug", required=True)
-@click.option("--what", type=click.Choice(["participants", "enrollments"]),
+@click.option("--what", type=click.Choice(["participants", "enrollments", "hours", "roster"]),
               default="participants", show_default=True)
+@click.option("--event", "event_id", type=int, help="The training event (for --what roster)")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output")
 @click.pass_context
-def export_command(ctx: click.Context, org_slug: str, what: str, output: Path | None) -> None:
+def export_command(ctx: click.Context, org_slug: str, what: str, event_id: int | None,
+                   output: Path | None) -> None:
     from . import services as svc
 
     registry = _ctx_app(ctx).extensions["registry"]
@@ -69,8 +72,19 @@ def export_command(ctx: click.Context, org_slug: str, what: str, output: Path | 
         org = get_by_slug(session, org_slug)
         if org is None:
             fail(f"no organization with the slug {org_slug!r}")
-        text = (svc.export_participants(session, registry, org.id, actor=CLI_ACTOR)
-                if what == "participants" else svc.export_enrollments(session, registry, org.id))
+        if what == "participants":
+            text = svc.export_participants(session, registry, org.id, actor=CLI_ACTOR)
+        elif what == "enrollments":
+            text = svc.export_enrollments(session, registry, org.id)
+        elif what == "hours":
+            text = svc.export_hours(session, registry, org.id)
+        else:
+            if event_id is None:
+                fail("--what roster needs --event EVENT_ID")
+            try:
+                text = svc.export_roster(session, registry, org.id, event_id, actor=CLI_ACTOR)
+            except svc.NotFound:
+                fail(f"no training event {event_id} of {org_slug!r}")
     if output:
         output.write_text(text, encoding="utf-8")
     else:

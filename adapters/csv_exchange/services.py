@@ -37,6 +37,8 @@ from registry_kernel.api_views import ParticipantIn
 from registry_kernel.crypto import normalize_email, normalize_name
 from registry_kernel.models import Participant
 
+from .._shared import local_date
+
 if TYPE_CHECKING:
     from registry_kernel.runtime import Registry
 
@@ -284,4 +286,66 @@ def export_enrollments(session: Session, registry: Registry, organization_id: in
         writer.writerow([registry_id, event_id, training_id, title,
                          starts_at.isoformat() if starts_at else "", status,
                          "" if hours is None else str(hours)])
+    return out.getvalue()
+
+
+ROSTER_COLUMNS = ("registry_id", "first_name", "last_name", "email", "status", "hours_granted")
+HOURS_COLUMNS = ("registry_id", "event_id", "training_id", "training_title", "competency_area",
+                 "completed_on", "hours")
+
+
+class NotFound(LookupError):
+    """No such resource for this organization."""
+
+
+def export_roster(session: Session, registry: Registry, organization_id: int, event_id: int, *,
+                  actor: Any) -> str:
+    """One of the organization's training events: everyone enrolled, waitlisted or past, with
+    names and email (each read audited) and the hours granted."""
+    if not registry.plugins.is_enabled("training"):
+        raise NotFound("training is not enabled")
+    from registry_plugins.training.models import Enrollment, TrainingEvent
+
+    event = session.get(TrainingEvent, event_id)
+    if event is None or event.organization_id != organization_id:
+        raise NotFound("no such event")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ROSTER_COLUMNS)
+    rows = session.execute(select(Participant, Enrollment).join(
+        Enrollment, Enrollment.participant_id == Participant.id)
+        .where(Enrollment.event_id == event.id)
+        .order_by(Enrollment.queued_at, Enrollment.id)).all()
+    for participant, enrollment in rows:
+        data = kp.personal_data(session, registry, participant, actor=actor,
+                                reason=f"CSV roster of training event {event.id}",
+                                fields=("first_name", "last_name", "email"))
+        writer.writerow([participant.registry_id, data.first_name or "", data.last_name or "",
+                         data.email or "", enrollment.status,
+                         "" if enrollment.hours_granted is None else str(
+                             enrollment.hours_granted)])
+    return out.getvalue()
+
+
+def export_hours(session: Session, registry: Registry, organization_id: int) -> str:
+    """Training hours granted in the organization's events (attended, ids only)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HOURS_COLUMNS)
+    if not registry.plugins.is_enabled("training"):
+        return out.getvalue()
+    from registry_plugins.training.models import Enrollment, TrainingEvent
+
+    rows = session.execute(
+        select(Participant.registry_id, TrainingEvent.id, TrainingEvent.training_id,
+               TrainingEvent.title, TrainingEvent.competency_area, TrainingEvent.ends_at,
+               Enrollment.hours_granted)
+        .join(Enrollment, Enrollment.participant_id == Participant.id)
+        .join(TrainingEvent, TrainingEvent.id == Enrollment.event_id)
+        .where(TrainingEvent.organization_id == organization_id,
+               Enrollment.status == "attended", Enrollment.hours_granted.is_not(None))
+        .order_by(TrainingEvent.ends_at, Participant.registry_id))
+    for registry_id, event_id, training_id, title, area, ends_at, hours in rows:
+        writer.writerow([registry_id, event_id, training_id, title, area,
+                         local_date(registry, ends_at).isoformat(), str(hours)])
     return out.getvalue()

@@ -199,3 +199,89 @@ def test_enrollment_export_lists_the_sponsors_events(make_app):
     people = client.get("/api/v1/csv/participants.csv", headers=bearer(token)).get_data(
         as_text=True)
     assert "Vy,Pham" in people  # enrolled in the sponsor's event: the sponsor works with them
+
+
+def test_roster_and_hours_exports(make_app, tmp_path):
+    """An event's roster (names audited) and the hours granted, by API and CLI; another
+    organization's event is a 404; the completion date is the event's date in California."""
+    from datetime import UTC, datetime, timedelta
+
+    from registry_plugins.training.models import TrainingEvent
+    from sqlalchemy import update
+
+    from registry_kernel.db import unit_of_work
+
+    app = make_app(plugins=["training", "csv_exchange"])
+    factory = Factory(app)
+    sponsor = factory.org(kind="training_sponsor", name="Sponsor", slug="sponsor")
+    token = factory.client_token(
+        sponsor, "training:write training:read enrollments:write participants:read")
+    client = app.test_client()
+    training = client.post("/api/v1/trainings", headers=bearer(token), json={
+        "title": "Story time", "hours": "2.5", "competency_area": "CDL", "language": "en"})
+    start = datetime.now(UTC) + timedelta(days=3)
+    event = client.post("/api/v1/events", headers=bearer(token), json={
+        "training_id": training.get_json()["id"], "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=3)).isoformat(), "capacity": 5,
+        "visibility": "published", "online_url": "https://meet.example.org/y"}).get_json()
+    came = factory.participant(first_name="Vy", last_name="Pham")
+    missed = factory.participant(first_name="Ana", last_name="Ruiz")
+    for person in (came, missed):
+        assert client.post(f"/api/v1/events/{event['id']}/enrollments", headers=bearer(token),
+                           json={"registry_id": person.registry_id}).status_code == 201
+    # the event took place yesterday evening in California (after midnight UTC)
+    evening = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 2026-03-09 18:00 in Los Angeles
+    with unit_of_work(app.extensions["registry"].sessions) as session:
+        session.execute(update(TrainingEvent).where(TrainingEvent.id == event["id"]).values(
+            starts_at=evening, ends_at=evening + timedelta(hours=3)))
+    recorded = client.post(f"/api/v1/events/{event['id']}/attendance", headers=bearer(token),
+                           json={"records": [
+                               {"registry_id": came.registry_id, "status": "attended"},
+                               {"registry_id": missed.registry_id, "status": "no_show"}]})
+    assert recorded.status_code in (200, 201), recorded.get_json()
+
+    roster = client.get(f"/api/v1/csv/events/{event['id']}/roster.csv", headers=bearer(token))
+    assert roster.status_code == 200 and roster.mimetype == "text/csv"
+    rows = {r["registry_id"]: r for r in csv.DictReader(io.StringIO(roster.get_data(
+        as_text=True)))}
+    assert rows[came.registry_id]["first_name"] == "Vy"
+    assert rows[came.registry_id]["status"] == "attended"
+    assert rows[came.registry_id]["hours_granted"] == "2.50"
+    assert rows[missed.registry_id]["status"] == "no_show"
+    assert rows[missed.registry_id]["hours_granted"] in ("", "0", "0.00")
+    with app.extensions["registry"].sessions() as session:
+        audited = session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.reason == f"CSV roster of training event {event['id']}"))
+    assert audited == 2
+
+    hours = list(csv.DictReader(io.StringIO(client.get(
+        "/api/v1/csv/hours.csv", headers=bearer(token)).get_data(as_text=True))))
+    assert hours == [{"registry_id": came.registry_id, "event_id": str(event["id"]),
+                      "training_id": str(training.get_json()["id"]),
+                      "training_title": "Story time", "competency_area": "CDL",
+                      "completed_on": "2026-03-09", "hours": "2.50"}]
+
+    other = factory.client_token(factory.org(name="Elsewhere"), "participants:read")
+    assert client.get(f"/api/v1/csv/events/{event['id']}/roster.csv",
+                      headers=bearer(other)).status_code == 404
+    assert client.get("/api/v1/csv/hours.csv", headers=bearer(other)).get_data(
+        as_text=True).splitlines() == [",".join(
+            ("registry_id", "event_id", "training_id", "training_title", "competency_area",
+             "completed_on", "hours"))]
+    assert client.get("/api/v1/csv/events/999999/roster.csv",
+                      headers=bearer(token)).status_code == 404
+
+    app.extensions["registry"].plugins.hook.cli_commands(cli=cli)  # as `registry` does
+    runner = CliRunner()
+    obj = {"app": app}
+    out = tmp_path / "roster.csv"
+    result = runner.invoke(cli, ["csv", "export", "--org", "sponsor", "--what", "roster",
+                                 "--event", str(event["id"]), "--output", str(out)], obj=obj)
+    assert result.exit_code == 0, result.output
+    assert "Vy,Pham" in out.read_text(encoding="utf-8")
+    result = runner.invoke(cli, ["csv", "export", "--org", "sponsor", "--what", "hours"],
+                           obj=obj)
+    assert result.exit_code == 0 and "2026-03-09" in result.output
+    result = runner.invoke(cli, ["csv", "export", "--org", "sponsor", "--what", "roster"],
+                           obj=obj)
+    assert result.exit_code != 0 and "--event" in result.output + (result.stderr or "")
