@@ -343,3 +343,82 @@ def test_anonymous_feedback_survey_and_report(tf):
     assert len(stored) == 3 and columns == {"id", "event_id", "answers", "comment",
                                             "answered_on"}
     assert all(r.answered_on.hour == 0 and r.answered_on.minute == 0 for r in stored)
+
+
+def _approved_instructor(tf, sponsor):
+    """An account that asked to be the sponsor's instructor and that a manager approved."""
+    from registry_plugins.training import services as svc
+
+    from registry_kernel.auth.actor import actor_for_account
+    from registry_kernel.models import Account, Organization
+
+    account = tf.account()
+    with unit_of_work(tf.registry.sessions) as session:
+        org = session.get(Organization, sponsor.org.id)
+        own = session.get(Account, account.id)
+        request = svc.request_instructor(session, org, own, actor_for_account(
+            session, own, permission_roles=tf.registry.permission_roles))
+        manager = actor_for_account(session, session.get(Account, sponsor.manager.id),
+                                    permission_roles=tf.registry.permission_roles)
+        svc.decide_instructor(session, request, manager, approve=True)
+    return account
+
+
+def test_instructors_see_rosters_of_their_events_and_take_attendance_if_allowed(tf):
+    from registry_plugins.training import services as svc
+
+    from registry_kernel.auth.actor import SYSTEM
+    from registry_kernel.models import Organization
+
+    sponsor = make_sponsor(tf)
+    lead, other_instructor = _approved_instructor(tf, sponsor), _approved_instructor(tf, sponsor)
+    person = tf.participant(first_name="Mia", last_name="Chen")
+    theirs = _held_event(sponsor, tf, [person],
+                         instructor_registry_id=lead.participant.registry_id)
+    not_theirs = _held_event(sponsor, tf, [person])
+    base = f"/training/manage/{sponsor.org.id}/events"
+    client = tf.app.test_client()
+    sign_in(client, lead)
+    page = client.get(f"{base}/{theirs['id']}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert person.registry_id in html and "Save attendance" not in html  # not allowed yet
+    roster = client.get(f"{base}/{theirs['id']}/roster.pdf")
+    assert roster.status_code == 200 and "Mia" in PdfReader(io.BytesIO(roster.data)).pages[
+        0].extract_text()
+    assert client.get(f"{base}/{not_theirs['id']}").status_code == 404
+    assert client.get(f"{base}/{not_theirs['id']}/roster.pdf").status_code == 404
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    refused = client.post(f"{base}/{theirs['id']}/attendance",
+                          data={"csrf_token": token, "walk_ins": person.registry_id})
+    assert refused.status_code == 403
+    api_token = tf.token(lead, "training:read training:write", org=sponsor.org)
+    api = tf.app.test_client()
+    listed = api.get(f"/api/v1/events/{theirs['id']}/roster", headers=bearer(api_token))
+    assert listed.status_code == 200
+    assert [r["registry_id"] for r in listed.get_json()["items"]] == [person.registry_id]
+    forbidden = api.post(f"/api/v1/events/{theirs['id']}/attendance", headers=bearer(api_token),
+                         json={"records": [{"registry_id": person.registry_id,
+                                            "status": "attended"}]})
+    assert forbidden.status_code == 403
+    with unit_of_work(tf.registry.sessions) as session:  # the sponsor now allows it
+        org = session.get(Organization, sponsor.org.id)
+        record = svc.ensure_sponsor_info(session, tf.registry, org)
+        svc.update_sponsor_info(session, record, SYSTEM, {"instructors_may_manage_events": True})
+    html = client.get(f"{base}/{theirs['id']}").get_data(as_text=True)
+    assert "Save attendance" in html
+    enrollment_id = re.search(r'name="status-(\d+)"', html).group(1)
+    saved = client.post(f"{base}/{theirs['id']}/attendance", follow_redirects=True,
+                        data={"csrf_token": token, f"status-{enrollment_id}": "attended"})
+    assert "Attendance saved for 1 person" in saved.get_data(as_text=True)
+    assert _roster(sponsor, theirs["id"])[person.registry_id]["status"] == "attended"
+    by_api = api.post(f"/api/v1/events/{theirs['id']}/attendance", headers=bearer(api_token),
+                      json={"records": [{"registry_id": person.registry_id,
+                                         "status": "no_show"}]})
+    assert by_api.status_code == 200
+    # another instructor of the same sponsor does not lead it
+    stranger = tf.app.test_client()
+    sign_in(stranger, other_instructor)
+    assert stranger.get(f"{base}/{theirs['id']}").status_code == 404
+    assert stranger.post(f"{base}/{theirs['id']}/attendance",
+                         data={"csrf_token": token}).status_code in (400, 404)
