@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -298,6 +299,18 @@ def _instructor_account(registry_id: str | None, field: str = "instructor_regist
     return account_id
 
 
+@contextmanager
+def _instructor_errors() -> Iterator[None]:
+    """The services name the instructor ``instructor``; the API's field is
+    ``instructor_registry_id``."""
+    try:
+        yield
+    except svc.Invalid as exc:
+        if exc.errors and "instructor" in exc.errors:
+            exc.errors["instructor_registry_id"] = exc.errors.pop("instructor")
+        raise
+
+
 def _participant(text: str) -> Participant:
     try:
         return kernel_participants.get_by_registry_id(registry_session(), text)
@@ -403,12 +416,13 @@ def create_event(body: EventIn) -> Any:
             raise svc.Invalid("starts_at and ends_at, when given with sessions, are the first "
                               "session's start and the last one's end",
                               {"starts_at": "does not match the sessions"})
-    event = svc.create_event(
-        session, registry, training, actor, starts_at=body.starts_at, ends_at=body.ends_at,
-        sessions=sessions, capacity=body.capacity, waitlist=body.waitlist,
-        visibility=body.visibility, location=_location(body), online_url=body.online_url,
-        funding_source=body.funding_source, notes=body.notes,
-        instructor_account_id=_instructor_account(body.instructor_registry_id))
+    with _instructor_errors():
+        event = svc.create_event(
+            session, registry, training, actor, starts_at=body.starts_at,
+            ends_at=body.ends_at, sessions=sessions, capacity=body.capacity,
+            waitlist=body.waitlist, visibility=body.visibility, location=_location(body),
+            online_url=body.online_url, funding_source=body.funding_source, notes=body.notes,
+            instructor_account_id=_instructor_account(body.instructor_registry_id))
     session.commit()
     return event_json(event, manager=True)
 
@@ -460,7 +474,8 @@ def patch_event(event_id: int, body: EventPatch) -> Any:
         changes["instructor_account_id"] = _instructor_account(
             changes.pop("instructor_registry_id"))
     if changes:
-        svc.update_event(session, registry, event, actor, changes)
+        with _instructor_errors():
+            svc.update_event(session, registry, event, actor, changes)
     if cancel:
         svc.cancel_event(session, registry, event, actor)
     session.commit()

@@ -1234,5 +1234,5 @@ def instructor_public(profile_id: int) -> Any:
         abort(404)
     labels = {lang.code: lang.label for lang in svc.languages(session, active_only=False)}
     return render_template("training/instructor_public.html", profile=view,
-                           languages=[labels.get(c, c) for c in view.languages],
+                           teaches_in=[labels.get(c, c) for c in view.languages],
                            events=profiles.led_events(session, view.account_id))
