@@ -16,14 +16,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
 import os
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -216,13 +216,43 @@ def url_problem(url: str, *, production: bool, resolve: bool = True) -> str | No
     if local or host.endswith((".localhost", ".local", ".internal")):
         return _("points at a private or loopback address")
     if resolve:
-        try:
-            infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-        except OSError:
-            return _("the host name does not resolve")
-        if any(_non_public(str(info[4][0])) for info in infos):
-            return _("points at a private or loopback address")
+        return _resolve_public(host, parts.port or 443)[1]
     return None
+
+
+def _resolve_public(host: str, port: int) -> tuple[str | None, str | None]:
+    """``(address, None)``: an address of ``host`` to connect to, every one of its addresses
+    being public; or ``(None, problem)``."""
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return None, _("the host name does not resolve")
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses:
+        return None, _("the host name does not resolve")
+    if any(_non_public(address) for address in addresses):
+        return None, _("points at a private or loopback address")
+    return addresses[0], None
+
+
+def delivery_address(url: str, *, production: bool) -> tuple[str | None, str | None]:
+    """Where one delivery connects: ``(address, problem)``.
+
+    In production the URL is checked again and its host resolved once, here; the connection
+    then goes to that vetted address (TLS still verifies the host name), so a DNS answer that
+    changes between the check and the connection (DNS rebinding) cannot reach an internal
+    address. Outside production ``(None, problem)``: connect by name.
+    """
+    problem = url_problem(url, production=production, resolve=False)
+    if problem or not production:
+        return None, problem
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+        return host, None  # a literal address, already found public
+    except ValueError:
+        return _resolve_public(host, parts.port or 443)
 
 
 # --- endpoints ---------------------------------------------------------------------------------
@@ -337,33 +367,45 @@ def on_domain_event(session: Session, registry: Registry, event: Event) -> int:
 
 # --- delivery ----------------------------------------------------------------------------------
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A receiver's redirect is an answer, not an instruction (no SSRF through redirects)."""
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to a vetted address, with SNI and certificate checks for the URL's host name."""
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+    def __init__(self, host: str, port: int | None, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}))
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float,
+          address: str | None = None) -> tuple[int | None, str, str | None]:
+    """POST; returns ``(status code or None, response excerpt, error or None)``.
 
-
-def _post(url: str, body: bytes, headers: dict[str, str], timeout: float
-          ) -> tuple[int | None, str, str | None]:
-    """POST; returns ``(status code or None, response excerpt, error or None)``."""
-    request = urllib.request.Request(url, data=body, method="POST",  # noqa: S310 - http(s) only
-                                     headers=headers)
+    Redirects are answers, not instructions (never followed: no SSRF through a redirect).
+    With ``address`` the connection goes there (see ``delivery_address``).
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection: http.client.HTTPConnection
+    if parts.scheme == "https":
+        connection = (_PinnedHTTPSConnection(host, parts.port, address, timeout) if address
+                      else http.client.HTTPSConnection(host, parts.port, timeout=timeout,
+                                                       context=ssl.create_default_context()))
+    else:
+        connection = http.client.HTTPConnection(host, parts.port, timeout=timeout)
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return response.status, response.read(4096).decode("utf-8", "replace"), None
-    except urllib.error.HTTPError as exc:
-        try:
-            text = exc.read(4096).decode("utf-8", "replace")
-        except Exception:  # the body of an error answer is best effort
-            text = ""
-        return exc.code, text, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, "", f"{type(exc).__name__}: {reason}"
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        text = response.read(4096).decode("utf-8", "replace")
+        code = response.status
+        return code, text, None if 200 <= code < 300 else f"HTTP {code}"
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        return None, "", f"{type(exc).__name__}: {exc}"
+    finally:
+        connection.close()
 
 
 def deliver(registry: Registry, message: OutboxMessage) -> None:
@@ -386,7 +428,7 @@ def deliver(registry: Registry, message: OutboxMessage) -> None:
     timeout = config.timeout_seconds if config else 10.0
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     timestamp = int(time.time())
-    problem = url_problem(url, production=registry.settings.production)
+    address, problem = delivery_address(url, production=registry.settings.production)
     if problem:
         code, text, error = None, "", f"refused: {problem}"
     else:
@@ -396,7 +438,7 @@ def deliver(registry: Registry, message: OutboxMessage) -> None:
             "webhook-id": msg_id,
             "webhook-timestamp": str(timestamp),
             "webhook-signature": signature_header(keys, msg_id, timestamp, body),
-        }, timeout)
+        }, timeout, address)
     ok = code is not None and 200 <= code < 300
     last_attempt = message.attempts + 1 >= message.max_attempts
     with unit_of_work(registry.sessions) as session:

@@ -454,3 +454,70 @@ def test_rotation_bad_input_and_other_organizations(setup):
                          headers=bearer(other)).status_code == 404
     listed = client.get("/api/v1/webhooks", headers=bearer(token)).get_json()["items"][0]
     assert listed["secret_rotated_at"] is None  # nothing changed
+
+
+def test_production_refuses_bad_urls_at_registration(setup):
+    env = setup()
+    app, token = env.app, env.token
+    app.extensions["registry"].settings.production = True
+    client = app.test_client()
+    for url in ("http://hooks.example.org/h", "https://127.0.0.1/h", "https://10.0.0.7/h",
+                "https://localhost:8443/h", "https://[::1]/h", "https://printer.local/h"):
+        response = client.post("/api/v1/webhooks", json={
+            "url": url, "events": ["participant.created"]}, headers=bearer(token))
+        assert response.status_code == 422, url
+        assert response.mimetype == "application/problem+json"
+        assert "url" in response.get_json()["errors"], url
+    assert client.get("/api/v1/webhooks", headers=bearer(token)).get_json()["total"] == 0
+
+
+def test_production_delivery_connects_to_the_address_it_checked(setup, monkeypatch, due):
+    """DNS rebinding: the host name is resolved once per attempt and the connection goes to
+    that vetted address; a name that resolves to a private address is refused (and retried
+    later, so no event is lost)."""
+    import socket
+
+    from registry_adapters.webhooks import services
+
+    env = setup()
+    app, token = env.app, env.token
+    client = app.test_client()
+    registry = app.extensions["registry"]
+    endpoint = register(client, token, "https://hooks.agency.example/in")
+    registry.settings.production = True
+    answers = {"hooks.agency.example": "10.1.2.3"}
+    lookups: list[str] = []
+    connections: list[tuple[str, int]] = []
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in answers:
+            lookups.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    def create_connection(address, *args, **kwargs):
+        if address[0] in ("10.1.2.3", "93.184.216.34"):
+            connections.append(address)
+            raise ConnectionRefusedError("test: not really connecting")
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(services.socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(services.socket, "create_connection", create_connection)
+    add_participant(client, token)
+    assert registry.outbox.drain().retried == 1
+    item = client.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries",
+                      headers=bearer(token)).get_json()["items"][0]
+    assert item["status"] == "retrying"
+    assert item["last_error"] == "refused: points at a private or loopback address"
+    assert connections == []  # never connected
+
+    answers["hooks.agency.example"] = "93.184.216.34"
+    due(app)
+    lookups.clear()
+    assert registry.outbox.drain().retried == 1
+    assert lookups == ["hooks.agency.example"]  # resolved once
+    assert connections == [("93.184.216.34", 443)]  # to the address that was checked
+    item = client.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries",
+                      headers=bearer(token)).get_json()["items"][0]
+    assert "not really connecting" in item["last_error"]
