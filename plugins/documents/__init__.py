@@ -16,7 +16,10 @@ For other plugins:
   other section is printed as its own table (``columns``/``rows``).
 
 Config (``[plugins.documents]``): ``max_upload_mb`` (default 10), ``storage_path`` (default
-``<instance>/files``).
+``<instance>/files``), ``storage_backend`` (``"package.module:factory"``, a callable taking the
+registry and returning a :class:`~plugins.documents.storage.FileStorage`, for object storage;
+default the local file system), ``report_cache_entries`` (rendered report PDFs kept per process,
+default 256, 0 turns the cache off) and ``report_cache_seconds`` (default 3600).
 
 Translations live in ``translations/`` (Spanish, Traditional Chinese); refresh them with::
 
@@ -50,6 +53,9 @@ class DocumentsConfig(BaseModel):
 
     max_upload_mb: float = Field(10, gt=0, le=100)
     storage_path: str | None = None
+    storage_backend: str | None = Field(None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    report_cache_entries: int = Field(256, ge=0, le=100_000)
+    report_cache_seconds: int = Field(3600, ge=0, le=7 * 86400)
 
 
 PLUGIN = PluginInfo(

@@ -30,7 +30,6 @@ from registry_kernel.web import current_registry, registry_session
 from . import VERIFY_PERMISSION
 from . import services as svc
 from .models import Document
-from .reports import render_pdf
 
 bp = Blueprint("documents_api", __name__, url_prefix="/api/v1")
 
@@ -209,13 +208,12 @@ def education_report() -> Any:
 def report_pdf_response(participant: Participant, actor: Any) -> Response:
     session, registry = registry_session(), current_registry()
     report = svc.build_report(session, registry, participant)
-    issue = svc.issue_report(session, participant, report)
     data = participant_svc.personal_data(session, registry, participant, actor=actor,
                                          fields=("first_name", "last_name"),
                                          reason="education report")
     base = registry.settings.base_url.rstrip("/")
-    pdf = render_pdf(report, name=data.full_name(), registry_name=registry.settings.registry_name,
-                     verify_url=f"{base}/reports/verify/{issue.code}")
+    pdf = svc.report_pdf(session, registry, participant, report, name=data.full_name(),
+                         verify_base=f"{base}/reports/verify/")
     session.commit()
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (

@@ -31,6 +31,7 @@ from registry_kernel.db import new_uuid, utcnow
 from registry_kernel.models import Participant
 
 from .models import Course, Degree, Document, Permit, ReportIssue, TrainingRecord
+from .report_cache import ReportCache, report_key
 from .storage import FileStorage, LocalFileStorage
 
 if TYPE_CHECKING:
@@ -224,6 +225,7 @@ class VerificationIn(RecordModel):
 
 _REGISTRIES: weakref.WeakKeyDictionary[Any, Registry] = weakref.WeakKeyDictionary()
 _STORAGES: weakref.WeakKeyDictionary[Any, FileStorage] = weakref.WeakKeyDictionary()
+_REPORT_CACHES: weakref.WeakKeyDictionary[Any, ReportCache] = weakref.WeakKeyDictionary()
 _NEW_BLOBS = "documents_new_blobs"
 _DOOMED_BLOBS = "documents_doomed_blobs"
 
@@ -245,10 +247,45 @@ def storage_for(registry: Registry) -> FileStorage:
     storage = _STORAGES.get(registry)
     if storage is None:
         config = registry.plugin_config("documents")
+        if config and config.storage_backend:
+            storage = _STORAGES[registry] = _load_backend(config.storage_backend, registry)
+            return storage
         root = Path(config.storage_path) if config and config.storage_path else \
             registry.settings.instance_path / "files"
         storage = _STORAGES[registry] = LocalFileStorage(root)
     return storage
+
+
+def _load_backend(spec: str, registry: Registry) -> FileStorage:
+    """Build the configured ``storage_backend`` (``"package.module:factory"``)."""
+    import importlib
+
+    from registry_kernel.config import ConfigError
+
+    module_name, _, attribute = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"[plugins.documents] storage_backend {spec!r} cannot be loaded: "
+                          f"{exc}") from exc
+    storage = factory(registry)
+    missing = [name for name in ("put", "open", "delete", "exists")
+               if not callable(getattr(storage, name, None))]
+    if missing:
+        raise ConfigError(f"[plugins.documents] storage_backend {spec!r} returned a storage "
+                          f"without {', '.join(missing)}")
+    return storage
+
+
+def report_cache_for(registry: Registry) -> ReportCache:
+    """This process's cache of rendered report PDFs (see :mod:`.report_cache`)."""
+    cache = _REPORT_CACHES.get(registry)
+    if cache is None:
+        config = registry.plugin_config("documents")
+        cache = _REPORT_CACHES[registry] = ReportCache(
+            entries=config.report_cache_entries if config else 256,
+            max_age=config.report_cache_seconds if config else 3600)
+    return cache
 
 
 def _put(session: Session, storage: FileStorage, ciphertext: bytes) -> str:
@@ -885,6 +922,31 @@ def issue_report(session: Session, participant: Participant, report: dict[str, A
     report["verification"] = {"code": issue.code,
                               "issued_at": issue.issued_at.replace(microsecond=0).isoformat()}
     return issue
+
+
+def report_pdf(session: Session, registry: Registry, participant: Participant,
+               report: dict[str, Any], *, name: str, verify_base: str) -> bytes:
+    """The report as a PDF, from this process's cache when the same content was already
+    rendered (same verification code), else issued under a new code, rendered and cached."""
+    registry_name = registry.settings.registry_name
+    cache = report_cache_for(registry)
+    key = report_key(participant.id, report_digest(report), name=name,
+                     registry_name=registry_name, verify_base=verify_base)
+    cached = cache.get(key)
+    if cached is not None:
+        issue = session.get(ReportIssue, cached.code)
+        if issue is not None and issue.participant_id == participant.id:
+            report["verification"] = {
+                "code": issue.code, "issued_at": issue.issued_at.replace(microsecond=0).isoformat()}
+            return cached.pdf
+        cache.forget(key)  # the issue is gone (an erased record): issue a new one
+    issue = issue_report(session, participant, report)
+    from .reports import render_pdf
+
+    pdf = render_pdf(report, name=name, registry_name=registry_name,
+                 verify_url=f"{verify_base}{issue.code}")
+    cache.put(key, issue.code, pdf)
+    return pdf
 
 
 def check_code(session: Session, text: str) -> dict[str, Any] | None:
