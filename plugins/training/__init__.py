@@ -47,10 +47,11 @@ def migration_location() -> MigrationLocation:
 @hookimpl
 def blueprints() -> list[Any]:
     from .api import bp as api_bp
+    from .report_views import api_bp as reports_api_bp
     from .report_views import bp as reports_bp
     from .views import bp as web_bp
 
-    return [api_bp, web_bp, reports_bp]
+    return [api_bp, web_bp, reports_bp, reports_api_bp]
 
 
 @hookimpl

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from sqlalchemy import select
 
 from registry_kernel import audit
+from registry_kernel.api import api_route, current_actor
 from registry_kernel.auth.session import web_actor
 from registry_kernel.counties import CALIFORNIA_COUNTIES
 from registry_kernel.models import Organization
@@ -21,13 +22,15 @@ from registry_kernel.web import current_registry, registry_session
 
 from . import dsp, reports, surveys
 from . import services as svc
+from .api import problems
 from .forms import ActionForm
 from .i18n import _
 from .models import Training, TrainingSponsor
-from .views import _org_for_module, signed_in
+from .views import _module_event, _org_for_module, signed_in
 
 bp = Blueprint("training_reports", __name__, url_prefix="/training",
                template_folder="templates")
+api_bp = Blueprint("training_reports_api", __name__, url_prefix="/api/v1")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -153,6 +156,39 @@ def staff_reports() -> Any:
 def staff_report(name: str) -> Any:
     _staff_only()
     return _download(None, name)
+
+
+# --- the sign-in sheet as Excel --------------------------------------------------------------
+
+def _xlsx_response(handle: Any, filename: str) -> Response:
+    response = Response(handle, mimetype=XLSX, direct_passthrough=True)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/manage/<int:org_id>/events/<int:event_id>/sign-in.xlsx")
+@signed_in
+def sign_in_sheet(org_id: int, event_id: int) -> Any:
+    """The sign-in sheet as Excel (staff of the sponsor, or the instructor who leads it)."""
+    _org, event = _module_event(org_id, event_id)
+    session = registry_session()
+    handle = reports.sign_in_xlsx(event, svc.roster(session, current_registry(), event,
+                                                    web_actor(), reason="sign-in sheet xlsx"))
+    session.commit()
+    return _xlsx_response(handle, f"sign-in-{event.id}.xlsx")
+
+
+@api_route(api_bp, "/events/<int:event_id>/sign-in-sheet.xlsx", scope="training:read",
+           produces=XLSX, summary="The sign-in sheet as Excel (walk-in lines; fill in Status "
+           "and upload it back as attendance)", tags=["training"])
+@problems
+def sign_in_sheet_xlsx(event_id: int) -> Any:
+    session, registry, actor = registry_session(), current_registry(), current_actor()
+    event = svc.get_event(session, event_id, actor)
+    handle = reports.sign_in_xlsx(event, svc.roster(session, registry, event, actor,
+                                                    reason="sign-in sheet xlsx"))
+    session.commit()
+    return _xlsx_response(handle, f"sign-in-{event.id}.xlsx")
 
 
 # --- feedback surveys ------------------------------------------------------------------------

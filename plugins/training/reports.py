@@ -684,6 +684,21 @@ def roster_xlsx(event: TrainingEvent, people: list[dict[str, Any]]) -> Any:
                        if p["status"] != "withdrawn"))
 
 
+SIGN_IN_COLUMNS = ("Registry ID", "Last name", "First name", "Signature", "Time in", "Status")
+
+
+def sign_in_xlsx(event: TrainingEvent, people: list[dict[str, Any]],
+                 walk_in_lines: int = 10) -> Any:
+    """The sign-in sheet as a workbook: a line per person expected, then empty lines for
+    walk-ins. With Status filled in (attended, no_show) it uploads back as attendance."""
+    from registry_kernel.reports import write_xlsx
+
+    expected = ([p["registry_id"], p["last_name"], p["first_name"], None, None, None]
+                for p in people if p["status"] in ("enrolled", "attended", "no_show"))
+    blank = ([None] * len(SIGN_IN_COLUMNS) for _i in range(walk_in_lines))
+    return write_xlsx(f"Sign-in {event.id}", SIGN_IN_COLUMNS, (*expected, *blank))
+
+
 def read_attendance_upload(data: bytes) -> list[svc.AttendanceRecord]:
     """Rows of an uploaded roster: columns ``Registry ID`` and ``Status`` (attended, no_show;
     rows with another status are skipped). Raises :class:`services.Invalid` naming each bad

@@ -21,6 +21,18 @@ def _rows(data: bytes) -> list[list]:
     return [list(r) for r in sheet.iter_rows(values_only=True)]
 
 
+def _workbook_bytes(rows: list[list]) -> bytes:
+    """An .xlsx file holding ``rows`` (as a person would save it from Excel)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def _xlsx(client, headers, name, **params):
     response = client.get(f"/api/v1/reports/{name}.xlsx", headers=headers, query_string=params)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -296,3 +308,46 @@ def test_report_pages_ranges_scopes_and_audit(tf):
         exports = session.query(AuditEvent).filter(AuditEvent.action == "report.export").all()
     assert {e.resource_id for e in exports} >= {"attendance", "funding"}
     assert any(e.actor_account_id == sponsor.manager.id for e in exports)
+
+
+def test_sign_in_sheet_as_excel_and_back_as_attendance(tf):
+    sponsor = _set_up_sponsor(tf)
+    people = [tf.participant(last_name="Alvarez", first_name="Ada"),
+              tf.participant(last_name="Brown", first_name="Ben")]
+    walk_in = tf.participant()
+    event = sponsor.event()
+    for p in people:
+        sponsor.enroll(event["id"], p.registry_id)
+    shift_event(tf, event["id"], -8)
+    response = sponsor.client.get(f"/api/v1/events/{event['id']}/sign-in-sheet.xlsx",
+                                  headers=sponsor.headers)
+    assert response.status_code == 200
+    rows = _rows(response.data)
+    assert rows[0] == ["Registry ID", "Last name", "First name", "Signature", "Time in",
+                       "Status"]
+    assert [r[:3] for r in rows[1:3]] == [[people[0].registry_id, "Alvarez", "Ada"],
+                                          [people[1].registry_id, "Brown", "Ben"]]
+    assert len(rows) == 13  # ten lines for walk-ins
+    client = tf.app.test_client()
+    sign_in(client, sponsor.manager)
+    page = client.get(f"/training/manage/{sponsor.org.id}/events/{event['id']}")
+    html = page.get_data(as_text=True)
+    assert "Sign-in sheet (Excel)" in html
+    ui = client.get(f"/training/manage/{sponsor.org.id}/events/{event['id']}/sign-in.xlsx")
+    assert ui.status_code == 200 and _rows(ui.data)[1][0] == people[0].registry_id
+    # filled in at the door and uploaded back: two present, one walk-in, one absent
+    filled = [rows[0], [people[0].registry_id, "Alvarez", "Ada", "A.A.", "9:02", "attended"],
+              [people[1].registry_id, "Brown", "Ben", None, None, "No show"],
+              [walk_in.registry_id, None, None, "W", "9:10", "attended"]]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    done = client.post(f"/training/manage/{sponsor.org.id}/events/{event['id']}"
+                       "/attendance-upload", content_type="multipart/form-data",
+                       data={"csrf_token": token,
+                             "roster": (io.BytesIO(_workbook_bytes(filled)), "sheet.xlsx")},
+                       follow_redirects=True)
+    assert "Attendance saved for 3 people" in done.get_data(as_text=True)
+    rows = _xlsx(sponsor.client, sponsor.headers, "attendance")
+    assert rows[-1][11:13] == [2, 1]  # attended, no show
+    other = make_sponsor(tf)
+    assert other.client.get(f"/api/v1/events/{event['id']}/sign-in-sheet.xlsx",
+                            headers=other.headers).status_code == 404
