@@ -5,6 +5,7 @@ switches QRIS on and uploads the county's rule file. Thin: :mod:`.services` deci
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -34,6 +35,101 @@ ROLE_LABELS = {
     "other": _l("Other"),
 }
 STATUS_LABELS = {"scored": _l("Scored"), "not_enough_data": _l("Not enough data")}
+RECORD_LABELS = {"course": _l("Course"), "degree": _l("Degree"), "permit": _l("Permit"),
+                 "credential": _l("Credential"), "training": _l("Training"),
+                 "employment": _l("Employment"), "document": _l("Document")}
+VERIFICATION_LABELS = {"verified": _l("verified"), "confirmed": _l("confirmed by the employer"),
+                       "attended": _l("attended"), "unverified": _l("waiting for verification"),
+                       "rejected": _l("rejected")}
+UNIT_LABELS = {"ECE units": _l("ECE units"), "GE units": _l("GE units"),
+               "units in all": _l("units in all"),
+               "administration units": _l("administration units"),
+               "administration/supervision units": _l("administration/supervision units")}
+CORE_LABELS = {"child growth": _l("Child Growth and Development"),
+               "child family community": _l("Child, Family and Community"),
+               "curriculum": _l("Introduction to Curriculum")}
+DEGREE_LABELS = {"AA/AS": _l("AA/AS"), "BA/BS": _l("BA/BS"), "master's": _l("master's"),
+                 "doctorate": _l("doctorate")}
+PERMIT_LABELS = {"Assistant": _l("Assistant"), "Associate Teacher": _l("Associate Teacher"),
+                 "Teacher": _l("Teacher"), "Master Teacher": _l("Master Teacher"),
+                 "Site Supervisor": _l("Site Supervisor"),
+                 "Program Director": _l("Program Director")}
+CREDENTIAL_LABELS = {"CDA credential": _l("CDA credential"),
+                     "Administrative Services Credential":
+                         _l("Administrative Services Credential"),
+                     "Teaching Credential": _l("Teaching credential")}
+_MISSING = (
+    (re.compile(r"^([\d.]+) more (.+)$"), "units"),
+    (re.compile(r"^core course: (.+)$"), "core"),
+    (re.compile(r"^(AA/AS|BA/BS|master's|doctorate) degree( in ECE or a closely related "
+                r"field)? or higher$"), "degree"),
+    (re.compile(r"^(.+) Permit or higher$"), "permit"),
+    (re.compile(r"^(\d+) more months of confirmed experience$"), "months"),
+    (re.compile(r"^([\d.]+) more professional development hours in the PD year$"), "hours"),
+    (re.compile(r"^a confirmed (lead teacher|director) \((.+)\) with confirmed, current "
+                r"employment at the site$"), "who"),
+)
+
+
+def missing_text(item: str) -> str:
+    """A "missing for the next level" item (English in the API and the recorded score) in the
+    page's language; an item the page does not know is shown as it is."""
+    for pattern, kind in _MISSING:
+        match = pattern.match(item)
+        if match is None:
+            continue
+        if kind == "hours":
+            return _("%(hours)s more professional development hours in the PD year",
+                     hours=match.group(1))
+        if kind == "units" and match.group(2) in UNIT_LABELS:
+            return _("%(units)s more %(what)s", units=match.group(1),
+                     what=UNIT_LABELS[match.group(2)])
+        if kind == "core":
+            return _("core course: %(course)s",
+                     course=CORE_LABELS.get(match.group(1), match.group(1)))
+        if kind == "degree":
+            label = DEGREE_LABELS[match.group(1)]
+            return _("%(degree)s degree in ECE or a closely related field or higher",
+                     degree=label) if match.group(2) else \
+                _("%(degree)s degree or higher", degree=label)
+        if kind == "permit" and match.group(1) in PERMIT_LABELS:
+            return _("%(level)s Permit or higher", level=PERMIT_LABELS[match.group(1)])
+        if kind == "months":
+            return _("%(months)s more months of confirmed experience",
+                     months=match.group(1))
+        if kind == "who":
+            roles = ", ".join(str(ROLE_LABELS.get(r.strip(), r.strip()))
+                              for r in match.group(2).split(","))
+            return _("a confirmed lead teacher (%(roles)s) with confirmed, current employment "
+                     "at the site", roles=roles) if match.group(1) == "lead teacher" else \
+                _("a confirmed director (%(roles)s) with confirmed, current employment at "
+                  "the site", roles=roles)
+    if item in CREDENTIAL_LABELS:
+        return str(CREDENTIAL_LABELS[item])
+    if item == "no option for this kind of site":
+        return _("no option for this kind of site")
+    return item
+
+
+ELEMENT_TITLES = {  # the statewide titles; a county's own titles are shown as written
+    "Minimum Qualifications for Lead Teacher / FCC home":
+        _l("Minimum Qualifications for Lead Teacher / FCC home"),
+    "Director Qualifications": _l("Director Qualifications")}
+
+
+@bp.app_template_filter("qris_title")
+def _title_filter(title: str) -> str:
+    return str(ELEMENT_TITLES.get(title, title))
+
+
+@bp.app_template_filter("qris_missing")
+def _missing_filter(items: list[str]) -> str:
+    return "; ".join(missing_text(item) for item in items)
+
+
+@bp.app_context_processor
+def _qris_labels() -> dict[str, Any]:
+    return {"qris_records": RECORD_LABELS, "qris_verification": VERIFICATION_LABELS}
 
 
 class CsrfForm(FlaskForm):
