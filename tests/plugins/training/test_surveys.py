@@ -120,6 +120,12 @@ def test_default_questions_and_small_groups(tf):
     sponsor = make_sponsor(tf)
     accounts = [tf.account() for _ in range(4)]
     _attended(sponsor, tf, accounts)
+    client, url, page = _survey_page(tf, accounts[0])
+    spanish = client.get(url, query_string={"lang": "es"}).get_data(as_text=True)
+    assert "El contenido fue útil para mi trabajo con niños." in spanish
+    chinese = client.get(url, query_string={"lang": "zh-Hant"}).get_data(as_text=True)
+    assert "您的回答是匿名的" in chinese
+    client.get(url, query_string={"lang": "en"})
     for account in accounts:
         client, url, page = _survey_page(tf, account)
         assert "The content was useful for my work with children." in page
