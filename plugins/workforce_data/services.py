@@ -329,7 +329,9 @@ def released(session: Session, registry: Registry, *, min_cell_size: int,
     the tables of one dashboard visit (and of visits close together) come from one release."""
     import time
 
-    today = today or date.today()
+    from ..profile.services import local_today
+
+    today = today or local_today(registry)
     cache: dict[Any, Any] = registry.__dict__.setdefault("_workforce_release_cache", {})
     token = (today, min_cell_size, tuple(order))
     hit = cache.get(token)

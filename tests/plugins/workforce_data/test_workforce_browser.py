@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
-from wf_helpers import many
+from wf_helpers import TestLogin, many
 
 from registry_kernel.testing import Factory
 
@@ -26,7 +26,8 @@ def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
     from registry_kernel.testing import test_settings
 
     url = fresh_database(plugins=PLUGINS)
-    app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS))
+    app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS),
+                     extra_plugins=(TestLogin(),))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.url = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -73,3 +74,39 @@ def test_charts_render_in_a_browser(live, page):
         result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
         assert [v["id"] for v in result["violations"]] == []
+
+
+def axe_violations(page):
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
+    result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+    return [v["id"] for v in result["violations"]]
+
+
+def test_staff_filter_in_a_browser(live, page):
+    factory = Factory(live)
+    many(factory, 12, county="Alameda", role="teacher", wage="24")
+    many(factory, 11, county="Alameda", role="assistant", wage="19")
+    many(factory, 14, county="Fresno", role="assistant", wage="19")
+    staff = factory.account("registry_staff")
+    page.goto(f"{live.url}/_wf_test/login/{staff.id}")
+    page.goto(live.url + "/workforce")
+    page.select_option("#wf-county", "Alameda")
+    page.select_option("#wf-role_category", "teacher")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/workforce?*")
+    assert page.locator(".wf-scope").inner_text() == "County: Alameda"
+    county = page.locator("#wf-by-county table")
+    assert "12" in county.inner_text() and "Fresno" not in county.inner_text()
+    assert page.locator("#wf-wages rect.wf-bar").count() == 1  # teachers only
+    assert page.locator("#wf-county").input_value() == "Alameda"
+    csv_link = page.get_by_role("link", name="Download CSV").get_attribute("href")
+    assert "county=Alameda" in csv_link and "role_category=teacher" in csv_link
+    if AXE.exists():
+        assert axe_violations(page) == []
+    page.goto(live.url + "/workforce?years_in_field=forever")
+    assert "Unknown filter value" in page.locator("#wf-error").inner_text()
+    assert page.locator("#wf-years_in_field").get_attribute("aria-invalid") == "true"
+    assert page.locator("svg.wf-chart").count() == 0
+    if AXE.exists():
+        assert axe_violations(page) == []

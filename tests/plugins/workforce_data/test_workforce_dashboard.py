@@ -6,33 +6,11 @@ import csv
 import io
 
 import pytest
-from flask import Blueprint
 from openpyxl import load_workbook
 from sqlalchemy import select
-from wf_helpers import NO_CACHE, many
+from wf_helpers import NO_CACHE, TestLogin, many
 
-from registry_kernel.hookspecs import hookimpl
 from registry_kernel.testing import Factory
-
-login_bp = Blueprint("wf_test_login", __name__)
-
-
-@login_bp.get("/_wf_test/login/<int:account_id>")
-def _login(account_id: int):
-    from registry_kernel.auth.session import login_user
-    from registry_kernel.models import Account
-    from registry_kernel.web import registry_session
-
-    session = registry_session()
-    login_user(session.get(Account, account_id))
-    session.commit()
-    return "signed in"
-
-
-class TestLogin:
-    @hookimpl
-    def blueprints(self):
-        return login_bp
 
 
 @pytest.fixture
