@@ -239,3 +239,63 @@ def test_openapi_lists_the_county_paths(world):
     path = document["paths"]["/api/v1/qris/counties/{county}/rules"]
     assert set(path) == {"get", "put", "delete"}
     assert "/api/v1/qris/counties/{county}/activation" in document["paths"]
+
+
+def test_county_data_system_file(world):
+    """The file a county QRIS data system takes: programs and participants with their element
+    scores, the rule set and version, the verified totals; Registry IDs, no names; only the
+    caller's sites."""
+    from openpyxl import load_workbook
+    from registry_plugins.qris.reports import PARTICIPANT_COLUMNS
+
+    teacher = world.person(world.center)
+    world.verify(teacher, permits=[permit("teacher")], training=[training(21)])
+    director = world.person(world.center, "program_director")
+    world.verify(director, permits=[permit("program_director")], training=[training(25)])
+    fresno = world.factory.org(kind="employer_center", county="Fresno", name="Fresno Kids")
+
+    def rows(token):
+        response = world.client().get("/api/v1/reports/qris-participants.xlsx",
+                                      headers=bearer(token))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        book = load_workbook(io.BytesIO(response.data), read_only=True)
+        found = [tuple(r) for r in book.active.iter_rows(values_only=True)]
+        book.close()
+        return found[0], [dict(zip(found[0], r, strict=True)) for r in found[1:]]
+
+    header, items = rows(world.token(world.county_admin, "reports:read qris:read"))
+    assert header == PARTICIPANT_COLUMNS
+    assert header[:12] == ("site_slug", "license_number", "county", "element", "site_points",
+                           "registry_id", "role_category", "participant_points",
+                           "rule_option", "rule_set_county", "rule_set_version", "missing")
+    by_person = {(i["site_slug"], i["element"], i["registry_id"]): i for i in items}
+    e3 = by_person[(world.center.slug, 3, teacher.participant.registry_id)]
+    assert (e3["site_points"], e3["participant_points"], e3["rule_option"]) == (
+        3, 3, "teacher_permit")
+    assert (e3["site_name"], e3["site_kind"], e3["site_status"]) == (
+        "Sunshine Center", "employer_center", "scored")
+    assert (e3["pd_hours"], e3["rule_set_county"], e3["rule_set_version"]) == (
+        "21.00", "statewide", "2026.1")
+    e7 = by_person[(world.center.slug, 7, director.participant.registry_id)]
+    assert (e7["site_points"], e7["rule_option"]) == (4, "program_director_permit")
+    nobody = by_person[(world.fcc.slug, 3, None)]  # an FCC home with nobody to score
+    assert (nobody["site_points"], nobody["site_status"]) == (None, "not_enough_data")
+    assert "fcc_owner" in nobody["missing"]
+    assert fresno.slug not in {i["site_slug"] for i in items}
+    text = repr(items)
+    assert "First" not in text and "Last" not in text  # no names
+    # a program administrator gets only the program's own rows
+    _, mine = rows(world.token(world.program_admin, "reports:read qris:read",
+                               org=world.center))
+    assert {i["site_slug"] for i in mine} == {world.center.slug}
+    # the county page's link gives the same file, and the download is audited
+    from qris_helpers import WebClient
+
+    web = WebClient(world.app, world.county_admin)
+    download = web.get("/qris/export/qris-participants.xlsx")
+    assert download.status_code == 200
+    book = load_workbook(io.BytesIO(download.data), read_only=True)
+    assert next(book.active.iter_rows(values_only=True)) == PARTICIPANT_COLUMNS
+    book.close()
+    assert [a[1] for a in audit_actions(world, "report.export")].count(
+        "qris-participants") == 3
