@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -169,3 +170,9 @@ class PathwayReviewForm(FlaskForm):
     reason = TextAreaField(_l("Reason (sent to the recipient; needed to return it)"),
                            validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Record decision"))
+
+
+class ReturnFileForm(FlaskForm):
+    file = FileField(_l("Return file of the payment system (.xlsx or .csv with payment_id, "
+                        "paid_on and optionally amount)"))
+    submit = SubmitField(_l("Mark the listed payments paid"))

@@ -594,6 +594,22 @@ def payment_rows(session: Session, registry: Registry, actor: Actor,
                    payment.paid_on.isoformat() if payment.paid_on else "")
 
 
+def payments_of(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Payments of the actor's counties for the staff page: ids, amounts and status only (no
+    name, no taxpayer ID, so nothing personal is read)."""
+    out = []
+    for program in admin_programs(session, actor):
+        rows = session.execute(
+            select(Payment, Application, Participant.registry_id)
+            .join(Application, Application.id == Payment.application_id)
+            .join(Participant, Participant.id == Application.participant_id)
+            .where(Application.program_id == program.id).order_by(Payment.id)).all()
+        out += [{**payment_json(payment), "program": program.name,
+                 "application_id": application.id, "registry_id": registry_id,
+                 "tier": application.tier} for payment, application, registry_id in rows]
+    return sorted(out, key=lambda p: p["id"])
+
+
 PAYMENT_COLUMNS = ("payment_id", "program", "funding_year", "registry_id", "first_name",
                    "last_name", "tin_kind", "tin_masked", "tier", "amount", "status", "paid_on")
 

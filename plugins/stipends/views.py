@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from registry_kernel import counties
@@ -26,6 +27,7 @@ from .forms import (
     PathwayForm,
     PathwayReviewForm,
     ProgramForm,
+    ReturnFileForm,
 )
 from .models import Application, Payment, Program
 
@@ -514,3 +516,62 @@ def staff_pathway(application_id: int) -> Any:
                            review_form=review_form if plan and plan["status"] == "proposed"
                            else None, staff=True, application=application,
                            program=session.get(Program, application.program_id)), status
+
+
+# --- payments ----------------------------------------------------------------------------------
+
+@bp.route("/admin/payments", methods=["GET", "POST"])
+@permission_required("stipends.manage")
+def payments() -> Any:
+    """Payments of the county's programs: the Excel export for the payment system, and the
+    upload of its return file (every row checked; nothing applied unless all are valid)."""
+    session, registry = registry_session(), current_registry()
+    actor = _actor()
+    form = ReturnFileForm()
+    row_errors: dict[str, str] = {}
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(5 * 1024 * 1024 + 1) if upload else b""
+        try:
+            if not data:
+                raise svc.StipendError(422, "Unprocessable Entity", _("Choose the return file."),
+                                       {"file": _("Choose the return file.")})
+            if len(data) > 5 * 1024 * 1024:
+                raise svc.StipendError(422, "Unprocessable Entity", _("The file is too large."),
+                                       {"file": _("at most 5 MB")})
+            paid = svc.apply_return_file(session, registry, actor, svc.read_return_file(data))
+        except svc.StipendError as exc:
+            session.rollback()
+            row_errors = exc.errors or {"file": exc.detail or exc.title}
+            status = 422
+        else:
+            session.commit()
+            flash(ngettext("%(num)s payment marked paid.", "%(num)s payments marked paid.",
+                           len(paid)), "success")
+            return redirect(url_for("stipends_web.payments"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("stipends/payments.html", payments=svc.payments_of(session, actor),
+                           form=form, row_errors=row_errors), status
+
+
+@bp.get("/admin/payments.xlsx")
+@permission_required("stipends.manage")
+def payments_xlsx() -> Any:
+    """The ``stipend-payments`` report for a signed-in county administrator (masked IDs)."""
+    from flask import Response
+
+    from registry_kernel import audit
+    from registry_kernel.reports import XLSX, write_xlsx
+
+    session, registry = registry_session(), current_registry()
+    actor = _actor()
+    handle = write_xlsx("Stipend payments", svc.PAYMENT_COLUMNS,
+                        svc.payment_rows(session, registry, actor, {}))
+    audit.record(session, actor=actor, action="report.export", resource_type="report",
+                 resource_id="stipend-payments", reason="web download")
+    session.commit()
+    response = Response(handle, mimetype=XLSX, direct_passthrough=True)
+    response.headers["Content-Disposition"] = 'attachment; filename="stipend-payments.xlsx"'
+    return response

@@ -128,8 +128,9 @@ class World:
 
     def person(self, *, role: str = "teacher", hours: str = "30", start: str = "2020-01-15",
                confirm: bool = True, employer: Any = None, permit_level: str | None = "teacher",
-               training_hours: str | None = "24", county: str = "Alameda") -> Any:
-        account = self.factory.account("participant", county=county)
+               training_hours: str | None = "24", county: str = "Alameda",
+               **account_fields: Any) -> Any:
+        account = self.factory.account("participant", county=county, **account_fields)
         token = self.factory.token(account, "me")
         account.me_token = token
         employer = employer or self.center

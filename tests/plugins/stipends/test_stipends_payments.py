@@ -107,3 +107,39 @@ def test_rules_in_code_through_the_hook(make_app):
                                             "message": "Jobs in the county must add up to 40 "
                                                        "hours a week"}]
     assert world.apply(person, plain["id"]).status_code == 201
+
+
+def test_payments_page_downloads_excel_and_checks_the_return_file(world):
+    import re
+
+    from openpyxl import load_workbook
+    from stipends_helpers import WebClient
+
+    program = world.program()
+    application = world.apply(world.person(), program["id"], tier="pd21").get_json()
+    payment = world.admin("post", f"/api/v1/stipends/applications/{application['id']}/decision",
+                          json={"decision": "approve", "reason": "ok"}).get_json()["payment"]
+    staff = WebClient(world.app, world.county_admin)
+    page = staff.get("/stipends/admin/payments").get_data(as_text=True)
+    assert f"#{payment['id']}" in page and "pending" in page and "6789" not in page
+    sheet = staff.get("/stipends/admin/payments.xlsx")
+    assert sheet.status_code == 200 and sheet.mimetype.endswith("spreadsheetml.sheet")
+    rows = list(load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
+    assert rows[1][0] == payment["id"] and rows[1][7] == "***-**-6789"
+    bad = staff.post("/stipends/admin/payments", data={
+        "file": (io.BytesIO(f"payment_id,paid_on\n{payment['id']},someday\n".encode()),
+                 "r.csv")}, content_type="multipart/form-data")
+    assert bad.status_code == 422
+    assert re.search(r"row 2: paid_on must be a date", bad.get_data(as_text=True))
+    good = staff.post("/stipends/admin/payments", data={
+        "file": (io.BytesIO(f"payment_id,paid_on\n{payment['id']},2026-11-02\n".encode()),
+                 "r.csv")}, content_type="multipart/form-data")
+    assert good.status_code == 302
+    assert "2026-11-02" in staff.get("/stipends/admin/payments").get_data(as_text=True)
+    nothing = staff.post("/stipends/admin/payments", data={},
+                         content_type="multipart/form-data")
+    assert nothing.status_code == 422 and "Choose the return file." in \
+        nothing.get_data(as_text=True)
+    participant = WebClient(world.app, world.person())
+    assert participant.get("/stipends/admin/payments").status_code == 403
+    assert participant.get("/stipends/admin/payments.xlsx").status_code == 403
