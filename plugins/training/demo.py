@@ -1,4 +1,5 @@
-"""Demo data: a realistic Training Calendar (several sponsors, counties, languages, areas)."""
+"""Demo data: a realistic Training Calendar: nine sponsors in nine counties, every competency
+area, eleven languages, weekly series, invite-only events and an instructor with a profile."""
 
 from __future__ import annotations
 
@@ -29,11 +30,52 @@ CATALOG = (
      "Partnering with families from many cultures."),
 )
 
-OTHER_SPONSORS = (
-    ("Central Valley Training Collaborative", "Fresno", "Fresno"),
-    ("Southern California ECE Professional Institute", "Los Angeles", "Los Angeles"),
-    ("San Diego Quality Preschool Initiative", "San Diego", "San Diego"),
+# More catalog entries for the other sponsors, so every competency area and many of the
+# registry's languages are on the calendar.
+MORE_CATALOG = (
+    ("Hỗ trợ trẻ song ngữ (Dual-Language Learners)", "DLD", "vi", "2.00",
+     "Chiến lược hỗ trợ trẻ học hai ngôn ngữ, giảng dạy bằng tiếng Việt."),
+    ("幼兒發展入門 (Child Development Basics)", "CDL", "cmn", "3.00",
+     "以普通话讲授的幼儿发展基础课程。"),
+    ("Culturally Responsive Classrooms", "CDE", "en", "2.50",
+     "Equity, identity and belonging in early learning settings."),
+    ("Learning Environments for Toddlers", "LEC", "en", "3.00",
+     "Arranging space, materials and routines for toddlers."),
+    ("Professional Ethics in ECE", "PROF", "en", "2.00",
+     "The NAEYC Code of Ethical Conduct applied to everyday dilemmas."),
+    ("Budgeting and Enrollment for Program Directors", "ADM", "en", "4.00",
+     "Fiscal planning, enrollment and staffing for center directors."),
+    ("아이들의 건강과 영양 (Health and Nutrition)", "HSN", "ko", "2.00",
+     "한국어로 진행되는 영유아 건강과 영양 교육."),
+    ("Pakikipag-ugnayan sa Pamilya (Family Engagement)", "FCE", "tl", "1.50",
+     "Pakikipagtulungan sa mga pamilya, sa wikang Tagalog."),
+    ("Kev Saib Xyuas Me Nyuam (Observation)", "OSAD", "hmn", "2.00",
+     "Kev saib thiab sau tseg txog me nyuam txoj kev loj hlob, qhia ua lus Hmoob."),
+    ("Развитие речи у детей (Language Development)", "CDL", "ru", "2.00",
+     "Развитие речи у детей раннего возраста, на русском языке."),
 )
+
+# (name, county, city, zip, catalog entries, series?): each also schedules a multi-session
+# series and an invite-only event for its own staff.
+OTHER_SPONSORS = (
+    ("Central Valley Training Collaborative", "Fresno", "Fresno", "93721",
+     (0, 1, 2, 3, 4, 14)),
+    ("Southern California ECE Professional Institute", "Los Angeles", "Los Angeles", "90012",
+     (0, 1, 3, 4, 9, 11, 13)),
+    ("San Diego Quality Preschool Initiative", "San Diego", "San Diego", "92101",
+     (0, 3, 4, 10, 11, 15)),
+    ("Sacramento Early Learning Network", "Sacramento", "Sacramento", "95814",
+     (5, 6, 8, 12, 17)),
+    ("Silicon Valley Child Care Training Center", "Santa Clara", "San José", "95113",
+     (2, 7, 9, 10, 13)),
+    ("San Francisco Early Educators Academy", "San Francisco", "San Francisco", "94103",
+     (2, 7, 10, 11, 12, 16)),
+    ("Inland Empire ECE Partnership", "Riverside", "Riverside", "92501", (1, 4, 8, 12, 15)),
+    ("Kern Family Child Care Training Project", "Kern", "Bakersfield", "93301",
+     (1, 3, 7, 16, 17)),
+)
+
+SERIES_TITLE = "Infant/Toddler Caregiving Series (4 weeks)"
 
 
 def _at(days: int, hour: int, minutes: int = 0) -> datetime:
@@ -87,18 +129,84 @@ def load(session: Any, registry: Any, demo: Any) -> None:
     if teacher is not None:
         svc.enroll(session, registry, events[4].id, teacher.participant, actor=SYSTEM,
                    notify=False)
-    for name, county, city in OTHER_SPONSORS:
+    series = svc.create_training(
+        session, registry, sponsor_org.id, SYSTEM, title=SERIES_TITLE, hours="12.00",
+        competency_area="CDL", language="en",
+        description="Four Saturday mornings on responsive caregiving for infants and toddlers.")
+    svc.create_event(session, registry, series, SYSTEM, capacity=24,
+                     sessions=[(_at(12 + 7 * w, 9), _at(12 + 7 * w, 12)) for w in range(4)],
+                     location=svc.Location("2150 Shattuck Ave", "Berkeley", "Alameda",
+                                           "94704"), funding_source="CCIP")
+    _demo_instructor(session, registry, demo, sponsor_org, trainings)
+    catalog = CATALOG + MORE_CATALOG
+    for s_n, (name, county, city, zip_code, entries) in enumerate(OTHER_SPONSORS):
         org = create_organization(session, name=name, kind="training_sponsor", county=county,
                                   city=city)
         demo.orgs.setdefault("sponsor_" + county.lower().replace(" ", "_"), org)
-        svc.ensure_sponsor_info(session, registry, org)
-        for n, (title, area, lang, hours, desc) in enumerate(CATALOG[:5]):
+        info = svc.ensure_sponsor_info(session, registry, org)
+        info.withdrawal_window_days = s_n % 3
+        info.self_withdrawal_allowed = s_n != 4
+        info.withdrawal_contact = f"({559 + s_n}) 555-01{10 + s_n}"
+        place = svc.Location("100 Main St", city, county, zip_code)
+        for n, index in enumerate(entries):
+            title, area, lang, hours, desc = catalog[index]
             training = svc.create_training(session, registry, org.id, SYSTEM, title=title,
                                            description=desc, hours=hours,
                                            competency_area=area, language=lang)
-            starts = _at(5 + n * 4, 10)
-            svc.create_event(session, registry, training, SYSTEM, starts_at=starts,
-                             ends_at=starts + timedelta(hours=3), capacity=25,
-                             location=svc.Location("100 Main St", city, county, "93721"
-                                                   if county == "Fresno" else "90012"
-                                                   if county == "Los Angeles" else "92101"))
+            starts = _at(4 + (n * 5 + s_n * 2) % 40, 9 + (n % 3) * 4)
+            length = timedelta(hours=max(float(hours), 1.5))
+            online = (n + s_n) % 4 == 3
+            where = {"location": None if online else place,
+                     "online_url": (f"https://meet.example.org/{org.slug}-{n}"
+                                    if online else None)}
+            if n == 1:  # a weekly series of three evenings
+                svc.create_event(session, registry, training, SYSTEM, capacity=20,
+                                 sessions=[(starts + timedelta(days=7 * w),
+                                            starts + timedelta(days=7 * w) + length / 3)
+                                           for w in range(3)], **where)
+            else:
+                svc.create_event(session, registry, training, SYSTEM, starts_at=starts,
+                                 ends_at=starts + length, capacity=15 + 5 * (n % 4),
+                                 waitlist=n % 5 != 4, funding_source=(
+                                     "First 5" if n % 2 else "CDE Quality"), **where)
+            if n == 0:  # and one for a partner program only, by invitation
+                svc.create_event(session, registry, training, SYSTEM, capacity=10,
+                                 visibility="invite_only",
+                                 starts_at=starts + timedelta(days=10),
+                                 ends_at=starts + timedelta(days=10) + length,
+                                 location=place)
+
+
+def _demo_instructor(session: Any, registry: Any, demo: Any, org: Any,
+                     trainings: list[Any]) -> None:
+    """An approved instructor of the demo sponsor with a published Instructor Profile, who
+    leads two events."""
+    from registry_kernel.accounts import create_account, grant_role
+    from registry_kernel.demo import DEMO_PASSWORD
+
+    from . import instructor_profiles as profiles
+    from .models import Instructor
+
+    email = "instructor@demo.registry.test"
+    account = create_account(session, registry, email=email, password=DEMO_PASSWORD,
+                             first_name="Lucía", last_name="Ortega", verified=True,
+                             preferred_language="es", county="Alameda")
+    demo.accounts["instructor"] = account
+    demo.logins["instructor"] = email
+    session.add(Instructor(organization_id=org.id, account_id=account.id, status="approved",
+                           message="Bilingual trainer", decided_at=svc.now_utc()))
+    session.flush()
+    grant_role(session, account, "instructor", org, actor=SYSTEM)
+    profiles.save(session, registry, account, SYSTEM, {
+        "display_name": "Lucía Ortega",
+        "expertise": "Dual-language development; observation and documentation",
+        "experience": "Preschool lead teacher for 12 years; trainer since 2018.",
+        "bio": "Lucía coaches teachers across Alameda County in English and Spanish.",
+        "languages": ["es", "en"]})
+    profiles.set_published(session, account, SYSTEM, True)
+    for training, days in ((trainings[1], 9), (trainings[4], 16)):
+        starts = _at(days, 18)
+        svc.create_event(session, registry, training, SYSTEM, starts_at=starts,
+                         ends_at=starts + timedelta(hours=3), capacity=20,
+                         location=svc.Location("1331 Park St", "Alameda", "Alameda", "94501"),
+                         instructor_account_id=account.id)
