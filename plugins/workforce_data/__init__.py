@@ -25,7 +25,7 @@ class WorkforceConfig(BaseModel):
     generalization_order: list[str] | None = Field(
         None, description="every dimension once; those to the right are combined first "
                           "(default: services.DIMENSIONS)")
-    cache_seconds: int = Field(300, ge=0, le=86400,
+    cache_seconds: int = Field(900, ge=0, le=86400,
                                description="how long one release of the population is reused")
 
     @field_validator("generalization_order")

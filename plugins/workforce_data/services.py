@@ -203,8 +203,9 @@ def gather(session: Session, registry: Registry, today: date) -> list[Person]:
         hours: dict[str, Decimal] = defaultdict(Decimal)
         training: list[dict[str, Any]] = []
         if documents:
-            key.update(_education(session, registry, participant.id, today))
-            training += _verified_training(session, participant.id)
+            education, certificates = _education(session, registry, participant.id, today)
+            key.update(education)
+            training += certificates
         else:
             key.update(dict.fromkeys(NEEDS_DOCUMENTS, UNKNOWN))
             key["permit_expiring"] = NO
@@ -224,8 +225,9 @@ def gather(session: Session, registry: Registry, today: date) -> list[Person]:
 
 
 def _education(session: Session, registry: Registry, participant_id: str, today: date
-               ) -> dict[str, str]:
-    """Permit level, permit expiring, degree and ECE units from verified documents."""
+               ) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Permit level, permit expiring, degree and ECE units from verified documents, and the
+    verified training certificates."""
     from ..documents.services import verified_education
 
     edu = verified_education(session, participant_id,
@@ -238,14 +240,8 @@ def _education(session: Session, registry: Registry, participant_id: str, today:
     expiring = any((d := _day(p["expires_on"])) is not None and d <= soon
                    for p in current if p["level"] == level)
     degrees = [d["level"] for d in edu.degrees if d.get("accredited", True)]
-    return {"permit_level": level, "permit_expiring": YES if expiring else NO,
-            "degree": _degree(degrees), "ece_units": _units_band(edu.ece_units)}
-
-
-def _verified_training(session: Session, participant_id: str) -> list[dict[str, Any]]:
-    from ..documents.services import verified_education
-
-    return verified_education(session, participant_id).training
+    return ({"permit_level": level, "permit_expiring": YES if expiring else NO,
+             "degree": _degree(degrees), "ece_units": _units_band(edu.ece_units)}, edu.training)
 
 
 def _contributed_training(session: Session, registry: Registry, participant: Participant

@@ -180,3 +180,10 @@ def test_quick_link_on_home_page(factory):
         from flask import url_for
 
         assert url_for(links[0].endpoint) == "/workforce"
+
+
+@pytest.mark.parametrize("lang,title,suppressed", [("es", "Datos de la fuerza laboral", "suprimido"),
+                                                   ("zh-Hant", "幼教人力資料", "不公開")])
+def test_dashboard_in_spanish_and_chinese(factory, lang, title, suppressed):
+    html = factory.app.test_client().get(f"/workforce?lang={lang}").get_data(as_text=True)
+    assert title in html and suppressed in html
