@@ -28,7 +28,8 @@ class ReportQuery(ApiModel):
     from_: date | None = Field(None, alias="from")
     to: date | None = None
     organization_id: int | None = Field(
-        None, ge=1, description="Narrow a report that covers several organizations to one")
+        None, ge=1, le=2**63 - 1,
+        description="Narrow a report that covers several organizations to one")
     county: str | None = Field(None, max_length=64,
                                description="A county, for reports that filter by county")
     program: str | None = Field(None, max_length=32,

@@ -186,7 +186,8 @@ def _window(params: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
     if isinstance(start, date):
         start = datetime.combine(start, time(0), tzinfo=svc.LOCAL_TZ)
     if isinstance(end, date):
-        end = datetime.combine(end, time(0), tzinfo=svc.LOCAL_TZ) + timedelta(days=1)
+        end = datetime.combine(end, time(0), tzinfo=svc.LOCAL_TZ) + timedelta(
+            days=1 if end < date.max else 0)
     if start and end and end - start > MAX_RANGE:
         raise svc.Invalid(_("a report covers at most three years"),
                           {"to": _("at most three years after 'from'")})
