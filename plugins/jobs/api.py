@@ -421,6 +421,121 @@ def end_staff(org_id: int, employment_id: int, body: EndIn) -> dict[str, Any]:
     return {"employment_id": record.id, "end_date": record.end_date.isoformat()}
 
 
+class ReconfirmationOut(BaseModel):
+    due: bool = Field(description="the yearly reconfirmation of the staff list is due")
+    last_reconfirmed: str | None
+    reconfirmed: int | None = Field(None, description="records reconfirmed just now")
+
+
+def _reconfirmation(session: Any, org_id: int, reconfirmed: int | None = None
+                    ) -> dict[str, Any]:
+    registry = current_registry()
+    last = svc.last_reconfirmed(session, org_id)
+    return {"due": svc.reconfirmation_due(session, registry, org_id),
+            "last_reconfirmed": last.isoformat() if last else None, "reconfirmed": reconfirmed}
+
+
+@api_route(bp, "/programs/<int:org_id>/staff/reconfirmation", scope="jobs:staff",
+           response=ReconfirmationOut, errors=(404,),
+           summary="When the staff list was last reconfirmed, and whether it is due (yearly)",
+           tags=["jobs"])
+@problems
+def reconfirmation(org_id: int) -> dict[str, Any]:
+    session = registry_session()
+    svc.program(session, org_id, current_actor())
+    return _reconfirmation(session, org_id)
+
+
+@api_route(bp, "/programs/<int:org_id>/staff/reconfirmation", methods=["POST"],
+           scope="jobs:staff", response=ReconfirmationOut, errors=(404,),
+           summary="Reconfirm the whole staff list (the yearly reconfirmation)", tags=["jobs"])
+@problems
+def reconfirm(org_id: int) -> dict[str, Any]:
+    session = registry_session()
+    count = svc.reconfirm_staff(session, current_registry(), org_id, actor=current_actor())
+    session.commit()
+    return _reconfirmation(session, org_id, count)
+
+
+class MinimumsIn(ApiModel):
+    minimums: dict[RoleCategory, PermitLevel | None] = Field(  # type: ignore[valid-type]
+        description="role category -> the lowest Child Development Permit level the program "
+                    "asks for (null clears it); staff below it are flagged")
+
+
+class MinimumsOut(BaseModel):
+    minimums: dict[str, str]
+
+
+@api_route(bp, "/programs/<int:org_id>/minimums", scope="jobs:staff", response=MinimumsOut,
+           errors=(404,), summary="The program's minimum permit level per role category "
+           "(registry defaults included)", tags=["jobs"])
+@problems
+def get_minimums(org_id: int) -> dict[str, Any]:
+    session = registry_session()
+    svc.program(session, org_id, current_actor())
+    return {"minimums": svc.program_minimums(session, current_registry(), org_id)}
+
+
+@api_route(bp, "/programs/<int:org_id>/minimums", methods=["PUT"], scope="jobs:staff",
+           body=MinimumsIn, response=MinimumsOut, errors=(404,),
+           summary="Set or clear the program's minimum permit levels", tags=["jobs"])
+@problems
+def put_minimums(org_id: int, body: MinimumsIn) -> dict[str, Any]:
+    session = registry_session()
+    svc.set_program_minimums(session, org_id, dict(body.minimums), actor=current_actor())
+    session.commit()
+    return {"minimums": svc.program_minimums(session, current_registry(), org_id)}
+
+
+class AdminOut(BaseModel):
+    grant_id: int
+    registry_id: str
+    name: str
+    granted_at: str
+
+
+class AdminList(BaseModel):
+    items: list[AdminOut]
+    total: int
+    page: int
+    per_page: int
+
+
+@api_route(bp, "/programs/<int:org_id>/administrators", scope="jobs:staff",
+           response=AdminList, errors=(404,),
+           summary="The program's administrators (names read audited)", tags=["jobs"])
+@problems
+def administrators(org_id: int) -> dict[str, Any]:
+    session = registry_session()
+    actor = current_actor()
+    svc.program(session, org_id, actor)
+    rows = svc.program_admins(session, current_registry(), org_id, actor=actor)
+    session.commit()  # the audit records of the names read
+    return {"items": [{"grant_id": r.grant_id, "registry_id": r.registry_id, "name": r.name,
+                       "granted_at": r.granted_at.isoformat()} for r in rows],
+            "total": len(rows), "page": 1, "per_page": max(1, len(rows))}
+
+
+@api_route(bp, "/programs/<int:org_id>/administrators/<int:grant_id>", methods=["DELETE"],
+           scope="jobs:staff", status=204, errors=(403, 404),
+           summary="Remove an administrator of the program (a fellow administrator)",
+           tags=["jobs"])
+@problems
+def remove_administrator(org_id: int, grant_id: int) -> Any:
+    from flask import Response
+
+    session = registry_session()
+    actor = current_actor()
+    if actor.via == "client":
+        raise ProblemError(403, "Forbidden", "administrators are removed by a person, not an "
+                           "agency system")
+    svc.program(session, org_id, actor)
+    svc.remove_admin(session, org_id, grant_id, actor=actor)
+    session.commit()
+    return Response(status=204)
+
+
 @api_route(bp, "/programs/<int:org_id>/staff-qualifications", scope="jobs:staff",
            summary="Verified qualifications of your confirmed staff (audited)", tags=["jobs"],
            errors=(404,))

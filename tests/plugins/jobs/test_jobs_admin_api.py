@@ -3,6 +3,7 @@ qualifications read (audited) and the verified report downloaded, a job posted a
 
 from __future__ import annotations
 
+import pytest
 from jobs_helpers import post_job, report_employment
 from sqlalchemy import select
 
@@ -87,3 +88,77 @@ def test_staff_api_refuses_other_programs(app, jf, center, admin):
     me = jf.token(person, "me")
     assert client.get(f"/api/v1/programs/{center.id}/staff",
                       headers=bearer(me)).status_code == 403  # scope
+
+
+def test_administrators_reconfirmation_and_minimums_through_the_api(app, jf, center, admin):
+    from datetime import timedelta
+
+    from registry_plugins.jobs.models import StaffReconfirmation
+
+    from registry_kernel.db import utcnow
+
+    second = jf.account("program_admin", org=center, first_name="Sam", last_name="Lee")
+    client = app.test_client()
+    token = jf.token(admin, "jobs:staff", org=center)
+    admins = client.get(f"/api/v1/programs/{center.id}/administrators",
+                        headers=bearer(token)).get_json()
+    assert {a["name"] for a in admins["items"]} == {"Pat Gomez", "Sam Lee"}
+    sam = next(a for a in admins["items"] if a["name"] == "Sam Lee")
+    # an agency system cannot remove administrators; another program's admin cannot either
+    client_token = jf.client_token(center, "jobs:staff")
+    assert client.delete(f"/api/v1/programs/{center.id}/administrators/{sam['grant_id']}",
+                         headers=bearer(client_token)).status_code == 403
+    other = jf.org(kind="employer_center")
+    other_token = jf.token(jf.account("program_admin", org=other), "jobs:staff", org=other)
+    assert client.delete(f"/api/v1/programs/{center.id}/administrators/{sam['grant_id']}",
+                         headers=bearer(other_token)).status_code == 404
+    assert client.delete(f"/api/v1/programs/{other.id}/administrators/{sam['grant_id']}",
+                         headers=bearer(other_token)).status_code == 404
+    removed = client.delete(f"/api/v1/programs/{center.id}/administrators/{sam['grant_id']}",
+                            headers=bearer(token))
+    assert removed.status_code == 204
+    assert [a["name"] for a in client.get(f"/api/v1/programs/{center.id}/administrators",
+                                          headers=bearer(token)).get_json()["items"]] == [
+        "Pat Gomez"]
+    with pytest.raises(ValueError):  # Sam no longer holds the role behind the scope
+        jf.token(second, "jobs:staff")
+
+    # the yearly reconfirmation
+    person = jf.account()
+    job = report_employment(app, person, center)
+    client.post(f"/api/v1/programs/{center.id}/staff/{job}/confirmation",
+                headers=bearer(token), json={"confirmed": True})
+    state = client.get(f"/api/v1/programs/{center.id}/staff/reconfirmation",
+                       headers=bearer(token)).get_json()
+    assert state["due"] is False and state["last_reconfirmed"]
+    with unit_of_work(jf.registry.sessions) as session:
+        session.add(StaffReconfirmation(organization_id=center.id,
+                                        reconfirmed_at=utcnow() - timedelta(days=400)))
+    assert client.get(f"/api/v1/programs/{center.id}/staff/reconfirmation",
+                      headers=bearer(token)).get_json()["due"] is True
+    done = client.post(f"/api/v1/programs/{center.id}/staff/reconfirmation",
+                       headers=bearer(token))
+    assert done.status_code == 200
+    assert (done.get_json()["due"], done.get_json()["reconfirmed"]) == (False, 1)
+    assert client.post(f"/api/v1/programs/{other.id}/staff/reconfirmation",
+                       headers=bearer(token)).status_code == 404
+
+    # the program's minimum permit levels
+    put = client.put(f"/api/v1/programs/{center.id}/minimums", headers=bearer(token),
+                     json={"minimums": {"teacher": "teacher", "lead_teacher": "master_teacher"}})
+    assert put.status_code == 200, put.get_json()
+    assert put.get_json()["minimums"] == {"teacher": "teacher",
+                                          "lead_teacher": "master_teacher"}
+    for bad in ({"minimums": {"chef": "teacher"}}, {"minimums": {"teacher": "wizard"}},
+                {"minimums": {}, "extra": 1}):
+        refused = client.put(f"/api/v1/programs/{center.id}/minimums", headers=bearer(token),
+                             json=bad)
+        assert refused.status_code == 422, bad
+    cleared = client.put(f"/api/v1/programs/{center.id}/minimums", headers=bearer(token),
+                         json={"minimums": {"lead_teacher": None}})
+    assert cleared.get_json()["minimums"] == {"teacher": "teacher"}
+    assert client.get(f"/api/v1/programs/{center.id}/minimums",
+                      headers=bearer(token)).get_json() == {"minimums": {"teacher": "teacher"}}
+    with unit_of_work(jf.registry.sessions) as session:
+        actions = {e.action for e in session.scalars(select(AuditEvent))}
+    assert {"role.revoke", "jobs.staff.reconfirm", "jobs.minimums.update"} <= actions
