@@ -250,3 +250,19 @@ def test_anonymous_enroll_asks_to_sign_in_and_returns_to_the_event(ui):
                            data={"csrf_token": token.group(1)})
     assert response.status_code == 302 and "/login" in response.location
     assert f"next=/training/events/{event['id']}" in response.location.replace("%2F", "/")
+
+
+def test_sessions_in_spanish_and_traditional_chinese(ui):
+    sponsor = make_sponsor(ui)
+    event = sponsor.event(starts_at=None, ends_at=None, sessions=THREE)
+    client = ui.app.test_client()
+    spanish = client.get(f"/training/events/{event['id']}?lang=es").get_data(as_text=True)
+    assert "3 sesiones" in spanish
+    chinese = ui.app.test_client().get("/training/calendar?lang=zh-Hant").get_data(
+        as_text=True)
+    assert "3 個場次" in chinese
+    manager = ui.app.test_client()
+    sign_in(manager, sponsor.manager)
+    form = manager.get(f"/training/manage/{sponsor.org.id}/events/new?lang=es").get_data(
+        as_text=True)
+    assert "Agregar una sesión" in form and "Sesión 1" in form
