@@ -44,7 +44,6 @@ def log(message: str) -> None:
 
 
 def build(args: argparse.Namespace) -> dict[str, Any]:
-    from registry_plugins.documents import services as documents
     from registry_plugins.profile import services as profile
     from registry_plugins.training import services as training
 
@@ -60,15 +59,34 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     n = sizes(args)
     app = create_app({"database_url": args.database_url, "instance_path": args.instance,
-                      "mail_backend": "memory", "quiet_dev_keys": True})
+                      "mail_backend": "memory", "quiet_dev_keys": True,
+                      **({"plugins": args.plugins.split(",")} if args.plugins else {})})
     registry = app.extensions["registry"]
     started = time.perf_counter()
-    upgrade(registry)
+    if args.only is None:  # (a data set being extended keeps the schema it was built with)
+        upgrade(registry)
     timings: dict[str, float] = {}
 
     def actor(session: Any, account_id: int) -> Any:
         return actor_for_account(session, session.get(Account, account_id),
                                  permission_roles=registry.permission_roles)
+
+    if args.only == "documents":  # add the documents to a data set built without them
+        from registry_kernel.accounts import account_by_email
+
+        with registry.sessions() as session:
+            staff_id = account_by_email(session, registry, "bench-staff@bench.test").id
+            home_accounts = [account_by_email(session, registry, f"home{i}@bench.test")
+                             .participant_id for i in range(50)]
+            participant_ids = list(session.scalars(select(Participant.id).order_by(
+                Participant.id)))
+        t = time.perf_counter()
+        make_documents(registry, n["documents"], staff_id, participant_ids, home_accounts)
+        timings["documents_s"] = time.perf_counter() - t
+        registry.engine.dispose()
+        return {"database_url": args.database_url.split("@")[-1], "sizes": n, "only": "documents",
+                "timings": {k: round(v, 1) for k, v in timings.items()},
+                "generated_at": datetime.now(UTC).isoformat()}
 
     t = time.perf_counter()
     with unit_of_work(registry.sessions) as session:
@@ -173,25 +191,12 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             log(f"enrollments {made}")
     timings["enrollments_s"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    for start_index in range(0, n["documents"], BATCH // 5):
-        with unit_of_work(registry.sessions) as session:
-            staff_actor = actor(session, staff_id)
-            for i in range(start_index, min(n["documents"], start_index + BATCH // 5)):
-                owner = participant_ids[i % len(participant_ids)] if i >= len(home_accounts) \
-                    else home_accounts[i]
-                person = session.get(Participant, owner)
-                document = documents.upload_document(
-                    session, registry, person, data=TINY_PDF + str(i).encode(),
-                    filename="transcript.pdf", type_="transcript")
-                documents.verify_document(session, registry, document, documents.VerificationIn(
-                    courses=[documents.CourseIn(
-                        institution="Laney College", course_number=f"CD {10 + i % 50}",
-                        title="Child Growth and Development", units=Decimal(3),
-                        unit_system="semester", grade="B", completed_on=date(2020, 5, 20),
-                        category="ece", core_area="child_growth")]), actor=staff_actor)
-    timings["documents_s"] = time.perf_counter() - t
-    log(f"{n['documents']} verified documents")
+    if args.skip_documents:
+        log("documents skipped (add them with --only documents)")
+    else:
+        t = time.perf_counter()
+        make_documents(registry, n["documents"], staff_id, participant_ids, home_accounts)
+        timings["documents_s"] = time.perf_counter() - t
 
     with registry.sessions() as session:
         counts = {"organizations": len(session.scalars(select(Organization.id)).all()),
@@ -206,6 +211,38 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def make_documents(registry: Any, count: int, staff_id: int, participant_ids: list[str],
+                   home_accounts: list[str]) -> None:
+    """Upload and verify ``count`` transcripts (one course each) through the documents plugin:
+    the first go to the home-page accounts, the rest round the participants."""
+    from registry_plugins.documents import services as documents
+
+    from registry_kernel.auth.actor import actor_for_account
+    from registry_kernel.db import unit_of_work
+    from registry_kernel.models import Account, Participant
+
+    for start_index in range(0, count, BATCH // 5):
+        with unit_of_work(registry.sessions) as session:
+            staff_actor = actor_for_account(session, session.get(Account, staff_id),
+                                            permission_roles=registry.permission_roles)
+            for i in range(start_index, min(count, start_index + BATCH // 5)):
+                owner = participant_ids[i % len(participant_ids)] if i >= len(home_accounts) \
+                    else home_accounts[i]
+                person = session.get(Participant, owner)
+                document = documents.upload_document(
+                    session, registry, person, data=TINY_PDF + str(i).encode(),
+                    filename="transcript.pdf", type_="transcript")
+                documents.verify_document(session, registry, document, documents.VerificationIn(
+                    courses=[documents.CourseIn(
+                        institution="Laney College", course_number=f"CD {10 + i % 50}",
+                        title="Child Growth and Development", units=Decimal(3),
+                        unit_system="semester", grade="B", completed_on=date(2020, 5, 20),
+                        category="ece", core_area="child_growth")]), actor=staff_actor)
+        if start_index % 2_000 == 0:
+            log(f"documents {start_index}")
+    log(f"{count} verified documents")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -213,6 +250,12 @@ def main() -> None:
     parser.add_argument("--instance", required=True, help="instance folder (keys, files)")
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--only", choices=["documents"],
+                        help="add only the verified documents to an existing data set")
+    parser.add_argument("--plugins", help="comma-separated plugins to enable (default: all)")
+    parser.add_argument("--skip-documents", action="store_true",
+                        help="leave the documents out (add them later, or in parallel, "
+                             "with --only documents)")
     for name in FULL:
         parser.add_argument(f"--{name}", type=int, default=None)
     args = parser.parse_args()

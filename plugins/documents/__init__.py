@@ -139,7 +139,7 @@ def nav_links(actor: Any) -> Any:
 def attention_items(session: Any, actor: Any, participant: Any) -> list[AttentionItem]:
     from sqlalchemy import func, select
 
-    from .models import Document
+    from .models import Document, Permit
     from .services import participant_guidance, registry_for
 
     if participant is None:
@@ -152,7 +152,12 @@ def attention_items(session: Any, actor: Any, participant: Any) -> list[Attentio
             _l("A document was not accepted; please upload it again."),  # type: ignore[arg-type]
             "documents_web.my_documents", "warning"))
     registry = registry_for(session)
-    renewal = participant_guidance(session, registry, participant)["renewal"] if registry else None
+    # Renewal guidance needs a verified Child Development Permit: most people have none, and
+    # then the home page skips summing their education and training (a query per plugin).
+    has_permit = session.scalar(select(Permit.id).where(
+        Permit.participant_id == participant.id, Permit.kind == "cd_permit").limit(1))
+    renewal = participant_guidance(session, registry, participant)["renewal"] \
+        if registry and has_permit is not None else None
     if renewal:
         short = renewal["days_left"] < 180 and renewal["remaining_hours"] != "0.00"
         items.append(AttentionItem(

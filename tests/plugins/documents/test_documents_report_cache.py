@@ -167,3 +167,24 @@ def test_uploads_go_to_the_configured_storage_backend(make_app, tmp_path):
 def test_a_bad_storage_backend_stops_start_up_with_a_clear_message(make_app, spec, message):
     with pytest.raises(ConfigError, match=message):
         make_app(plugins=["documents"], plugin_sections={"documents": {"storage_backend": spec}})
+
+
+def test_home_page_renewal_item_appears_only_with_a_verified_permit(world):
+    from registry_kernel.models import Participant
+
+    def renewal_items():
+        with world.registry.sessions() as session:
+            person = session.get(Participant, world.participant.participant_id)
+            items = world.registry.plugins.collect("attention_items", session=session,
+                                                   actor=None, participant=person)
+        return [item for item in items if "Permit renewal" in str(item.message)]
+
+    document_id = world.upload().get_json()["id"]
+    world.verify(document_id, {"courses": [COURSE], "training": [
+        {"sponsor": "S", "title": "CPR", "completed_on": "2024-01-10", "hours": "8"}]})
+    assert renewal_items() == []  # courses and hours alone: no permit, nothing to renew
+    document_id = world.upload().get_json()["id"]
+    world.verify(document_id, {"permits": [{"level": "teacher", "number": "CDP-9",
+                                            "issued_on": "2024-01-01",
+                                            "expires_on": "2029-01-01"}]})
+    assert len(renewal_items()) == 1
