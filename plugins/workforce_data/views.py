@@ -32,6 +32,24 @@ TITLES = {"county": _l("Workforce by county"), "role_category": _l("Workforce by
           "degree": _l("Highest verified degree"),
           "ece_units": _l("Verified ECE units"),
           "language": _l("Workforce by preferred language")}
+GROUP_LABELS = {
+    "assistant": _l("Assistant / aide"), "associate_teacher": _l("Associate teacher"),
+    "teacher": _l("Teacher"), "lead_teacher": _l("Lead teacher"),
+    "master_teacher": _l("Master teacher"), "site_supervisor": _l("Site supervisor"),
+    "program_director": _l("Program director"), "fcc_owner": _l("Family child care owner"),
+    "fcc_assistant": _l("Family child care assistant"), "support_staff": _l("Support staff"),
+    "other": _l("Other"), "none": _l("None"), "unknown": _l("Not recorded"),
+    "combined": _l("Combined (small groups)"), "childrens_center": _l("Children's Center"),
+    "center": _l("Center"), "family_child_care": _l("Family child care home"),
+    "not_listed": _l("Employer not in the registry"),
+    "under_3": _l("Under 3 years"), "3_5": _l("3 to 5 years"), "6_10": _l("6 to 10 years"),
+    "11_20": _l("11 to 20 years"), "21_plus": _l("21 years or more"),
+    "associate": _l("Associate degree"), "bachelor": _l("Bachelor's degree"),
+    "graduate": _l("Graduate degree"), "0": _l("No units"), "under_12": _l("Under 12 units"),
+    "12_23": _l("12 to 23 units"), "24_plus": _l("24 units or more"),
+    "en": "English", "es": "Español", "zh-Hant": "繁體中文",
+}
+PERMIT_LABELS = {"assistant": _l("Assistant"), "teacher": _l("Teacher")}
 FILTER_LABELS = {"county": _l("County"), "role_category": _l("Role"),
                  "program_type": _l("Program type"), "permit_level": _l("Permit level"),
                  "language": _l("Language"), "years_in_field": _l("Years in the field")}
@@ -70,7 +88,15 @@ class Viewer:
         return filters
 
 
-def chart(items: list[dict[str, Any]], value: str = "count") -> dict[str, Any]:
+def label(group: str, dimension: str = "") -> str:
+    """A group's name for people (downloads keep the codes the data dictionary explains)."""
+    if dimension == "permit_level" and group in PERMIT_LABELS:
+        return str(PERMIT_LABELS[group])
+    return str(GROUP_LABELS.get(group, group))
+
+
+def chart(items: list[dict[str, Any]], value: str = "count", dimension: str = ""
+          ) -> dict[str, Any]:
     """Bar geometry for the template: one bar per published figure; suppressed ones get none."""
     values = [float(i[value]) for i in items if i.get(value) is not None]
     top = max(values, default=0) or 1
@@ -78,7 +104,8 @@ def chart(items: list[dict[str, Any]], value: str = "count") -> dict[str, Any]:
     for n, item in enumerate(items):
         v = item.get(value)
         width = 0 if v is None else round((CHART_WIDTH - LABEL_WIDTH - 70) * float(v) / top)
-        bars.append({"label": item["group"], "value": v, "y": n * BAR_HEIGHT, "width": width})
+        bars.append({"label": label(item["group"], dimension), "value": v, "y": n * BAR_HEIGHT,
+                     "width": width})
     return {"bars": bars, "height": max(len(items), 1) * BAR_HEIGHT, "width": CHART_WIDTH,
             "label_width": LABEL_WIDTH, "bar_height": BAR_HEIGHT - 6}
 
@@ -96,7 +123,8 @@ def dashboard() -> Any:
     context: dict[str, Any] = {"viewer": viewer, "labels": FILTER_LABELS,
                                "choices": _filter_choices(), "args": request.args,
                                "min_cell": config(registry).min_cell_size,
-                               "documents": documents, "error": None, "errors": {}}
+                               "documents": documents, "error": None, "errors": {},
+                               "label": label}
     try:
         filters = viewer.filters(documents)
     except svc.WorkforceError as exc:
@@ -105,13 +133,14 @@ def dashboard() -> Any:
         return render_template("workforce_data/dashboard.html", **context), 422
     data = released_data(registry_session(), registry)
     stats = svc.statistics_for(data, filters)
-    charts = [{"key": t.by, "title": TITLES[t.by], "table": t, "chart": chart(t.items())}
-              for t in stats["tables"]]
+    charts = [{"key": t.by, "title": TITLES[t.by], "table": t,
+               "chart": chart(t.items(), dimension=t.by)} for t in stats["tables"]]
     context.update(
         filters=filters, stats=stats, charts=charts, min_cell=data.min_cell_size,
         wage_chart=chart(stats["wages"], "median"),
         pd_chart=chart(stats["pd_hours"]["items"], "per_person"),
-        permit_chart=chart(stats["permits"], "held") if stats["permits"] else None,
+        permit_chart=chart(stats["permits"], "held", "permit_level") if stats["permits"]
+        else None,
         turnover_chart=chart(stats["turnover"], "rate"), areas=_area_labels())
     return render_template("workforce_data/dashboard.html", **context)
 
