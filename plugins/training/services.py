@@ -311,6 +311,34 @@ def apply_as_sponsor(session: Session, registry: Registry, org: Organization, ac
     return sponsor
 
 
+def sponsor_contact_name(session: Session, registry: Registry, org_id: int) -> str | None:
+    """The Training Sponsor Contact Manager's name, listed as the contact on the sponsor's
+    trainings (the first one named, if several; Additional Managers are never listed). The
+    role exists to be shown publicly, so this read is not audited."""
+    from registry_kernel.participants import personal_data
+
+    account = session.scalar(
+        select(Account).join(RoleGrant, RoleGrant.account_id == Account.id)
+        .where(RoleGrant.organization_id == org_id,
+               RoleGrant.role == "sponsor_contact_manager", Account.is_active.is_(True))
+        .order_by(RoleGrant.id).limit(1))
+    if account is None or account.participant is None \
+            or account.participant.status != "active":
+        return None
+    return personal_data(session, registry, account.participant,
+                         fields=("first_name", "last_name")).full_name().strip() or None
+
+
+def calendar_sponsors(session: Session) -> list[tuple[str, str]]:
+    """``(slug, name)`` of the sponsors with upcoming events on the calendar, by name."""
+    org_ids = select(TrainingEvent.organization_id).where(
+        TrainingEvent.visibility == "published", TrainingEvent.status == "scheduled",
+        TrainingEvent.starts_at >= utcnow()).distinct()
+    return [(slug, name) for slug, name in session.execute(
+        select(Organization.slug, Organization.name).where(Organization.id.in_(org_ids))
+        .order_by(Organization.name))]
+
+
 def pending_applications(session: Session) -> list[TrainingSponsor]:
     return list(session.scalars(select(TrainingSponsor).where(
         TrainingSponsor.status == "pending", TrainingSponsor.applied_at.is_not(None))

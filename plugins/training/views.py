@@ -101,6 +101,18 @@ def _date_arg(name: str, *, end: bool = False) -> datetime | None:
     return day + timedelta(days=1) if end else day
 
 
+def _calendar_filters() -> svc.CalendarFilters:
+    """The calendar page's (and its iCalendar feed's) filters from the query string."""
+    args = request.args
+    return svc.CalendarFilters(
+        q=args.get("q", "").strip()[:100] or None, county=args.get("county") or None,
+        city=args.get("city", "").strip()[:100] or None,
+        language=args.get("language") or None,
+        competency_area=args.get("competency_area") or None,
+        sponsor=args.get("sponsor", "").strip()[:80] or None, date_from=_date_arg("from"),
+        date_to=_date_arg("to", end=True))
+
+
 @bp.get("/calendar")
 def calendar() -> Any:
     session = registry_session()
@@ -109,13 +121,7 @@ def calendar() -> Any:
         page = max(1, min(int(args.get("page", 1)), 10_000))
     except ValueError:
         page = 1
-    filters = svc.CalendarFilters(
-        q=args.get("q", "").strip()[:100] or None, county=args.get("county") or None,
-        city=args.get("city", "").strip()[:100] or None,
-        language=args.get("language") or None,
-        competency_area=args.get("competency_area") or None,
-        sponsor=args.get("sponsor") or None, date_from=_date_arg("from"),
-        date_to=_date_arg("to", end=True))
+    filters = _calendar_filters()
     items, total = svc.calendar(session, filters, page=page, per_page=PER_PAGE)
     from registry_kernel.counties import CALIFORNIA_COUNTIES
 
@@ -128,6 +134,7 @@ def calendar() -> Any:
     return render_template("training/calendar.html", items=items, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), args=args,
                            counties=CALIFORNIA_COUNTIES, training_languages=svc.languages(session),
+                           sponsors=svc.calendar_sponsors(session),
                            mine=mine, form=ActionForm())
 
 
@@ -150,6 +157,7 @@ def _event_page(event: TrainingEvent, *, invite_token: str | None = None) -> Any
     return render_template(
         "training/event.html", event=event, enrollment=enrollment, saved=saved,
         sponsor=sponsor, form=ActionForm(), invite_token=invite_token, instructor=instructor,
+        contact=svc.sponsor_contact_name(session, current_registry(), event.organization_id),
         position=svc.waitlist_position(session, enrollment) if enrollment else None,
         area=svc.COMPETENCY_AREAS.get(event.competency_area, event.competency_area),
         language=session.get(svc.TrainingLanguage, event.language),
@@ -1109,13 +1117,7 @@ def _ics(events: list[TrainingEvent], name: str) -> Response:
 def calendar_ics() -> Any:
     """The public calendar (same filters as the page) as an iCalendar feed, next 500 events."""
     session = registry_session()
-    args = request.args
-    filters = svc.CalendarFilters(
-        q=args.get("q", "").strip()[:100] or None, county=args.get("county") or None,
-        language=args.get("language") or None,
-        competency_area=args.get("competency_area") or None,
-        sponsor=args.get("sponsor") or None)
-    items, _total = svc.calendar(session, filters, page=1, per_page=500)
+    items, _total = svc.calendar(session, _calendar_filters(), page=1, per_page=500)
     by_id = {e.id: e for e in session.scalars(select(TrainingEvent).where(
         TrainingEvent.id.in_([i["event_id"] for i in items])))}
     return _ics([by_id[i["event_id"]] for i in items if i["event_id"] in by_id],
