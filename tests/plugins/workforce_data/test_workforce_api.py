@@ -212,3 +212,16 @@ def test_openapi_lists_the_routes(factory):
     paths = factory.app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/api/v1/workforce/summary", "/api/v1/workforce/wages",
             "/api/v1/workforce/statistics"} <= set(paths)
+
+
+def test_merged_and_erased_profiles_are_not_counted(factory):
+    from registry_kernel.db import unit_of_work
+    from registry_kernel.models import Participant
+
+    counted = many(factory, 11, county="Napa")
+    gone = many(factory, 11, county="Napa")
+    with unit_of_work(factory.registry.sessions) as session:
+        for n, p in enumerate(gone):
+            session.get(Participant, p.id).status = "merged" if n % 2 else "erased"
+    body = get(factory, by="county").get_json()
+    assert cells(body)["Napa"]["count"] == len(counted) == 11
