@@ -10,9 +10,10 @@ How privacy holds across every table (see ``README.md`` for the full statement):
 2. :func:`release` turns the whole population, once, into released records whose key
    (the dimension values) is shared by at least ``min_cell_size`` released records. A group of
    people whose exact key is rarer is *generalized*: the last dimension in the configured order
-   is replaced by ``*`` ("combined"), then the one before, and so on, until their group is large
-   enough; people who are still in a group under the minimum with every dimension combined are
-   left out of every figure.
+   is replaced by ``*`` ("combined"), then the one before, and so on (a two-valued dimension
+   together with the one before it, see :func:`cuts`), until their group is large enough;
+   people who are still in a group under the minimum with every dimension combined are left out
+   of every figure.
 3. Every published figure (each cell, total and combined row, for any filter and any grouping,
    in the dashboard, the API and the downloads) is computed from the released records only, by
    :func:`count_table` and the other aggregations below. A filter on a dimension matches only
@@ -292,6 +293,19 @@ class Released:
         return self.documents or dimension not in NEEDS_DOCUMENTS
 
 
+def cuts(order: Sequence[str]) -> list[int]:
+    """How many leading dimensions each step keeps, from all to none. A two-valued dimension
+    is combined in one step with the dimension before it: a group combined over a dimension of
+    only two values would tell anyone who knows this rule that both halves were under the
+    minimum, which can pin them down."""
+    kept = {0, len(order)}
+    for i in range(len(order) - 1):
+        domain = DOMAINS.get(order[i + 1])
+        if domain is None or len(domain) != 2:
+            kept.add(i + 1)
+    return sorted(kept, reverse=True)
+
+
 def release(people: Sequence[Person], min_cell_size: int,
             order: Sequence[str] = DIMENSIONS, today: date | None = None, *,
             documents: bool = True) -> Released:
@@ -302,7 +316,7 @@ def release(people: Sequence[Person], min_cell_size: int,
     keys = [tuple(p.key[d] for d in order) for p in people]
     chosen: list[tuple[str, ...] | None] = [None] * len(people)
     pending = list(range(len(people)))
-    for kept in range(len(order), -1, -1):
+    for kept in cuts(order):
         groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for i in pending:
             groups[keys[i][:kept]].append(i)

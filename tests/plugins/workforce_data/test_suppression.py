@@ -197,3 +197,15 @@ def test_nothing_small_releases_everything_exactly():
     assert all(svc.STAR not in r.key for r in data.records)
     table = svc.count_table(data, "language")
     assert table.cells == {"en": 11, "es": 12} and table.total == 23 and table.combined == 0
+
+
+def test_two_valued_dimensions_are_never_combined_alone():
+    """Ten people who left a job and ten who did not, in one county and role: combining only
+    'left a job' would make a group of 20 = 2 x 10, so both halves (each under 11) would be
+    known to be exactly 10. The role is combined with it instead."""
+    people = ([svc.Person(key(left_job="yes")) for _ in range(10)]
+              + [svc.Person(key(left_job="no")) for _ in range(10)])
+    data = svc.release(people, 11, today=TODAY)
+    assert {data.value(r, "role_category") for r in data.records} == {svc.STAR}
+    assert {data.value(r, "left_job") for r in data.records} == {svc.STAR}
+    assert svc.cuts(svc.DIMENSIONS) == [10, 9, 8, 7, 6, 4, 3, 1, 0]
