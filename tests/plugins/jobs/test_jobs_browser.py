@@ -116,6 +116,8 @@ def test_administrator_flow_and_job_found_by_a_participant(browser, live, tmp_pa
     page.goto(live.url + "/jobs/admin")
     assert "Ana Ruiz" in page.locator("main").inner_text()
     assert "Unconfirmed" in page.locator("main").inner_text()
+    assert "Employers cannot search the registry for other people." in \
+        page.locator("main").inner_text()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Confirm", exact=True).first.click()
     assert "Confirmed" in page.locator("tbody").inner_text()
@@ -126,6 +128,14 @@ def test_administrator_flow_and_job_found_by_a_participant(browser, live, tmp_pa
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the verified staff report (PDF)").click()
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    page.goto(page.url + "?lang=es")  # the report in the administrator's language
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Descargar el informe verificado del personal (PDF)").click()
+    from pypdf import PdfReader
+
+    report = PdfReader(download.value.path()).pages[0].extract_text()
+    assert "Calificaciones verificadas del personal" in report and "Ana Ruiz" in report
+    page.goto(page.url.replace("lang=es", "lang=en"))
 
     page.get_by_role("link", name="Job postings").click()
     page.get_by_role("link", name="Post a job (free)").click()
