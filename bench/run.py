@@ -120,14 +120,21 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
     parser.add_argument("--output", default=str(HERE / "results" / "latest.json"))
+    parser.add_argument("--scenarios", help="comma-separated subset (bare_flask always runs)")
+    parser.add_argument("--config", help="a registry TOML file for the server (REGISTRY_CONFIG),"
+                        " e.g. to compare a setting's before and after")
+    parser.add_argument("--skip-backup", action="store_true", help="no pg_dump/pg_restore")
     args = parser.parse_args()
 
     env = {**os.environ, "REGISTRY_DATABASE_URL": args.database_url,
            "REGISTRY_INSTANCE_PATH": str(Path(args.instance).resolve()),
-           "REGISTRY_MAIL_BACKEND": "folder"}
+           "REGISTRY_MAIL_BACKEND": "folder",
+           **({"REGISTRY_CONFIG": str(Path(args.config).resolve())} if args.config else {})}
     results: dict[str, Any] = {"database": args.database_url.split("://")[0],
                                "measured_at": datetime.now(UTC).isoformat(),
-                               "machine": {"cpus": os.cpu_count()},
+                               "machine": {"cpus": os.cpu_count(),
+                                           "load_average_at_start": os.getloadavg()},
+                               "config": args.config,
                                "seconds": args.seconds, "concurrency": args.concurrency,
                                "gunicorn_workers": args.workers, "scenarios": {}}
     dataset = Path(args.instance) / "dataset.json"
@@ -159,9 +166,13 @@ def main() -> None:
                                    "people": people}, None),
         }
         for name, (extra, base) in scenarios.items():
+            if args.scenarios and name not in args.scenarios.split(",") and name != "bare_flask":
+                continue
             kind = {"bare_flask": "get", "health": "get"}.get(name, name)
+            load_before = os.getloadavg()[0]
             summary = load(kind, base or f"http://127.0.0.1:{app_port}", args.seconds,
                            args.concurrency, extra)
+            summary["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
             results["scenarios"][name] = summary
             sys.stderr.write(f"{name}: {summary}\n")
     finally:
@@ -176,19 +187,21 @@ def main() -> None:
             summary["target_p95_ms"] = TARGETS_MS[name]
             summary["meets_target"] = summary["p95_ms"] <= TARGETS_MS[name]
 
-    engine = create_engine(args.database_url)
-    from registry_plugins.training.models import Enrollment, TrainingEvent
+    if "enroll_contention" in results["scenarios"]:
+        engine = create_engine(args.database_url)
+        from registry_plugins.training.models import Enrollment, TrainingEvent
 
-    with engine.connect() as conn:
-        taken = conn.scalar(select(func.count()).select_from(Enrollment).where(
-            Enrollment.event_id == event_id, Enrollment.status == "enrolled"))
-        capacity = conn.scalar(select(TrainingEvent.capacity).where(TrainingEvent.id == event_id))
-    engine.dispose()
-    results["scenarios"]["enroll_contention"]["enrolled"] = taken
-    results["scenarios"]["enroll_contention"]["capacity"] = capacity
-    results["scenarios"]["enroll_contention"]["overbooked"] = taken > capacity
+        with engine.connect() as conn:
+            taken = conn.scalar(select(func.count()).select_from(Enrollment).where(
+                Enrollment.event_id == event_id, Enrollment.status == "enrolled"))
+            capacity = conn.scalar(select(TrainingEvent.capacity).where(
+                TrainingEvent.id == event_id))
+        engine.dispose()
+        contention = results["scenarios"]["enroll_contention"]
+        contention.update(enrolled=taken, capacity=capacity, overbooked=taken > capacity)
 
-    if args.database_url.startswith("postgresql") and shutil.which("pg_dump"):
+    if args.database_url.startswith("postgresql") and shutil.which("pg_dump") \
+            and not args.skip_backup:
         results["backup"] = pg_backup_restore(args.database_url)
 
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)

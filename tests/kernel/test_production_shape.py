@@ -8,7 +8,7 @@ from test_web_auth import csrf, sign_in, sign_up
 from registry_kernel.app import create_app
 from registry_kernel.auth import recovery
 from registry_kernel.config import ConfigError, load_settings
-from registry_kernel.testing import test_settings
+from registry_kernel.testing import TEST_KEYS, test_settings
 
 
 def _sign_in_from(client, address, email, password):
@@ -92,3 +92,35 @@ def test_the_engine_uses_the_configured_pool(registry_database, tmp_path):
             assert connection.exec_driver_sql("SELECT 1").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_the_documented_production_config_loads(registry_database, tmp_path):
+    """The TOML example in docs/operations.md is valid and means what the page says."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    config = tmp_path / "registry.toml"
+    config.write_text(re.search(r"```toml\n(.*?)```", page, re.S).group(1))
+    env = {"REGISTRY_CONFIG": str(config), "REGISTRY_DATABASE_URL": registry_database,
+           "REGISTRY_INSTANCE_PATH": str(tmp_path / "inst"),
+           "REGISTRY_SECRET_KEY": TEST_KEYS["secret_key"],
+           "REGISTRY_MASTER_KEY": TEST_KEYS["master_key"],
+           "REGISTRY_INDEX_KEY": TEST_KEYS["index_key"]}
+    settings = load_settings({}, env=env)
+    assert settings.production and settings.proxy_hops == 1
+    assert settings.drain_outbox_in_process is False
+    assert settings.database_pool == {"pool_size": 5, "max_overflow": 5, "pool_timeout": 10,
+                                      "pool_recycle": 1800}
+    app = create_app(settings=settings)  # plugin sections validate, production keys accepted
+    registry = app.extensions["registry"]
+    try:
+        assert registry.engine.pool.size() == 5
+        documents = registry.plugin_config("documents")
+        assert documents.storage_path == "/srv/registry/files"
+        assert documents.report_cache_entries == 256
+    finally:
+        registry.engine.dispose()
+    without_keys = {k: v for k, v in env.items() if k != "REGISTRY_MASTER_KEY"}
+    with pytest.raises(ConfigError, match="REGISTRY_MASTER_KEY"):
+        create_app(settings=load_settings({}, env=without_keys))
