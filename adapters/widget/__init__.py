@@ -1,15 +1,17 @@
 """The embeddable enrollment widget: one ``<script>`` tag on an agency's site lists that
-sponsor's published trainings from the public calendar API and sends visitors to the registry
-to enroll. CORS on the calendar API only for the origins configured here.
+sponsor's published trainings from the public calendar API and lets visitors enroll through the
+registry's OAuth sign-in (authorization code + PKCE). CORS only for registered origins: those
+configured here and the pages organizations register at ``/widget/sites``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from registry_kernel.extension import PluginInfo
+from registry_kernel.extension import MigrationLocation, PluginInfo
 from registry_kernel.hookspecs import hookimpl
 
 
@@ -21,8 +23,8 @@ class WidgetConfig(BaseModel):
     allowed_origins: list[str] = Field(
         default_factory=list,
         description="Agency sites allowed to embed the widget, e.g. "
-                    "['https://www.valley-rr.org']. Browsers refuse the calendar data to "
-                    "any other site.")
+                    "['https://www.valley-rr.org'], besides the pages organizations register "
+                    "themselves at /widget/sites. Browsers refuse the data to any other site.")
 
     @field_validator("allowed_origins")
     @classmethod
@@ -46,6 +48,20 @@ PLUGIN = PluginInfo(
     requires=("training",),
     config_model=WidgetConfig,
 )
+
+
+@hookimpl
+def migration_location() -> MigrationLocation:
+    return MigrationLocation("widget", Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def nav_links(actor: Any) -> list[tuple[Any, str]]:
+    from .._shared import ORG_STAFF, lazy_gettext
+
+    if actor is not None and actor.org_ids_for(*ORG_STAFF):
+        return [(lazy_gettext("Website widget"), "widget_web.sites")]
+    return []
 
 
 @hookimpl

@@ -13,7 +13,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from registry_kernel.auth.session import login_required, web_actor
+from registry_kernel.models import Organization
+from registry_kernel.web import current_registry, registry_session
+
+from .._shared import ORG_STAFF, _
 
 bp = Blueprint("widget_web", __name__, url_prefix="/widget", static_folder="static",
                static_url_path="/static", template_folder="templates")
@@ -31,7 +49,17 @@ WIDGET_SCOPES = "me enrollments:write"
 
 
 def allowed_origin(registry: Any, origin: str | None) -> bool:
-    return bool(origin) and origin.lower() in registry.plugin_config("widget").allowed_origins
+    """Configured (``allowed_origins``) or the origin of a page an organization registered.
+    Looked up in a short read-only session of its own (never the request's, which may hold
+    SQLite's write lock or be finished)."""
+    if not origin:
+        return False
+    if origin.lower() in registry.plugin_config("widget").allowed_origins:
+        return True
+    from .services import origin_registered
+
+    with registry.sessions() as session:
+        return origin_registered(session, registry, origin)
 
 
 def cors_rule(path: str) -> tuple[tuple[str, ...], str] | None:
@@ -61,7 +89,7 @@ def install_cors(app: Flask, registry: Any) -> None:
             return response
         response.headers.add("Vary", "Origin")
         origin = request.headers.get("Origin")
-        if allowed_origin(registry, origin):
+        if origin and allowed_origin(registry, origin):
             response.headers["Access-Control-Allow-Origin"] = origin or ""
             response.headers["Access-Control-Allow-Methods"] = ", ".join(methods)
             if headers:
@@ -108,3 +136,76 @@ def enroll(event_id: int) -> Any:
     if web_actor() is None:
         return redirect(url_for("kernel_web.login", next=event_page))
     return redirect(event_page)
+
+
+# --- the organization's own pages (/widget/sites) -------------------------------------------
+
+class ActionForm(FlaskForm):
+    """A button or form that changes something: CSRF only."""
+
+
+def _orgs() -> list[Organization]:
+    actor = web_actor()
+    ids = actor.org_ids_for(*ORG_STAFF) if actor else set()
+    if not ids:
+        abort(403)
+    return list(registry_session().scalars(select(Organization).where(
+        Organization.id.in_(ids)).order_by(Organization.name)))
+
+
+def _org(orgs: list[Organization]) -> Organization:
+    wanted = request.values.get("org", type=int)
+    for org in orgs:
+        if wanted is None or org.id == wanted:
+            return org
+    abort(404)
+
+
+@bp.route("/sites", methods=["GET", "POST"])
+@login_required
+def sites() -> Any:
+    """Register the pages of the organization's website that embed the widget."""
+    from . import services as svc
+
+    orgs = _orgs()
+    org = _org(orgs)
+    session, registry = registry_session(), current_registry()
+    form = ActionForm()
+    errors: dict[str, str] = {}
+    typed = ""
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        typed = request.form.get("page_url", "")[:2000]
+        try:
+            svc.register_site(session, registry, organization_id=org.id, page_url=typed,
+                              actor=web_actor())
+            session.commit()
+            flash(_("The page is registered. Paste its snippet into the page."))
+            return redirect(url_for(".sites", org=org.id))
+        except svc.SiteError as exc:
+            session.rollback()
+            errors, status = exc.errors, 422
+    return render_template("widget/sites.html", orgs=orgs, org=org, form=form,
+                           sites=svc.sites_of(session, org.id), errors=errors, typed=typed,
+                           script_url=url_for(".script", _external=True)), status
+
+
+@bp.post("/sites/<int:site_id>/remove")
+@login_required
+def remove_site(site_id: int) -> Any:
+    from . import services as svc
+    from .models import WidgetSite
+
+    org = _org(_orgs())
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = registry_session()
+    site = session.get(WidgetSite, site_id)
+    if site is None or site.organization_id != org.id or site.removed_at is not None:
+        abort(404)
+    svc.remove_site(session, site, actor=web_actor())
+    session.commit()
+    flash(_("The page was removed: the widget no longer works there."))
+    return redirect(url_for(".sites", org=org.id))

@@ -81,3 +81,12 @@ def test_widget_page_in_spanish(make_app):
     html = app.test_client().get("/widget/?lang=es&sponsor=valle").get_data(as_text=True)
     assert "Muestre sus capacitaciones en su propio sitio web" in html
     assert "Vista previa" in html
+
+
+def test_widget_sites_page_in_chinese(make_app):
+    app = make_app(plugins=["training", "widget"])
+    factory = Factory(app)
+    manager = factory.account(role="sponsor_manager", org=factory.org(
+        kind="training_sponsor", name="Valle R&R"))
+    html = _signed_in(app, manager).get("/widget/sites?lang=zh-Hant").get_data(as_text=True)
+    assert "登記網頁" in html and "尚未登記任何網頁。" in html

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from registry_kernel.testing import Factory, bearer
 
@@ -228,3 +229,97 @@ def test_create_a_profile_keeps_the_way_back(make_app):
         "county": "Alameda", "preferred_language": "en"})
     assert created.status_code == 302
     assert "evil" not in created.headers["Location"]
+
+
+def _signed_in(app, account):
+    client = app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["account_id"] = account.id
+        cookie["epoch"] = account.session_epoch
+    return client
+
+
+def _csrf(client, path="/widget/sites"):
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                     client.get(path).get_data(as_text=True)).group(1)
+
+
+def test_staff_register_their_page_which_gets_cors_and_a_client(make_app):
+    """An organization registers its own page: CORS for its origin, a public OAuth client
+    whose only redirect is that page, and the snippet to paste. Removing the page ends both."""
+    from registry_kernel.models import OAuthClient
+
+    app = make_app(plugins=PLUGINS)
+    made = sponsor_with_event(app)
+    factory = Factory(app)
+    manager = factory.account(role="sponsor_manager", org=made["sponsor"])
+    client = _signed_in(app, manager)
+    page = "https://www.valley-rr.example/trainings"
+    assert "No pages registered yet." in client.get("/widget/sites").get_data(as_text=True)
+    before = app.test_client().get("/api/v1/calendar", headers={"Origin": AGENCY})
+    assert "Access-Control-Allow-Origin" not in before.headers
+
+    assert client.post("/widget/sites", data={"page_url": page}).status_code == 400  # no CSRF
+    for bad, message in (("javascript:alert(1)", "starting with https://"),
+                         ("http://www.valley-rr.example/t", "starting with https://"),
+                         ("https://user:pw@www.valley-rr.example/t", "starting with https://"),
+                         (page + "?a=1", "without a ? part"), ("", "starting with https://")):
+        answer = client.post("/widget/sites", data={"csrf_token": _csrf(client),
+                                                    "page_url": bad})
+        assert answer.status_code == 422, bad
+        assert message in answer.get_data(as_text=True), bad
+    with app.extensions["registry"].sessions() as session:
+        assert session.scalar(select(func.count()).select_from(OAuthClient)) == 1  # nothing made
+
+    done = client.post("/widget/sites", data={"csrf_token": _csrf(client), "page_url": page})
+    assert done.status_code == 302
+    html = client.get("/widget/sites").get_data(as_text=True)
+    client_id = re.search(r'data-client-id="([^"]+)"', html).group(1)
+    assert 'data-sponsor="valley-rr"' in html and page in html
+    with app.extensions["registry"].sessions() as session:
+        row = session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+        assert row.redirect_uris == [page]
+        assert row.client_secret_hash is None  # public: PKCE only
+        assert sorted(row.scopes.split()) == ["enrollments:write", "me"]
+        assert row.organization_id == made["sponsor"].id
+    ok = app.test_client().get("/api/v1/calendar", headers={"Origin": AGENCY})
+    assert ok.headers["Access-Control-Allow-Origin"] == AGENCY
+    again = client.post("/widget/sites", data={"csrf_token": _csrf(client), "page_url": page})
+    assert again.status_code == 422
+    assert "already registered" in again.get_data(as_text=True)
+
+    # another organization's staff cannot see or remove it
+    other = _signed_in(app, factory.account(role="program_admin",
+                                            org=factory.org(name="Other R&R")))
+    assert page not in other.get("/widget/sites").get_data(as_text=True)
+    remove = re.search(r'action="(/widget/sites/\d+/remove[^"]*)"', html).group(1)
+    remove = remove.replace("&amp;", "&")
+    assert other.post(remove.split("?")[0], data={"csrf_token": _csrf(other)}
+                      ).status_code == 404
+
+    assert client.post(remove, data={"csrf_token": _csrf(client)}).status_code == 302
+    gone = app.test_client().get("/api/v1/calendar", headers={"Origin": AGENCY})
+    assert "Access-Control-Allow-Origin" not in gone.headers
+    with app.extensions["registry"].sessions() as session:
+        row = session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+        assert row.revoked_at is not None
+
+
+def test_only_organization_staff_open_the_sites_page(make_app):
+    app = make_app(plugins=PLUGINS)
+    factory = Factory(app)
+    assert app.test_client().get("/widget/sites").status_code == 302  # sign in first
+    participant = _signed_in(app, factory.account())
+    assert participant.get("/widget/sites").status_code == 403
+
+
+def test_production_pages_must_be_https(make_app):
+    app = make_app(plugins=PLUGINS)
+    app.extensions["registry"].settings.production = True
+    factory = Factory(app)
+    org = factory.org(kind="training_sponsor", name="Valley R&R", slug="valley-rr")
+    client = _signed_in(app, factory.account(role="sponsor_manager", org=org))
+    answer = client.post("/widget/sites", data={"csrf_token": _csrf(client),
+                                                "page_url": "http://127.0.0.1:8080/"})
+    assert answer.status_code == 422
+    assert "must use https" in answer.get_data(as_text=True)

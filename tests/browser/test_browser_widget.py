@@ -89,14 +89,14 @@ def example_page(registry_url: str, client_id: str | None) -> str:
 
 @pytest.fixture
 def live(fresh_database, tmp_path):
+    from registry_adapters.widget.services import register_site
+
     from registry_kernel.app import create_app
-    from registry_kernel.oauth import create_client
     from registry_kernel.testing import test_settings
 
     agency, stranger = Site(), Site()
     url = fresh_database(plugins=PLUGINS)
-    app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS, plugin_sections={
-        "widget": {"allowed_origins": [agency.url]}}))
+    app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     registry_url = f"http://127.0.0.1:{server.server_port}"
     registry = app.extensions["registry"]
@@ -105,11 +105,11 @@ def live(fresh_database, tmp_path):
     thread.start()
     try:
         made = sponsor_with_event(app, capacity=1)
+        # the sponsor registers its page (what /widget/sites does): CORS for its origin and a
+        # public OAuth client whose only redirect is the page
         with registry.sessions() as session:
-            client_id, _ = create_client(
-                session, registry, organization_id=made["sponsor"].id,
-                name="Valley R&R website", scopes=["me", "enrollments:write"],
-                redirect_uris=[agency.url + "/"], public=True)
+            client_id = register_site(session, registry, organization_id=made["sponsor"].id,
+                                      page_url=agency.url + "/").client_id
             session.commit()
         yield {"app": app, "registry": registry, "url": registry_url, "agency": agency,
                "stranger": stranger, "client_id": client_id, **made}
@@ -140,7 +140,7 @@ def notice(page: Any, result: str) -> str:
 
 
 @pytest.mark.browser
-def test_visitor_enrolls_through_oauth_pkce_from_the_agency_page(live, browser):
+def test_visitor_enrolls_through_oauth_pkce_from_the_agency_page(live, browser, axe_check):
     agency, registry_url = live["agency"], live["url"]
     agency.html = example_page(registry_url, live["client_id"])
     Factory(live["app"]).account(email="second@example.org")
@@ -157,6 +157,7 @@ def test_visitor_enrolls_through_oauth_pkce_from_the_agency_page(live, browser):
     color = page.eval_on_selector("#trainings", "e => getComputedStyle(e)"
                                   ".getPropertyValue('--rew-color').trim()")
     assert color == "#8b1f5a"
+    axe_check(page)  # the widget's markup on the agency's page
     item.get_by_role("button", name="Enroll").click()
     at(page, f"{registry_url}/login?")
     authorize = page.url
@@ -173,11 +174,12 @@ def test_visitor_enrolls_through_oauth_pkce_from_the_agency_page(live, browser):
     page.select_option("select[name=county]", "Alameda")
     page.locator("form.stacked-form button[type=submit]").click()
     at(page, f"{registry_url}/oauth/authorize?")
-    assert "Valley R&R website" in page.locator("h1").inner_text()
+    assert "Enrollment widget on 127.0.0.1" in page.locator("h1").inner_text()
     page.get_by_role("button", name="Allow").click()
     at(page, agency.url + "/")  # back on the agency page
     assert "You are enrolled in “Outdoor play”" in notice(page, "enrolled")
     assert "code=" not in page.url and "state=" not in page.url
+    axe_check(page)
     page.wait_for_selector("#trainings[data-state='ready'] .rew-item")
     assert "Full: join the waitlist" in page.locator(".rew-item").first.inner_text()
     with live["registry"].sessions() as session:
@@ -254,7 +256,7 @@ def test_without_a_client_the_widget_links_to_the_registry(live, page):
 
 @pytest.mark.browser
 def test_an_unregistered_site_gets_nothing(live, page):
-    """The same page on an origin not in allowed_origins: the browser blocks the calendar
+    """The same page on an origin that is not registered: the browser blocks the calendar
     (CORS), and the registry refuses to send a visitor back to it (unregistered redirect)."""
     stranger, registry_url = live["stranger"], live["url"]
     stranger.html = example_page(registry_url, live["client_id"])
