@@ -60,14 +60,18 @@ class ProgramIn(ApiModel):
     rules: dict[str, Any] = Field(default_factory=dict,
                                   description="eligibility rules: " + ", ".join(Rules.model_fields))
     allow_itin: bool = True
+    allow_payroll: bool = Field(False, description="accept payment through the employer's "
+                                "payroll instead of a taxpayer ID")
     organization_id: int | None = Field(None, description="the county organization, if you "
                                         "administer several")
 
 
 class ApplicationIn(ApiModel):
     program_id: int
-    tin_kind: str = Field("ssn", description="ssn or itin")
-    tin: str = Field(min_length=1, max_length=20, description="SSN or ITIN, 123-45-6789")
+    tin_kind: str = Field("ssn", description="ssn, itin, or payroll (paid through the "
+                          "employer's payroll where the program allows; no taxpayer ID)")
+    tin: str | None = Field(None, max_length=20,
+                            description="SSN or ITIN, 123-45-6789 (not with payroll)")
     tier: str | None = Field(None, max_length=40)
     funding_types: list[str] = Field(default_factory=list, max_length=20)
 

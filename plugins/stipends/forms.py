@@ -45,9 +45,11 @@ class ApplyForm(FlaskForm):
                                         choices=FUNDING_CHOICES)
     tin_kind = SelectField(_l("Taxpayer ID type"),
                            choices=[("ssn", _l("Social Security number")),
-                                    ("itin", _l("Individual Taxpayer Identification Number"))])
+                                    ("itin", _l("Individual Taxpayer Identification Number")),
+                                    ("payroll", _l("None: pay me through my employer's "
+                                                   "payroll"))])
     tin = PasswordField(_l("Taxpayer ID (123-45-6789)"),
-                        validators=[DataRequired(), Length(min=9, max=11)])
+                        validators=[Optional(), Length(max=11)])
     submit = SubmitField(_l("Apply"))
 
 
@@ -76,6 +78,8 @@ class ProgramForm(FlaskForm):
     role_categories = SelectMultipleField(_l("Role categories (any of)"), choices=ROLE_CHOICES)
     funding_types = SelectMultipleField(_l("Funding types (any of)"), choices=FUNDING_CHOICES)
     allow_itin = BooleanField(_l("Accept an ITIN instead of an SSN"), default=True)
+    allow_payroll = BooleanField(_l("Also pay through the employer's payroll, without a "
+                                    "taxpayer ID"), default=False)
     submit = SubmitField(_l("Save program"))
 
 

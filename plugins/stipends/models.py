@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,6 +45,9 @@ class Program(Base):
     tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     allow_itin: Mapped[bool] = mapped_column(Boolean, default=True)
+    # another payment route: the award goes to the employer's payroll, no taxpayer ID asked
+    allow_payroll: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                server_default=false())
     created_by_account_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -72,7 +76,7 @@ class Application(Base):
     # the confirmed job the application rests on (most hours a week), for reports by role/site
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     role_category: Mapped[str | None] = mapped_column(String(32))
-    tin_kind: Mapped[str] = mapped_column(String(8))  # ssn | itin
+    tin_kind: Mapped[str] = mapped_column(String(8))  # ssn | itin | payroll
     tin_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     tin_index: Mapped[str | None] = mapped_column(String(64))
     eligibility: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # rule results

@@ -98,6 +98,7 @@ class ProgramData(BaseModel):
     tiers: list[Tier] = Field(default_factory=list, max_length=20)
     rules: Rules = Field(default_factory=Rules)
     allow_itin: bool = True
+    allow_payroll: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> ProgramData:
@@ -181,6 +182,7 @@ def _apply_data(program: Program, data: ProgramData) -> None:
     program.tiers = [t.model_dump(mode="json", exclude_none=True) for t in data.tiers]
     program.rules = data.rules.model_dump(mode="json", exclude_none=True)
     program.allow_itin = data.allow_itin
+    program.allow_payroll = data.allow_payroll
 
 
 def update_program(session: Session, actor: Actor, program: Program, data: ProgramData) -> Program:
@@ -240,7 +242,8 @@ def program_json(program: Program, today: date | None = None) -> dict[str, Any]:
             "amount": money(program.amount),
             "tiers": [{"key": t["key"], "label": t["label"], "amount": money(Decimal(t["amount"])),
                        "rules": t.get("rules", {})} for t in program.tiers or []],
-            "rules": program.rules or {}, "allow_itin": program.allow_itin}
+            "rules": program.rules or {}, "allow_itin": program.allow_itin,
+            "allow_payroll": program.allow_payroll}
 
 
 # --- taxpayer IDs ------------------------------------------------------------------------------
@@ -296,8 +299,8 @@ class ApplicationData(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     program_id: int
-    tin_kind: str = Field("ssn", pattern=r"^(ssn|itin)$")
-    tin: str = Field(min_length=9, max_length=11)
+    tin_kind: str = Field("ssn", pattern=r"^(ssn|itin|payroll)$")
+    tin: str | None = Field(None, max_length=11)
     tier: str | None = Field(None, max_length=40)
     funding_types: list[str] = Field(default_factory=list, max_length=len(FUNDING_TYPES))
 
@@ -353,18 +356,25 @@ def apply(session: Session, registry: Registry, participant: Participant,
     if data.tin_kind == "itin" and not program.allow_itin:
         raise StipendError(422, "Unprocessable Entity", "this program needs an SSN",
                            {"tin_kind": N_("this program does not accept an ITIN")})
-    try:
-        digits = normalize_tin(data.tin_kind, data.tin)
-    except ValueError as exc:
-        raise StipendError(422, "Unprocessable Entity", "the taxpayer ID is not valid",
-                           {"tin": str(exc)}) from None
+    digits: str | None = None
+    if data.tin_kind == "payroll":
+        if not program.allow_payroll:
+            raise StipendError(422, "Unprocessable Entity", "this program needs a taxpayer ID",
+                               {"tin_kind": N_("this program does not pay through employers' "
+                                               "payroll")})
+    else:
+        try:
+            digits = normalize_tin(data.tin_kind, data.tin or "")
+        except ValueError as exc:
+            raise StipendError(422, "Unprocessable Entity", "the taxpayer ID is not valid",
+                               {"tin": str(exc)}) from None
     tier = _tier(program, data.tier)
     if session.scalar(select(Application.id).where(
             Application.program_id == program.id,
             Application.participant_id == participant.id)) is not None:
         raise StipendError(409, "Conflict", N_("you have already applied to this program"))
-    index = registry.vault.index.ssn(digits)
-    if session.scalar(select(Application.id).where(
+    index = registry.vault.index.ssn(digits) if digits else None
+    if index and session.scalar(select(Application.id).where(
             Application.program_id == program.id, Application.tin_index == index)) is not None:
         raise StipendError(409, "Conflict",
                            "an application with this taxpayer ID already exists for this "
@@ -382,6 +392,10 @@ def apply(session: Session, registry: Registry, participant: Participant,
                              unmet=[r.as_json() for r in missing])
         error.results = missing  # for pages that show them in the reader's language
         raise error
+    if data.tin_kind == "payroll" and main_job is None:
+        raise StipendError(422, "Unprocessable Entity", "no employer to pay through",
+                           {"tin_kind": N_("paying through your employer's payroll needs a "
+                                           "confirmed current job in the county")})
     application = Application(
         program_id=program.id, participant_id=participant.id, status="submitted",
         tier=tier["key"] if tier else None,
@@ -591,7 +605,14 @@ def payment_rows(session: Session, registry: Registry, actor: Actor,
                    masked_tin(session, registry, application, actor=actor,
                               reason="stipend payment export") or "",
                    application.tier or "", float(payment.amount), payment.status,
-                   payment.paid_on.isoformat() if payment.paid_on else "")
+                   payment.paid_on.isoformat() if payment.paid_on else "",
+                   _employer_name(session, application.employer_id)
+                   if application.tin_kind == "payroll" else "")
+
+
+def _employer_name(session: Session, organization_id: int | None) -> str:
+    org = session.get(Organization, organization_id) if organization_id else None
+    return org.name if org else ""
 
 
 def payments_of(session: Session, actor: Actor) -> list[dict[str, Any]]:
@@ -611,7 +632,8 @@ def payments_of(session: Session, actor: Actor) -> list[dict[str, Any]]:
 
 
 PAYMENT_COLUMNS = ("payment_id", "program", "funding_year", "registry_id", "first_name",
-                   "last_name", "tin_kind", "tin_masked", "tier", "amount", "status", "paid_on")
+                   "last_name", "tin_kind", "tin_masked", "tier", "amount", "status", "paid_on",
+                   "pay_through_employer")
 
 
 # --- mail and whole-record hooks ---------------------------------------------------------------

@@ -4,6 +4,7 @@ queue with notes, requests for documents and decisions. Thin: :mod:`.services` d
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -92,13 +93,14 @@ def apply(program_id: int) -> Any:
     form = ApplyForm()
     form.tier.choices = [(t["key"], f'{t["label"]} (${svc.money(t["amount"])})')
                          for t in program.tiers or []]
-    if not program.allow_itin:
-        form.tin_kind.choices = [("ssn", _("Social Security number"))]
+    form.tin_kind.choices = [c for c in form.tin_kind.choices
+                             if (c[0] != "itin" or program.allow_itin)
+                             and (c[0] != "payroll" or program.allow_payroll)]
     unmet: list[str] = []
     status = 200
     if form.validate_on_submit():
         data = svc.ApplicationData(program_id=program.id, tin_kind=form.tin_kind.data,
-                                   tin=form.tin.data or "", tier=form.tier.data or None,
+                                   tin=form.tin.data or None, tier=form.tier.data or None,
                                    funding_types=form.funding_types.data or [])
         try:
             svc.apply(session, registry, participant, data, today=today)
@@ -180,7 +182,8 @@ def _program_form_data(form: ProgramForm) -> dict[str, Any]:
             "funding_year": form.funding_year.data, "opens_on": form.opens_on.data,
             "closes_on": form.closes_on.data,
             "amount": str(form.amount.data) if form.amount.data is not None else None,
-            "tiers": tiers, "rules": rules, "allow_itin": form.allow_itin.data}
+            "tiers": tiers, "rules": rules, "allow_itin": form.allow_itin.data,
+            "allow_payroll": form.allow_payroll.data}
 
 
 @bp.route("/admin/programs/new", methods=["GET", "POST"])
@@ -205,12 +208,16 @@ def edit_program(program_id: int | None = None) -> Any:
         form.amount.data = program.amount
         form.tiers.data = json.dumps(program.tiers, indent=1) if program.tiers else ""
         form.allow_itin.data = program.allow_itin
+        form.allow_payroll.data = program.allow_payroll
         rules = program.rules or {}
         for name in ("min_hours_per_week", "min_units", "min_training_hours",
                      "min_months_employed", "permit_levels", "role_categories",
                      "funding_types"):
             if name in rules:
                 getattr(form, name).data = rules[name]
+        for name in ("units_since", "training_since"):
+            if rules.get(name):
+                getattr(form, name).data = date.fromisoformat(rules[name])
     status = 200
     if form.validate_on_submit():
         try:
@@ -253,6 +260,7 @@ def queue(program_id: int) -> Any:
         status = None
     rows = list(session.scalars(svc.applications_query(program, status)))
     return render_template("stipends/queue.html", program=program, status=status,
+                           summary=svc.program_summary(session, program),
                            applications=[svc.application_json(session, a) for a in rows],
                            statuses=svc.STATUSES, money=svc.money)
 

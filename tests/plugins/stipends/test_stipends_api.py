@@ -333,3 +333,36 @@ def test_merge_reseals_the_taxpayer_id_under_the_survivors_key(world):
         assert session.scalar(select(AuditEvent.id).where(
             AuditEvent.action == "stipends.merge_drop",
             AuditEvent.resource_id == str(dropped["id"]))) is not None
+
+
+def test_payroll_route_where_the_program_allows_it_needs_no_taxpayer_id(world):
+    strict = world.program(name="Taxpayer ID only")
+    refused = world.apply(world.person(), strict["id"], tin=None, tin_kind="payroll",
+                          tier="pd21")
+    assert refused.status_code == 422 and "payroll" in refused.get_json()["errors"]["tin_kind"]
+    missing = world.apply(world.person(), strict["id"], tin=None, tier="pd21")
+    assert missing.status_code == 422 and "tin" in missing.get_json()["errors"]
+    program = world.program(name="Payroll friendly", allow_payroll=True)
+    assert program["allow_payroll"] is True
+    person = world.person()
+    applied = world.apply(person, program["id"], tin=None, tin_kind="payroll", tier="pd21")
+    assert applied.status_code == 201, applied.get_json()
+    assert applied.get_json()["tin_kind"] == "payroll" and "tin_masked" not in applied.get_json()
+    with unit_of_work(world.registry.sessions) as session:
+        row = session.execute(text("SELECT tin_enc, tin_index FROM stipends_applications "
+                                   "WHERE id = :i"), {"i": applied.get_json()["id"]}).one()
+        assert tuple(row) == (None, None)
+    world.admin("post", f"/api/v1/stipends/applications/{applied.get_json()['id']}/decision",
+                json={"decision": "approve", "reason": "ok"})
+    sheet = load_workbook(io.BytesIO(world.admin(
+        "get", "/api/v1/reports/stipend-payments.xlsx").data)).active
+    header, row = list(sheet.iter_rows(values_only=True))
+    exported = dict(zip(header, row, strict=True))
+    assert exported["tin_kind"] == "payroll" and exported["tin_masked"] in ("", None)
+    assert exported["pay_through_employer"] == "Sunshine Center"
+    # a payroll route needs a confirmed job to pay through
+    open_program = world.program(name="No job rules", allow_payroll=True, rules={},
+                                 tiers=[], amount="100.00")
+    jobless = world.person(confirm=False)
+    no_job = world.apply(jobless, open_program["id"], tin=None, tin_kind="payroll")
+    assert no_job.status_code == 422 and "confirmed current job" in str(no_job.get_json())
