@@ -663,16 +663,24 @@ def qualifications_of(session: Session, registry: Registry, org_id: int, row: St
     assert participant is not None
     documents_on = registry.plugins.is_enabled("documents")
     education = None
+    verified_documents: list[dict[str, Any]] = []
     if documents_on:
         from ..documents import services as documents
 
         education = documents.verified_education(
             session, participant.id, grade_threshold=registry.settings.grade_threshold_permit,
             today=today)
-        hidden = {d.id for d in documents.own_documents(session, participant.id)
-                  if d.hidden_from_employers}
+        own = documents.own_documents(session, participant.id)
+        hidden = {d.id for d in own if d.hidden_from_employers}
         if hidden:  # records from documents the person hid from employers are not shown
             education = _without_hidden(education, hidden)
+        # which documents were verified (type and day), never the files themselves
+        verified_documents = [
+            {"id": d.id, "type": d.type,
+             "type_label": documents.DOCUMENT_TYPE_LABELS.get(d.type, d.type),
+             "verified_on": d.decided_at.date().isoformat() if d.decided_at else None}
+            for d in sorted(own, key=lambda d: (d.decided_at is None, d.decided_at))
+            if d.status == "verified" and not d.hidden_from_employers]
     training = _training_items(session, registry, participant, education)
     expiring_days = settings(registry).expiring_days
     permits = []
@@ -725,11 +733,12 @@ def qualifications_of(session: Session, registry: Registry, org_id: int, row: St
         "renewal": renewal,
         "minimum_permit": minimum,
         "flags": sorted(set(flags)),
+        "verified_documents": verified_documents,
     }
     audit.record(session, actor=actor, action="jobs.staff_qualifications.view",
                  subject_participant_id=participant.id, resource_type="employment",
                  resource_id=row.employment_id,
-                 fields=["degrees", "courses", "permits", "training"],
+                 fields=["degrees", "courses", "permits", "training", "documents"],
                  reason=f"staff qualifications of organization {org_id}")
     return result
 

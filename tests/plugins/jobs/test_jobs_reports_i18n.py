@@ -189,6 +189,31 @@ def test_qualifications_api_shows_only_what_the_role_needs(program):
                 "demographics", "preferred_language"}
     for item in body["items"]:
         assert not personal & set(item)
+    by_name = {item["name"]: item for item in body["items"]}
+    documents = by_name["Ana Ruiz"]["verified_documents"]
+    assert [(d["type"], d["verified_on"]) for d in documents] == [
+        ("permit", date.today().isoformat())]  # which documents were verified, not the files
+    assert not {"url", "blob", "filename", "file"} & set(documents[0])
+    assert by_name["Cai Lin"]["verified_documents"] == []
+    page = text_of(program.web.get(f"/jobs/admin/{program.center.id}/qualifications"))
+    assert "Verified documents" in page and "Child Development Permit (verified" in page
+
+
+def test_documents_hidden_from_employers_are_not_listed(docs_app):
+    jf = Factory(docs_app)
+    center = jf.org(kind="employer_center")
+    admin = jf.account("program_admin", org=center)
+    person = jf.account(first_name="Dee", last_name="Kay")
+    verify_permit(docs_app, jf, person, jf.token(jf.account("registry_staff"), "verification"),
+                  expires_on=(date.today() + timedelta(days=900)).isoformat(),
+                  issued_on=(date.today() - timedelta(days=900)).isoformat(), hidden=True)
+    web = WebClient(docs_app, admin)
+    job = report_employment(docs_app, person, center)
+    web.post(f"/jobs/admin/{center.id}/staff/{job}/confirm")
+    token = jf.token(admin, "jobs:staff", org=center)
+    item = docs_app.test_client().get(f"/api/v1/programs/{center.id}/staff-qualifications",
+                                      headers=bearer(token)).get_json()["items"][0]
+    assert item["verified_documents"] == [] and item["permits"] == []
 
 
 @pytest.mark.parametrize("locale", ["es", "zh_Hant"])
