@@ -119,3 +119,16 @@ def test_pd_hours_from_contributed_training_sections(make_app):
                             "suppressed": False}
     assert hours["other"]["hours"] == "12.00"  # no competency area; other sections ignored
     assert body["pd_hours"]["people"] == 12
+
+
+def test_with_the_training_plugin_enabled(make_app):
+    """The training plugin answers the hook (no attended events here) and names the areas."""
+    factory = Factory(make_app(plugins=["profile", "training", "workforce_data"],
+                               plugin_sections=NO_CACHE))
+    many(factory, 11, county="Fresno")
+    client = factory.app.test_client()
+    body = client.get("/api/v1/workforce/statistics").get_json()
+    assert body["pd_hours"]["people"] == 11
+    assert all(i["hours"] == "0.00" for i in body["pd_hours"]["items"])
+    html = client.get("/workforce").get_data(as_text=True)
+    assert "Health, Safety, and Nutrition" in html
