@@ -55,6 +55,7 @@ class Site:
     def __init__(self) -> None:
         site = self
         self.html = ""
+        self.csp = ""  # the agency page's own Content-Security-Policy, if any
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -62,6 +63,8 @@ class Site:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
+                if site.csp:
+                    self.send_header("Content-Security-Policy", site.csp)
                 self.end_headers()
                 self.wfile.write(data)
 
@@ -143,6 +146,10 @@ def notice(page: Any, result: str) -> str:
 def test_visitor_enrolls_through_oauth_pkce_from_the_agency_page(live, browser, axe_check):
     agency, registry_url = live["agency"], live["url"]
     agency.html = example_page(registry_url, live["client_id"])
+    # a strict policy on the agency's page: the registry's origin for the script, its
+    # stylesheet and its API is all the widget needs (docs/adapters.md)
+    agency.csp = (f"default-src 'none'; script-src {registry_url}; "
+                  f"style-src 'unsafe-inline' {registry_url}; connect-src {registry_url}")
     Factory(live["app"]).account(email="second@example.org")
 
     # a new visitor: Enroll -> registry sign-in -> Create a Profile -> consent -> back, enrolled
