@@ -164,6 +164,15 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def _job_of_the_year(jobs: list[Any], today: date) -> tuple[Any, bool]:
+    """The current job, else one that ended in the past 12 months (its role and setting stand
+    for someone who left), and whether any job ended in the past 12 months (turnover)."""
+    year_ago = today - timedelta(days=365)
+    ended = [j for j in jobs if j.end_date is not None and year_ago < j.end_date < today]
+    job = current_job(jobs, today) or max(ended, key=lambda j: (j.end_date, j.id), default=None)
+    return job, bool(ended)
+
+
 def gather(session: Session, registry: Registry, today: date) -> list[Person]:
     """Facts about every counted participant, read through the other plugins' services and
     hooks; nothing here is published as is."""
@@ -184,16 +193,12 @@ def gather(session: Session, registry: Registry, today: date) -> list[Person]:
     out = []
     for participant in people:
         own = jobs.get(participant.id, [])
-        job = current_job(own, today)
-        left = any(j.end_date is not None and year_ago < j.end_date < today for j in own)
-        if job is None:  # someone who left in the past year keeps that job's role and setting
-            ended = [j for j in own if j.end_date is not None and year_ago < j.end_date < today]
-            job = max(ended, key=lambda j: (j.end_date, j.id), default=None)
+        job, left = _job_of_the_year(own, today)
         program = NONE if job is None else PROGRAM_TYPES.get(
             employers.get(job.employer_id, ""), "not_listed")
         first_year = read_sections(session, registry, participant)["experience"].get(
             "first_year_in_field")
-        if not isinstance(first_year, int) and own:
+        if first_year is None and own:  # not reported ("declined" stays unknown)
             first_year = min(j.start_date for j in own).year
         years = today.year - first_year if isinstance(first_year, int) else None
         key = {"county": participant.county or UNKNOWN,
@@ -215,8 +220,12 @@ def gather(session: Session, registry: Registry, today: date) -> list[Person]:
             day = _day(item.get("completed_on"))
             if day is None or not year_ago < day <= today:
                 continue
+            try:
+                amount = Decimal(str(item["hours"]))
+            except ArithmeticError:  # a malformed contribution is skipped, not fatal
+                continue
             area = item.get("competency_area")
-            hours[area if area in COMPETENCY_AREAS else "other"] += Decimal(str(item["hours"]))
+            hours[area if area in COMPETENCY_AREAS else "other"] += amount
         wage = None
         if job is not None and job.hourly_wage_enc is not None and (
                 job.end_date is None or job.end_date >= today):
@@ -238,8 +247,9 @@ def _education(session: Session, registry: Registry, participant_id: str, today:
                if p["kind"] == "cd_permit" and p["current"] and p["level"] in PERMIT_ORDER]
     level = max((p["level"] for p in current), key=PERMIT_ORDER.index, default=NONE)
     soon = today + timedelta(days=365)
-    expiring = any((d := _day(p["expires_on"])) is not None and d <= soon
-                   for p in current if p["level"] == level)
+    # expiring: every current permit at that level (a renewal may already be on file) runs out
+    ends = [_day(p["expires_on"]) for p in current if p["level"] == level]
+    expiring = bool(ends) and None not in ends and max(ends) <= soon  # type: ignore[type-var]
     degrees = [d["level"] for d in edu.degrees if d.get("accredited", True)]
     return ({"permit_level": level, "permit_expiring": YES if expiring else NO,
              "degree": _degree(degrees), "ece_units": _units_band(edu.ece_units)}, edu.training)

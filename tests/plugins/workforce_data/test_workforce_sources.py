@@ -32,10 +32,13 @@ def verified(factory, client, staff_token, records):
     assert response.status_code == 200, response.get_json()
 
 
-def records(n, expires, *, old_permit=False):
+def records(n, expires, *, old_permit=False, renewed_from=None):
     today = date.today()
     permits = [{"level": "teacher", "number": f"P-{n}", "issued_on": "2022-01-01",
                 "expires_on": expires.isoformat()}]
+    if renewed_from:  # the permit it renewed runs out soon, but the renewal does not
+        permits.append({"level": "teacher", "number": f"P-was-{n}", "issued_on": "2021-01-01",
+                        "expires_on": renewed_from.isoformat()})
     if old_permit:  # an expired higher permit does not count
         permits.append({"level": "program_director", "number": f"P-old-{n}",
                         "issued_on": "2010-01-01", "expires_on": "2015-01-01"})
@@ -66,7 +69,7 @@ def test_permits_education_and_certificate_hours(factory):
     for n in range(11):
         verified(factory, client, staff_token, records(n, soon, old_permit=n == 0))
     for n in range(12):
-        verified(factory, client, staff_token, records(100 + n, later))
+        verified(factory, client, staff_token, records(100 + n, later, renewed_from=soon))
     body = client.get("/api/v1/workforce/statistics").get_json()
     permits = {p["group"]: p for p in body["permits"]}
     assert permits["teacher"]["held"] == 23 and permits["teacher"]["expiring"] == 11
