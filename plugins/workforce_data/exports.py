@@ -38,12 +38,13 @@ DICTIONARY = (
     ("group", "The group: a California county; a role category (assistant, teacher, ...; "
               "'none': no confirmed job in the past 12 months); a program type (center, "
               "family_child_care, not_listed: an employer not in the registry, none); years in "
-              "the ECE field (self-reported first year, else the first confirmed job: under_3, "
-              "3_5, 6_10, 11_20, 21_plus, unknown); a permit level (highest current verified "
-              "Child Development Permit; 'none'); a degree (highest verified: associate, "
-              "bachelor, graduate, none); verified ECE semester units (0, under_12, 12_23, "
-              "24_plus); a language code; a competency area code (CDL, CDE, RIG, FCE, DLD, "
-              "OSAD, SNI, LEC, HSN, LEAD, PROF, ADM, other)."),
+              "the ECE field (self-reported first year, else the first confirmed job; a "
+              "declined answer is unknown: under_3, 3_5, 6_10, 11_20, 21_plus, unknown); a "
+              "permit level (highest current verified Child Development Permit; 'none'); a "
+              "degree (highest verified: associate, bachelor, graduate, none); verified ECE "
+              "semester units (0, under_12, 12_23, 24_plus); a language code; a competency "
+              "area code (CDL, CDE, RIG, FCE, DLD, OSAD, SNI, LEC, HSN, LEAD, PROF, ADM, "
+              "other)."),
     ("measure", "What the value is: people, combined, hours, hours_per_person, wage_q1, "
                 "wage_median, wage_q3, held, expiring_12_months, expiring_combined, employed, "
                 "left_job, left_combined, turnover_rate."),

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
-from wf_helpers import TestLogin, many
+from wf_helpers import LoginPlugin, many
 
 from registry_kernel.testing import Factory
 
@@ -27,7 +27,7 @@ def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
 
     url = fresh_database(plugins=PLUGINS)
     app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS),
-                     extra_plugins=(TestLogin(),))
+                     extra_plugins=(LoginPlugin(),))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.url = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -8,14 +8,14 @@ import io
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
-from wf_helpers import NO_CACHE, TestLogin, many
+from wf_helpers import NO_CACHE, LoginPlugin, many
 
 from registry_kernel.testing import Factory
 
 
 @pytest.fixture
 def factory(make_app):
-    app = make_app(plugins=["profile", "documents", "workforce_data"], extra_plugins=(TestLogin(),),
+    app = make_app(plugins=["profile", "documents", "workforce_data"], extra_plugins=(LoginPlugin(),),
                    plugin_sections=NO_CACHE)
     factory = Factory(app)
     many(factory, 12, county="Alameda", role="teacher", wage="25")

@@ -31,7 +31,7 @@ def _login(account_id: int):
     return "signed in"
 
 
-class TestLogin:
+class LoginPlugin:
     """A throw-away plugin: GET /_wf_test/login/<account id> signs that account in."""
 
     @hookimpl
