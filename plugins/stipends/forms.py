@@ -53,6 +53,23 @@ class ApplyForm(FlaskForm):
     submit = SubmitField(_l("Apply"))
 
 
+class TierForm(Form):
+    """One tier of a program paid by tiers (a sub-form; rows left empty are ignored). A tier
+    adds its own rules to the program's."""
+
+    key = StringField(_l("Tier code (e.g. pd21)"), validators=[Optional(), Length(max=40)])
+    label = StringField(_l("What the tier pays for"), validators=[Optional(), Length(max=200)])
+    amount = DecimalField(_l("Tier amount ($)"), places=2, validators=[Optional()])
+    min_training_hours = DecimalField(_l("Minimum verified training hours for this tier"),
+                                      validators=[Optional(), NumberRange(min=0)])
+    training_since = DateField(_l("... completed since"), validators=[Optional()])
+    min_units = DecimalField(_l("Minimum verified semester units for this tier"),
+                             validators=[Optional(), NumberRange(min=0)])
+    units_since = DateField(_l("... completed since"), validators=[Optional()])
+    permit_levels = SelectMultipleField(_l("Permit levels for this tier (any of)"),
+                                        choices=PERMIT_CHOICES, validate_choice=False)
+
+
 class ProgramForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
@@ -61,9 +78,7 @@ class ProgramForm(FlaskForm):
     closes_on = DateField(_l("Applications close on"), validators=[DataRequired()])
     amount = DecimalField(_l("Fixed amount ($)"), places=2,
                           validators=[Optional(), NumberRange(min=0)])
-    tiers = TextAreaField(_l('Tiers instead of a fixed amount (JSON: [{"key": "pd21", '
-                             '"label": "...", "amount": "315.00", "rules": {...}}])'),
-                          validators=[Optional(), Length(max=20000)])
+    tiers = FieldList(FormField(TierForm), min_entries=3, max_entries=20)
     min_hours_per_week = DecimalField(_l("Minimum hours a week at a program in the county"),
                                       validators=[Optional(), NumberRange(min=0, max=80)])
     min_months_employed = IntegerField(_l("Minimum months employed there"),

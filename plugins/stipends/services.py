@@ -83,6 +83,12 @@ class Tier(BaseModel):
     amount: Decimal = Field(ge=0, le=100000, decimal_places=2)
     rules: Rules = Field(default_factory=Rules)
 
+    @field_validator("rules", mode="after")
+    @classmethod
+    def _vocab(cls, rules: Rules) -> Rules:
+        check_vocabulary(rules)
+        return rules
+
 
 class ProgramData(BaseModel):
     """What a county administrator sets on a program (API body and web form)."""

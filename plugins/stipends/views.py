@@ -5,6 +5,7 @@ queue with notes, requests for documents and decisions. Thin: :mod:`.services` d
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -160,10 +161,32 @@ def admin_programs() -> Any:
                            today=svc.local_today(registry))
 
 
-def _program_form_data(form: ProgramForm) -> dict[str, Any]:
-    import json
+TIER_RULES = ("min_training_hours", "training_since", "min_units", "units_since",
+              "permit_levels")
 
-    tiers = json.loads(form.tiers.data) if (form.tiers.data or "").strip() else []
+
+def _tier_rows(form: ProgramForm) -> list[Any]:
+    """The tier rows the administrator filled in (any field), in order."""
+    return [entry.form for entry in form.tiers.entries
+            if (entry.form.key.data or "").strip() or (entry.form.label.data or "").strip()
+            or entry.form.amount.data is not None]
+
+
+def _tier_data(tier: Any) -> dict[str, Any]:
+    rules: dict[str, Any] = {}
+    for name in TIER_RULES:
+        value = getattr(tier, name).data
+        if value in (None, [], ""):
+            continue
+        rules[name] = value.isoformat() if isinstance(value, date) else \
+            list(value) if isinstance(value, list) else str(value)
+    return {"key": (tier.key.data or "").strip(), "label": (tier.label.data or "").strip(),
+            "amount": str(tier.amount.data) if tier.amount.data is not None else None,
+            "rules": rules}
+
+
+def _program_form_data(form: ProgramForm) -> dict[str, Any]:
+    tiers = [_tier_data(tier) for tier in _tier_rows(form)]
     rules: dict[str, Any] = {}
     for name in ("min_hours_per_week", "min_units", "min_training_hours"):
         value = getattr(form, name).data
@@ -190,8 +213,6 @@ def _program_form_data(form: ProgramForm) -> dict[str, Any]:
 @bp.route("/admin/programs/<int:program_id>/edit", methods=["GET", "POST"])
 @permission_required("stipends.manage")
 def edit_program(program_id: int | None = None) -> Any:
-    import json
-
     session = registry_session()
     actor = _actor()
     program = None
@@ -200,13 +221,25 @@ def edit_program(program_id: int | None = None) -> Any:
             program = svc.admin_program(session, actor, program_id)
         except svc.StipendError:
             abort(404)
-    form = ProgramForm(obj=None)
+    tiers: list[dict[str, Any]] = []
+    if request.method == "GET" and program is not None:
+        for tier in program.tiers or []:
+            rules = tier.get("rules") or {}
+            tiers.append({"key": tier["key"], "label": tier["label"],
+                          "amount": Decimal(tier["amount"]),
+                          **{k: (date.fromisoformat(rules[k]) if k.endswith("_since") else
+                                 rules[k] if k == "permit_levels" else Decimal(rules[k]))
+                             for k in TIER_RULES if rules.get(k)}})
+        form = ProgramForm(data={"tiers": tiers})
+        while len(form.tiers.entries) < min(20, max(3, len(tiers) + 1)):
+            form.tiers.append_entry()
+    else:
+        form = ProgramForm()
     if request.method == "GET" and program is not None:
         form.name.data, form.description.data = program.name, program.description
         form.funding_year.data = program.funding_year
         form.opens_on.data, form.closes_on.data = program.opens_on, program.closes_on
         form.amount.data = program.amount
-        form.tiers.data = json.dumps(program.tiers, indent=1) if program.tiers else ""
         form.allow_itin.data = program.allow_itin
         form.allow_payroll.data = program.allow_payroll
         rules = program.rules or {}
@@ -214,7 +247,9 @@ def edit_program(program_id: int | None = None) -> Any:
                      "min_months_employed", "permit_levels", "role_categories",
                      "funding_types"):
             if name in rules:
-                getattr(form, name).data = rules[name]
+                value = rules[name]
+                getattr(form, name).data = Decimal(str(value)) \
+                    if name in ("min_hours_per_week", "min_units", "min_training_hours") else value
         for name in ("units_since", "training_since"):
             if rules.get(name):
                 getattr(form, name).data = date.fromisoformat(rules[name])
@@ -228,13 +263,26 @@ def edit_program(program_id: int | None = None) -> Any:
                 svc.update_program(session, actor, program, data)
         except (svc.StipendError, ValueError) as exc:
             session.rollback()
-            errors = getattr(exc, "errors", None) or {"tiers": str(exc)}
+            errors = getattr(exc, "errors", None) or {"body": str(exc)}
+            rows = _tier_rows(form)
             for field, message in errors.items():
-                target = getattr(form, field.split(".")[0], None)
-                if target is not None and hasattr(target, "errors"):
+                parts = field.split(".")
+                target = None
+                if parts[0] == "tiers" and len(parts) > 2 and parts[1].isdigit() \
+                        and int(parts[1]) < len(rows):
+                    tier = rows[int(parts[1])]
+                    name = parts[3] if parts[2] == "rules" and len(parts) > 3 else parts[2]
+                    target = getattr(tier, name, tier.key)
+                elif parts[0] == "rules" and len(parts) > 1:
+                    target = getattr(form, parts[1], None)
+                elif parts[0] != "tiers":
+                    target = getattr(form, parts[0], None)
+                if target is not None and isinstance(getattr(target, "errors", None),
+                                                     (list, tuple)):
                     target.errors = [*target.errors, message]
                 else:
-                    flash(f"{field}: {message}", "danger")
+                    flash(message if field in ("body", "tiers") else f"{field}: {message}",
+                          "danger")
             if isinstance(exc, svc.StipendError) and not exc.errors:
                 flash(exc.detail or exc.title, "danger")
             status = 422

@@ -73,14 +73,43 @@ def test_county_admin_switches_on_defines_program_and_decides(make_app):
               "closes_on": (today + timedelta(days=10)).isoformat(),
               "min_hours_per_week": "20", "role_categories": ["teacher"], "allow_itin": "y"}
     bad = web.post("/stipends/admin/programs/new", data={
-        **fields, "tiers": '[{"key": "a", "label": "A", "amount": "-1"}]'})
+        **fields, "tiers-0-key": "a", "tiers-0-label": "A", "tiers-0-amount": "-1"})
     assert bad.status_code == 422
+    assert "greater than or equal to 0" in bad.get_data(as_text=True)
+    both = web.post("/stipends/admin/programs/new", data={
+        **fields, "amount": "500", "tiers-0-key": "a", "tiers-0-label": "A",
+        "tiers-0-amount": "100"})
+    assert both.status_code == 422 and "not both" in both.get_data(as_text=True)
+    tiered = web.post("/stipends/admin/programs/new", data={
+        **fields, "name": "Tiered", "tiers-0-key": "pd21", "tiers-0-label": "21 PD hours",
+        "tiers-0-amount": "315", "tiers-0-min_training_hours": "21",
+        "tiers-0-training_since": "2026-01-01", "tiers-1-key": "hs16",
+        "tiers-1-label": "16 health and safety hours", "tiers-1-amount": "240",
+        "tiers-1-permit_levels": ["teacher", "master_teacher"]})
+    assert tiered.status_code == 302, tiered.get_data(as_text=True)
+    tiered_id = int(re.search(r"/programs/(\d+)", tiered.headers["Location"]).group(1))
+    saved = world.admin("get", "/api/v1/stipends/programs").get_json()["items"]
+    tiers = next(p for p in saved if p["id"] == tiered_id)["tiers"]
+    assert tiers == [{"key": "pd21", "label": "21 PD hours", "amount": "315.00",
+                      "rules": {"min_training_hours": "21", "training_since": "2026-01-01"}},
+                     {"key": "hs16", "label": "16 health and safety hours", "amount": "240.00",
+                      "rules": {"permit_levels": ["teacher", "master_teacher"]}}]
+    edit = web.get(f"/stipends/admin/programs/{tiered_id}/edit").get_data(as_text=True)
+    assert 'value="pd21"' in edit and 'value="2026-01-01"' in edit
+    assert 'id="tiers-2-key"' in edit  # an empty row to add a tier
+    bad_level = web.post(f"/stipends/admin/programs/{tiered_id}/edit", data={
+        **fields, "name": "Tiered", "tiers-0-key": "pd21", "tiers-0-label": "21 PD hours",
+        "tiers-0-amount": "315", "tiers-0-permit_levels": ["grand_master"]})
+    assert bad_level.status_code == 422 and "grand_master" in bad_level.get_data(as_text=True)
     created = web.post("/stipends/admin/programs/new", data={**fields, "amount": "500"})
     assert created.status_code == 302, created.get_data(as_text=True)
     program_id = int(re.search(r"/programs/(\d+)", created.headers["Location"]).group(1))
-    listed = world.client().get("/api/v1/stipends/programs").get_json()["items"]
-    assert listed[0]["name"] == "Retention Stipend" and listed[0]["amount"] == "500.00"
-    assert listed[0]["rules"] == {"min_hours_per_week": "20", "role_categories": ["teacher"]}
+    listed = next(p for p in world.client().get("/api/v1/stipends/programs").get_json()["items"]
+                  if p["id"] == program_id)
+    assert listed["name"] == "Retention Stipend" and listed["amount"] == "500.00"
+    assert listed["rules"] == {"min_hours_per_week": "20", "role_categories": ["teacher"]}
+    edit = web.get(f"/stipends/admin/programs/{program_id}/edit")  # rules come back as numbers
+    assert edit.status_code == 200 and 'value="20.00"' in edit.get_data(as_text=True)
 
     person = world.person()
     application = world.apply(person, program_id).get_json()
