@@ -264,3 +264,26 @@ def test_pathway_endpoints_are_in_the_openapi_document(world):
                  "/api/v1/stipends/pathways/{pathway_id}/review",
                  "/api/v1/stipends/programs/{program_id}/pathways"):
         assert path in spec["paths"], path
+
+
+def test_plans_are_in_the_record_export_and_gone_after_erasure(world):
+    from sqlalchemy import text
+
+    from registry_kernel import participants
+    from registry_kernel.models import Participant
+
+    person, application = approved(world)
+    plan = world.admin("post", f"/api/v1/stipends/applications/{application['id']}/pathway",
+                       json=PLAN).get_json()
+    with unit_of_work(world.registry.sessions) as session:
+        participant = session.get(Participant, person.participant_id)
+        sections = dict(world.registry.plugins.hook.participant_export(
+            session=session, registry=world.registry, participant=participant))
+        exported = sections["stipends"]["pathways"]
+        assert [p["id"] for p in exported] == [plan["id"]]
+        assert len(exported[0]["goals"]) == 3 and "percent" in exported[0]
+        participants.erase_participant(session, world.registry, participant, actor=None,
+                                       reason="asked to be forgotten")
+    with unit_of_work(world.registry.sessions) as session:
+        for table in ("stipends_pathways", "stipends_pathway_goals"):
+            assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table

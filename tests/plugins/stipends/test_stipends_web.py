@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from stipends_helpers import WebClient, make_world
+from stipends_helpers import TestLogin, WebClient, make_world
 
 from registry_kernel.testing import bearer
 
@@ -254,3 +254,21 @@ def test_unmet_rules_and_form_errors_in_spanish_and_chinese(world):
     bad = web.post(f"/stipends/programs/{program['id']}/apply?lang=zh-Hant",
                    data={"tier": "pd21", "tin_kind": "ssn", "tin": "000-00-0000"})
     assert "不是有效的社會安全號碼" in bad.get_data(as_text=True)
+
+
+def test_demo_data_gives_maria_an_award_and_a_plan(make_app):
+    from sqlalchemy import select
+
+    from registry_kernel.demo import load_demo
+    from registry_kernel.models import Account
+    from registry_kernel.participants import find_by_email
+
+    app = make_app(plugins=["profile", "documents", "stipends"], extra_plugins=(TestLogin(),))
+    registry = app.extensions["registry"]
+    load_demo(registry)
+    with registry.sessions() as session:
+        participant = find_by_email(session, registry, "maria.lopez@demo.registry.test")
+        maria = session.scalar(select(Account).where(Account.participant_id == participant.id))
+    page = WebClient(app, maria).get("/stipends/").get_data(as_text=True)
+    assert "Toward the Teacher Permit" in page and "Reach the Teacher Child Development Permit" \
+        in page
