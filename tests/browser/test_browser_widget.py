@@ -284,3 +284,30 @@ def test_an_unregistered_site_gets_nothing(live, page):
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
     assert answer.status == 400
     assert page.url.startswith(f"{registry_url}/oauth/authorize?")  # not sent anywhere
+
+
+@pytest.mark.browser
+def test_staff_register_a_page_in_the_browser(live, phone_page, axe_check):
+    """Website widget (/widget/sites) on a phone: an error beside the field, then the page is
+    registered and its snippet shown; axe-core finds nothing to fix."""
+    registry_url, page = live["url"], phone_page
+    Factory(live["app"]).account(email="manager@example.org", role="sponsor_manager",
+                                 org=live["sponsor"])
+    page.goto(f"{registry_url}/login?next=/widget/sites")
+    page.fill("input[name=email]", "manager@example.org")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    at(page, f"{registry_url}/widget/sites")
+    axe_check(page)
+    page.fill("#ws-page", "ftp://www.valley-rr.example/")
+    page.get_by_role("button", name="Register page").click()
+    assert "starting with https://" in page.locator("#ws-page-error").inner_text()
+    assert page.locator("#ws-page").get_attribute("aria-invalid") == "true"
+    assert page.locator("#ws-page").input_value() == "ftp://www.valley-rr.example/"
+    axe_check(page)
+    page.fill("#ws-page", "https://www.valley-rr.example/trainings")
+    page.get_by_role("button", name="Register page").click()
+    site = page.locator(".ws-site", has_text="https://www.valley-rr.example/trainings")
+    snippet = site.locator("pre").inner_text()
+    assert 'data-sponsor="valley-rr"' in snippet and "data-client-id=" in snippet
+    axe_check(page)
