@@ -16,23 +16,31 @@ from . import services as svc
 bp = Blueprint("workforce_data_api", __name__, url_prefix="/api/v1")
 
 
+def _choices(dimension: str) -> dict[str, Any]:
+    return {"enum": list(svc.allowed_values(dimension))}
+
+
 class FilterQuery(ApiModel):
     """The dashboard's filters; each optional. Unknown values are a 422 problem."""
 
     county: str | None = Field(None, max_length=64, description="a California county")
-    role_category: str | None = Field(None, max_length=32,
-                                      description="role of the current (or past-year) job")
-    program_type: str | None = Field(None, max_length=32,
-                                     description="center, family_child_care, not_listed, none")
-    permit_level: str | None = Field(None, max_length=32,
-                                     description="highest current Child Development Permit")
-    language: str | None = Field(None, max_length=16, description="preferred language code")
-    years_in_field: str | None = Field(None, max_length=16,
-                                       description="under_3, 3_5, 6_10, 11_20, 21_plus, unknown")
+    role_category: str | None = Field(
+        None, max_length=32, description="role of the current (or past-year) job",
+        json_schema_extra=_choices("role_category"))
+    program_type: str | None = Field(None, max_length=32, description="the employer's setting",
+                                     json_schema_extra=_choices("program_type"))
+    permit_level: str | None = Field(
+        None, max_length=32, description="highest current Child Development Permit",
+        json_schema_extra=_choices("permit_level"))
+    language: str | None = Field(None, max_length=16, description="preferred language code",
+                                 json_schema_extra=_choices("language"))
+    years_in_field: str | None = Field(None, max_length=16, description="years in the ECE field",
+                                       json_schema_extra=_choices("years_in_field"))
 
 
 class SummaryQuery(FilterQuery):
-    by: str = Field(description="the grouping: " + ", ".join(svc.DIMENSIONS), max_length=32)
+    by: str = Field(description="the grouping", max_length=32,
+                    json_schema_extra={"enum": list(svc.DIMENSIONS)})
 
 
 def _problem(exc: svc.WorkforceError) -> ProblemError:

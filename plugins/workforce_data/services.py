@@ -113,23 +113,6 @@ def population(session: Session) -> list[Participant]:
         .order_by(Participant.id)))
 
 
-def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _jobs(session: Session, ids: list[str]) -> dict[str, list[Any]]:
-    """Confirmed jobs of each participant (the profile plugin's records)."""
-    from ..profile.models import Employment
-
-    jobs: dict[str, list[Any]] = defaultdict(list)
-    for chunk in _chunks(ids):
-        for row in session.scalars(select(Employment).where(
-                Employment.participant_id.in_(chunk), Employment.status == "confirmed")):
-            jobs[row.participant_id].append(row)
-    return jobs
-
-
 def current_job(jobs: list[Any], today: date) -> Any:
     """The latest started job not ended before ``today``, else ``None``."""
     held = [j for j in jobs if j.end_date is None or j.end_date >= today]
@@ -176,18 +159,13 @@ def _job_of_the_year(jobs: list[Any], today: date) -> tuple[Any, bool]:
 def gather(session: Session, registry: Registry, today: date) -> list[Person]:
     """Facts about every counted participant, read through the other plugins' services and
     hooks; nothing here is published as is."""
-    from ..profile.models import ProfileDetails
-    from ..profile.services import employment_wage, read_sections
+    from ..profile.services import employment_wage, list_employment, read_sections
 
     people = population(session)
-    ids = [p.id for p in people]
-    jobs = _jobs(session, ids)
+    jobs = {p.id: [j for j in list_employment(session, p.id) if j.status == "confirmed"]
+            for p in people}
     employers = {o.id: o.kind for o in session.scalars(select(Organization).where(
-        Organization.id.in_({j.employer_id for js in jobs.values() for j in js
-                             if j.employer_id is not None} or {-1})))}
-    for chunk in _chunks(ids):  # load the profile rows in bulk; read_sections then finds them
-        list(session.scalars(select(ProfileDetails).where(
-            ProfileDetails.participant_id.in_(chunk))))
+        Organization.kind.in_(tuple(PROGRAM_TYPES))))}
     documents = registry.plugins.is_enabled("documents")
     year_ago = today - timedelta(days=365)
     out = []
