@@ -189,3 +189,12 @@ def test_quick_link_on_home_page(factory):
 def test_dashboard_in_spanish_and_chinese(factory, lang, words):
     html = factory.app.test_client().get(f"/workforce?lang={lang}").get_data(as_text=True)
     assert all(word in html for word in words)
+
+
+def test_dashboard_without_documents_has_no_permit_or_education_figures(make_app):
+    factory = Factory(make_app(plugins=["profile", "workforce_data"], plugin_sections=NO_CACHE))
+    many(factory, 11, county="Fresno")
+    html = factory.app.test_client().get("/workforce").get_data(as_text=True)
+    assert html.count("<svg") == 6  # 5 count tables and PD hours (no jobs: no wages, turnover)
+    assert "No data yet." in html
+    assert "Highest current permit" not in html and "Verified ECE units" not in html
