@@ -4,6 +4,7 @@ score and opens a site's evidence; axe-core checks every page."""
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,8 +111,22 @@ def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp
     assert "Sunshine Center" in table.inner_text()
     assert "Rosa Family" not in table.inner_text()
 
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the county QRIS data file (Excel)").click()
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    book.close()
+    assert rows[0][:2] == ("site_slug", "license_number")
+    assert {r[0] for r in rows[1:]} == {center.slug, fcc.slug}
+
     page.get_by_role("link", name="Sunshine Center").click()
     main = page.locator("main").inner_text()
     assert "3 points" in main and "alameda-2026.2" in main
     assert "Missing for the next level" in main
+    assert axe_violations(page) == []
+    page.goto(page.url + "?lang=zh-Hant")  # the same page in Traditional Chinese
+    main = page.locator("main").inner_text()
+    assert "下一級別尚欠" in main and "3 分" in main
     assert axe_violations(page) == []
