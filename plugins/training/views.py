@@ -1089,6 +1089,9 @@ def _ics(events: list[TrainingEvent], name: str) -> Response:
         where = event.online_url or ", ".join(p for p in (event.address, event.city,
                                                           event.zip) if p)
         sessions = svc.event_sessions(event)
+        page = (url_for(".invitation", token=event.invite_token)
+                if event.visibility == "invite_only" and event.invite_token
+                else url_for(".event_detail", event_id=event.id))
         for n, item in enumerate(sessions, start=1):
             # One VEVENT per session; the first keeps the event's own UID.
             uid = f"training-event-{event.id}" + (f"-{n}" if n > 1 else "")
@@ -1101,8 +1104,7 @@ def _ics(events: list[TrainingEvent], name: str) -> Response:
                       f"SUMMARY:{_ics_text(title)}",
                       f"LOCATION:{_ics_text(where)}",
                       f"DESCRIPTION:{_ics_text(event.organization.name)} · {event.hours} h",
-                      f"URL:{request.host_url.rstrip('/')}"
-                      f"{url_for('.event_detail', event_id=event.id)}",
+                      f"URL:{request.host_url.rstrip('/')}{page}",
                       "STATUS:" + ("CANCELLED" if event.status == "cancelled"
                                    else "CONFIRMED"),
                       "END:VEVENT"]

@@ -175,7 +175,7 @@ def test_instructors_add_and_edit_their_events_only_where_the_sponsor_allows(ui)
     created = post(client, new_url, {
         "training_id": training_id, "sessions-0-date": day, "sessions-0-start": "10:00",
         "sessions-0-end": "12:00", "capacity": "15", "waitlist": "y", "mode": "online",
-        "online_url": "https://meet.example.org/lead", "visibility": "published"})
+        "online_url": "https://meet.example.org/lead"})
     assert created.status_code == 302, created.get_data(as_text=True)
     event_id = int(re.search(r"/events/(\d+)", created.location).group(1))
     event = sponsor.client.get(f"/api/v1/events/{event_id}", headers=sponsor.headers)

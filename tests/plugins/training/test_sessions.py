@@ -266,3 +266,15 @@ def test_sessions_in_spanish_and_traditional_chinese(ui):
     form = manager.get(f"/training/manage/{sponsor.org.id}/events/new?lang=es").get_data(
         as_text=True)
     assert "Agregar una sesión" in form and "Sesión 1" in form
+
+
+def test_my_ical_links_an_invite_only_event_to_its_invitation(sponsor, tf):
+    event = sponsor.event(visibility="invite_only")
+    account = tf.account()
+    client = tf.app.test_client()
+    sign_in(client, account)
+    token = event["invite_url"].rsplit("/", 1)[1]
+    assert post(client, f"/training/invite/{token}/enroll", {}).status_code == 200
+    mine = client.get("/training/my.ics").get_data(as_text=True)
+    assert f"/training/invite/{token}" in mine.replace("\r\n ", "")
+    assert f"/training/events/{event['id']}" not in mine
