@@ -77,7 +77,9 @@ def _params(org_id: int | None) -> tuple[dict[str, Any], dict[str, str]]:
     return params, errors
 
 
-def _page(org: Organization | None, errors: dict[str, str], status: int = 200) -> Any:
+def _page(org: Organization | None, errors: dict[str, str], status: int = 200,
+          failed: str | None = None) -> Any:
+    """The Reports page; ``errors`` are shown in the form of the report ``failed``."""
     session, registry = registry_session(), current_registry()
     sponsors = []
     if org is None:
@@ -89,7 +91,7 @@ def _page(org: Organization | None, errors: dict[str, str], status: int = 200) -
         "training/reports_index.html", org=org, reports=_report_list(), errors=errors,
         args=request.args, fields=reports.custom_fields(registry), sponsors=sponsors,
         counties=CALIFORNIA_COUNTIES, programs=dsp.PROGRAMS,
-        chosen=set(request.args.getlist("fields"))), status
+        chosen=set(request.args.getlist("fields")), failed=failed), status
 
 
 def _download(org: Organization | None, name: str) -> Any:
@@ -108,7 +110,7 @@ def _download(org: Organization | None, name: str) -> Any:
             errors = {key.split(".")[0]: message for key, message in (exc.errors or {}).items()}
             flash(exc.detail, "error")
     if errors:
-        return _page(org, errors, 422)
+        return _page(org, errors, 422, failed=name)
     from registry_kernel.reports import write_xlsx
 
     handle = write_xlsx(title, columns, rows(session, registry, actor, clean))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from werkzeug.serving import make_server
 
@@ -126,6 +127,39 @@ def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate
     table = page.locator("table").first.inner_text()
     assert all(rid in table for rid in rows)
     assert "No Show" in table and table.count("3.00 h") == 2
+    assert axe_violations(page) == []
+
+    # the attendance report from the Training Module's Reports page
+    page.get_by_role("navigation", name="Training Module").get_by_role(
+        "link", name="Reports").click()
+    assert axe_violations(page) == []
+    section = page.locator("section", has=page.get_by_role("heading", name="Attendance",
+                                                            exact=True))
+    section.get_by_label("From").fill("2026-05-02")
+    section.get_by_label("To").fill("2026-05-01")
+    section.get_by_role("button", name="Download (Excel)").click()
+    assert "'from' must not be after 'to'" in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+    section = page.locator("section", has=page.get_by_role("heading", name="Attendance",
+                                                            exact=True))
+    section.get_by_label("From").fill("")
+    section.get_by_label("To").fill("")
+    with page.expect_download() as info:
+        section.get_by_role("button", name="Download (Excel)").click()
+    workbook = tmp_path / "attendance.xlsx"
+    info.value.save_as(workbook)
+    sheet = load_workbook(workbook, read_only=True).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header = rows[0]
+    total = dict(zip(header, rows[-1], strict=False))
+    assert rows[1][1] == event["id"]
+    assert (total["Sponsor"], total["Attended"], total["No show"], total["Hours granted"]) == (
+        "Total", 2, 1, 6.0)
+    # the catalog entry's feedback survey editor
+    page.goto(f"{live.url}/training/manage/{org.id}/catalog/{training['id']}/survey")
+    page.get_by_label("Question", exact=True).first.fill("Was the pace right?")
+    page.get_by_role("button", name="Save survey").click()
+    assert "The survey is saved." in page.locator("main").inner_text()
     assert axe_violations(page) == []
     page.context.close()
 
