@@ -667,7 +667,11 @@ def check_sessions(sessions: list[tuple[datetime, datetime]], *,
             key = "starts_at" if starts_at.tzinfo is None else "ends_at"
             errors[f"sessions.{n}.{key}"] = _("give the time with its UTC offset")
             continue
-        item = SessionTime(starts_at.astimezone(UTC), ends_at.astimezone(UTC))
+        try:
+            item = SessionTime(starts_at.astimezone(UTC), ends_at.astimezone(UTC))
+        except OverflowError:
+            errors[f"sessions.{n}.starts_at"] = _("the dates are not valid")
+            continue
         if item.ends_at <= item.starts_at:
             errors[f"sessions.{n}.ends_at"] = _("must be after the start")
         elif item.ends_at - item.starts_at > MAX_SESSION_LENGTH:

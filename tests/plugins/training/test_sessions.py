@@ -278,3 +278,13 @@ def test_my_ical_links_an_invite_only_event_to_its_invitation(sponsor, tf):
     mine = client.get("/training/my.ics").get_data(as_text=True)
     assert f"/training/invite/{token}" in mine.replace("\r\n ", "")
     assert f"/training/events/{event['id']}" not in mine
+
+
+def test_times_at_the_edge_of_the_calendar_are_a_clear_422(sponsor):
+    training_id = sponsor.training()["id"]
+    response = sponsor.client.post("/api/v1/events", headers=sponsor.headers, json={
+        "training_id": training_id, "capacity": 5, "online_url": "https://meet.example.org",
+        "sessions": [{"starts_at": "0001-01-01T00:00:00+14:00",
+                      "ends_at": "0001-01-01T01:00:00+14:00"}]})
+    assert response.status_code == 422
+    assert "sessions.0.starts_at" in response.get_json()["errors"]
