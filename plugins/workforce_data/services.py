@@ -31,6 +31,7 @@ tables therefore mark a group "suppressed" when no released record shows its val
 from __future__ import annotations
 
 import statistics
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -325,8 +326,6 @@ def released(session: Session, registry: Registry, *, min_cell_size: int,
              cache_seconds: int = 0) -> Released:
     """The released population of today, cached on the registry for ``cache_seconds`` so that
     the tables of one dashboard visit (and of visits close together) come from one release."""
-    import time
-
     from ..profile.services import local_today
 
     today = today or local_today(registry)
