@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from adapters_http_receiver import signatures
+
 from registry_kernel.testing import Factory, bearer
 
 
@@ -125,7 +127,7 @@ def test_staff_rotate_the_secret_and_end_the_overlap(make_app, receiver):
         "first_name": "Ana", "last_name": "Reyes", "email": "ana@example.org"}
     ).status_code == 201
     app.extensions["registry"].outbox.drain()
-    assert len(receiver.requests[-1].headers["webhook-signature"].split(" ")) == 2
+    assert len(signatures(receiver.requests[-1].headers)) == 2
 
     drop = re.search(r'action="(/webhooks/[0-9a-f-]{36}/drop-previous[^"]*)"', page).group(1)
     assert client.post(drop.replace("&amp;", "&"), data={"csrf_token": csrf(client)}
@@ -135,7 +137,7 @@ def test_staff_rotate_the_secret_and_end_the_overlap(make_app, receiver):
     assert client.post("/api/v1/participants", headers=bearer(token), json={
         "first_name": "Bo", "last_name": "Li", "email": "bo@example.org"}).status_code == 201
     app.extensions["registry"].outbox.drain()
-    assert len(receiver.requests[-1].headers["webhook-signature"].split(" ")) == 1
+    assert len(signatures(receiver.requests[-1].headers)) == 1
 
     # another organization's staff cannot rotate it
     other = app.test_client()
