@@ -242,6 +242,9 @@ PROFILE_FACTS = ("employment_setting", "primary_position", "ethnicity", "gender"
                  "primary_language", "county_of_work")
 
 
+_NO_FACTS: dict[str, str] = dict.fromkeys(PROFILE_FACTS, "")
+
+
 class PeopleFacts:
     """Employment setting, primary position and demographics of participants, read only
     through the profile plugin's services when it is enabled (blank when it is not), a batch
@@ -257,7 +260,7 @@ class PeopleFacts:
         wanted = list(dict.fromkeys(participant_ids))
         result: dict[str, dict[str, str]] = {}
         if not self.enabled:
-            return {pid: dict.fromkeys(PROFILE_FACTS, "") for pid in wanted}
+            return dict.fromkeys(wanted, _NO_FACTS)
         missing = [pid for pid in wanted if pid not in self._cache]
         if missing:
             with self.registry.sessions() as reader:
@@ -267,7 +270,7 @@ class PeopleFacts:
                         self._cache.popitem(last=False)
         for pid in wanted:
             facts = self._cache.get(pid)
-            result[pid] = facts if facts is not None else dict.fromkeys(PROFILE_FACTS, "")
+            result[pid] = facts if facts is not None else _NO_FACTS
         return result
 
     def _read(self, session: Session, participant_id: str) -> dict[str, str]:
@@ -398,20 +401,22 @@ def dsp_rows(session: Session, registry: Any, actor: Actor,
     facts = PeopleFacts(registry)
     rows = session.execute(_scoped(_dsp_query(params), session, actor, params)
                            .execution_options(yield_per=CHUNK))
+    event_id, event_cells = None, []
     for chunk in _chunks(rows):
         people = facts.load(r.participant_id for r in chunk)
         for r in chunk:
-            county = r.dsp_county or r.org_county
-            online = bool(r.online_url)
+            if r.id != event_id:  # rows come event by event: its cells once
+                online = bool(r.online_url)
+                event_id, event_cells = r.id, [
+                    dsp.orgcode(r.vendor_number, r.dsp_county or r.org_county, r.program,
+                                r.delivery_type, online, r.funding),
+                    r.program, dsp.DELIVERY_TYPES.get(r.delivery_type, str(r.delivery_type)),
+                    "Online" if online else "Classroom",
+                    dsp.FUNDING.get(r.funding, str(r.funding)), r.title, r.id,
+                    svc.format_local(r.starts_at, "%Y-%m-%d"), r.event_county or ""]
             person = people[r.participant_id]
-            yield [dsp.orgcode(r.vendor_number, county, r.program, r.delivery_type, online,
-                               r.funding),
-                   r.program, dsp.DELIVERY_TYPES.get(r.delivery_type, str(r.delivery_type)),
-                   "Online" if online else "Classroom",
-                   dsp.FUNDING.get(r.funding, str(r.funding)), r.title, r.id,
-                   svc.format_local(r.starts_at, "%Y-%m-%d"), r.event_county or "",
-                   r.registry_id, person["employment_setting"], person["primary_position"],
-                   r.county or "", person["ethnicity"],
+            yield [*event_cells, r.registry_id, person["employment_setting"],
+                   person["primary_position"], r.county or "", person["ethnicity"],
                    person["primary_language"] or r.preferred_language, _hours(r.hours_granted)]
 
 
