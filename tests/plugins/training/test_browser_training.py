@@ -205,3 +205,71 @@ def test_sessions_are_added_without_javascript_too(chromium, live_server):
     main = page.locator("main").inner_text()
     assert "Event scheduled" in main and "2 sessions" in main
     page.context.close()
+
+
+def test_instructor_publishes_a_profile_and_schedules_an_event(chromium, live_server,
+                                                               axe_check):
+    from registry_plugins.training.models import Instructor, TrainingSponsor
+
+    from registry_kernel.accounts import grant_role
+    from registry_kernel.db import unit_of_work
+    from registry_kernel.models import Account, Organization
+
+    live = live_server(plugins=["profile", "training"])
+    factory = Factory(live.app)
+    org = factory.org(kind="training_sponsor", name="Harbor Training Collaborative")
+    account = factory.account(email="lucia@example.org", password=PASSWORD,
+                              first_name="Lucía", last_name="Ortega")
+    with unit_of_work(live.registry.sessions) as session:  # approved, events allowed
+        session.add(Instructor(organization_id=org.id, account_id=account.id,
+                               status="approved"))
+        grant_role(session, session.get(Account, account.id), "instructor",
+                   session.get(Organization, org.id), actor=None)
+        sponsor = TrainingSponsor(organization_id=org.id, status="approved",
+                                  instructors_may_manage_events=True)
+        session.add(sponsor)
+    manager = factory.account("sponsor_manager", org=org)
+    token = factory.token(manager, "training:write", org=org)
+    created = live.app.test_client().post("/api/v1/trainings", headers={
+        "Authorization": f"Bearer {token}"}, json={
+        "title": "Supporting Dual-Language Learners", "hours": "3", "competency_area": "DLD",
+        "language": "es"})
+    assert created.status_code == 201
+
+    page = new_page(chromium)
+    page.goto(live.url + "/training/instructor-profile")
+    sign_in(page, "lucia@example.org")
+    assert page.get_by_label("Name shown on your profile").input_value() == "Lucía Ortega"
+    axe_check(page)
+    page.get_by_label("Expertise (topics you teach)").fill("Dual-language development")
+    page.get_by_label("Experience").fill("Twelve years as a preschool lead teacher.")
+    page.get_by_role("checkbox", name="Español (Spanish)").check()
+    page.get_by_label("About you").fill("I coach teachers in English and Spanish.")
+    page.get_by_role("button", name="Save profile").click()
+    assert "Instructor Profile saved." in page.locator("main").inner_text()
+    page.get_by_role("button", name="Publish my profile").click()
+    assert "is published" in page.locator("main").inner_text()
+
+    page.goto(live.url + "/training/manage")
+    page.get_by_role("link", name="Schedule an event").first.click()
+    axe_check(page)
+    schedule(page, "Supporting Dual-Language Learners",
+             [((date.today() + timedelta(days=12)).isoformat(), "18:00", "20:00")],
+             capacity=15, online=True)
+    assert "Event scheduled" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Edit the event").click()
+    page.get_by_label("Capacity", exact=True).fill("18")
+    page.get_by_role("button", name="Save").click()
+    assert "Event saved." in page.locator("main").inner_text()
+    assert "0/18" in page.locator("main").inner_text()
+    page.context.close()
+
+    visitor = new_page(chromium)
+    visitor.goto(live.url + "/training/calendar?q=dual")
+    visitor.get_by_role("link", name="Supporting Dual-Language Learners").click()
+    visitor.get_by_role("link", name="Lucía Ortega").click()
+    profile = visitor.locator("main").inner_text()
+    assert "Dual-language development" in profile and "Español" in profile
+    assert "Supporting Dual-Language Learners" in profile  # upcoming trainings
+    axe_check(visitor)
+    visitor.context.close()
