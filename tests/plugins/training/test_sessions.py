@@ -288,3 +288,29 @@ def test_times_at_the_edge_of_the_calendar_are_a_clear_422(sponsor):
                       "ends_at": "0001-01-01T01:00:00+14:00"}]})
     assert response.status_code == 422
     assert "sessions.0.starts_at" in response.get_json()["errors"]
+
+
+def test_an_event_under_way_keeps_its_past_sessions_when_edited(sponsor, tf):
+    from registry_plugins.training.models import TrainingEvent
+
+    from registry_kernel.db import unit_of_work
+
+    event = sponsor.event(starts_at=None, ends_at=None, sessions=THREE[:2])
+    past = {"starts_at": (datetime.now(UTC) - timedelta(days=2)).replace(
+        microsecond=0).isoformat().replace("+00:00", "Z")}
+    past["ends_at"] = (datetime.fromisoformat(past["starts_at"]) + timedelta(hours=3)
+                       ).isoformat().replace("+00:00", "Z")
+    with unit_of_work(tf.registry.sessions) as session:  # the first session was held
+        row = session.get(TrainingEvent, event["id"])
+        row.sessions = [past, row.sessions[1]]
+        row.starts_at = datetime.fromisoformat(past["starts_at"])
+    url = f"/api/v1/events/{event['id']}"
+    later = {"starts_at": day(30, 9), "ends_at": day(30, 12)}
+    kept = sponsor.client.patch(url, headers=sponsor.headers, json={"sessions": [past, later]})
+    assert kept.status_code == 200, kept.get_json()
+    moved = dict(past, starts_at=(datetime.fromisoformat(past["starts_at"])
+                                  - timedelta(hours=1)).isoformat())
+    refused = sponsor.client.patch(url, headers=sponsor.headers,
+                                   json={"sessions": [moved, later]})
+    assert refused.status_code == 422
+    assert "future" in refused.get_json()["errors"]["sessions.0.starts_at"]
