@@ -179,4 +179,16 @@ def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate
     assert "Certificate of Completion" in text and "Ana Ruiz" in text
     assert "3.00" in text and ana.participant.registry_id in text
     assert axe_violations(page) == []
+    # the anonymous survey the sponsor configured for this catalog entry
+    page.get_by_role("link", name="Give feedback (anonymous)").click()
+    assert "Was the pace right?" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Send").click()  # nothing chosen: each question says so
+    assert page.locator("main").inner_text().count("choose 1 to 5") == 3
+    assert axe_violations(page) == []
+    for group in page.locator("fieldset").all():
+        group.get_by_role("radio").nth(3).check()
+    page.get_by_label("Comments (optional)").fill("Clear and practical")
+    page.get_by_role("button", name="Send").click()
+    assert "Thank you: your answers are in." in page.locator("main").inner_text()
+    assert "Give feedback (anonymous)" not in page.locator("main").inner_text()
     page.context.close()
