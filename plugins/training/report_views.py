@@ -11,10 +11,11 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from registry_kernel import audit
-from registry_kernel.api import api_route, current_actor
+from registry_kernel.api import ApiModel, api_route, current_actor
 from registry_kernel.auth.session import web_actor
 from registry_kernel.counties import CALIFORNIA_COUNTIES
 from registry_kernel.models import Organization
@@ -191,6 +192,72 @@ def sign_in_sheet_xlsx(event_id: int) -> Any:
                                                     reason="sign-in sheet xlsx"))
     session.commit()
     return _xlsx_response(handle, f"sign-in-{event.id}.xlsx")
+
+
+# --- feedback surveys: API -------------------------------------------------------------------
+
+class SurveyQuestionIn(ApiModel):
+    text: str = Field(min_length=1, max_length=300)
+    scale_max: int = Field(5, ge=2, le=10, description="answers go from 1 to this")
+    low_label: str | None = Field(None, max_length=60, description="what 1 means")
+    high_label: str | None = Field(None, max_length=60, description="what scale_max means")
+
+
+class SurveyIn(ApiModel):
+    """A catalog entry's survey (replaces the questions; unchanged ones keep their key)."""
+
+    questions: list[SurveyQuestionIn] = Field(min_length=1, max_length=surveys.MAX_QUESTIONS)
+    comment_prompt: str | None = Field(None, max_length=300,
+                                       description="null: no free comment")
+
+
+class SurveyQuestionOut(BaseModel):
+    key: str
+    text: str
+    scale_max: int
+    low_label: str | None
+    high_label: str | None
+
+
+class SurveyOut(BaseModel):
+    training_id: int
+    configured: bool
+    questions: list[SurveyQuestionOut]
+    comment_prompt: str | None
+
+
+def _survey_json(survey: surveys.Survey) -> dict[str, Any]:
+    return {"training_id": survey.training_id, "configured": survey.configured,
+            "comment_prompt": survey.comment_prompt,
+            "questions": [{"key": q.key, "text": q.text, "scale_max": q.scale_max,
+                           "low_label": q.low_label, "high_label": q.high_label}
+                          for q in survey.questions]}
+
+
+@api_route(api_bp, "/trainings/<int:training_id>/survey", scope="training:read",
+           response=SurveyOut, summary="A catalog entry's feedback survey (the default "
+           "questions until the sponsor sets its own)", tags=["training"])
+@problems
+def get_survey(training_id: int) -> Any:
+    session = registry_session()
+    training = svc.get_training(session, training_id, current_actor())
+    return _survey_json(surveys.survey_for(session, training.id))
+
+
+@api_route(api_bp, "/trainings/<int:training_id>/survey", methods=["PUT"],
+           scope="training:write", body=SurveyIn, response=SurveyOut,
+           summary="Set a catalog entry's feedback survey", tags=["training"])
+@problems
+def put_survey(training_id: int, body: SurveyIn) -> Any:
+    session, actor = registry_session(), current_actor()
+    training = svc.get_training(session, training_id, actor)
+    survey = surveys.configure_survey(
+        session, training, [surveys.QuestionInput(q.text, q.scale_max, q.low_label,
+                                                  q.high_label) for q in body.questions],
+        body.comment_prompt, actor=actor)
+    data = _survey_json(survey)
+    session.commit()
+    return data
 
 
 # --- feedback surveys ------------------------------------------------------------------------

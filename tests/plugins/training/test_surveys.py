@@ -172,3 +172,34 @@ def test_changing_a_question_retires_it_and_bad_configuration_changes_nothing(tf
     stranger = tf.app.test_client()
     sign_in(stranger, other.manager)
     assert stranger.get(url).status_code == 404
+
+
+def test_survey_api(tf):
+    sponsor = make_sponsor(tf)
+    training = sponsor.training()
+    url = f"/api/v1/trainings/{training['id']}/survey"
+    default = sponsor.client.get(url, headers=sponsor.headers)
+    assert default.status_code == 200
+    body = default.get_json()
+    assert body["configured"] is False and [q["key"] for q in body["questions"]] == [
+        "content", "presenter", "apply"]
+    saved = sponsor.client.put(url, headers=sponsor.headers, json={
+        "questions": [{"text": "Useful?", "scale_max": 4, "low_label": "no",
+                       "high_label": "very"}], "comment_prompt": None})
+    assert saved.status_code == 200, saved.get_json()
+    body = saved.get_json()
+    assert body["configured"] and body["comment_prompt"] is None
+    assert body["questions"][0]["scale_max"] == 4 and body["questions"][0]["key"].startswith("q")
+    again = sponsor.client.put(url, headers=sponsor.headers, json={
+        "questions": [{"text": "Useful?", "scale_max": 4}, {"text": "New?"}]}).get_json()
+    assert again["questions"][0]["key"] == body["questions"][0]["key"]  # same question
+    for bad in ({"questions": []}, {"questions": [{"text": "x", "scale_max": 11}]},
+                {"questions": [{"text": "A"}, {"text": "a"}]}):
+        response = sponsor.client.put(url, headers=sponsor.headers, json=bad)
+        assert response.status_code == 422
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert len(sponsor.client.get(url, headers=sponsor.headers).get_json()["questions"]) == 2
+    other = make_sponsor(tf)
+    assert other.client.get(url, headers=other.headers).status_code == 404
+    assert other.client.put(url, headers=other.headers,
+                            json={"questions": [{"text": "Mine?"}]}).status_code == 404
