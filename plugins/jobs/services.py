@@ -54,14 +54,17 @@ AGE_GROUPS = profile.AGE_GROUPS
 SCHEDULES = ("full_time", "part_time", "substitute")
 PERMIT_RANK = {"assistant": 1, "associate_teacher": 2, "teacher": 3, "master_teacher": 4,
                "site_supervisor": 5, "program_director": 6}
-PERMIT_LABELS = {"assistant": "Assistant", "associate_teacher": "Associate Teacher",
-                 "teacher": "Teacher", "master_teacher": "Master Teacher",
-                 "site_supervisor": "Site Supervisor", "program_director": "Program Director"}
 RENEWAL_HOURS = Decimal("105.00")
-MAX_LETTER_BYTES = 5 * 1024 * 1024
+MAX_LETTER_BYTES = 5 * 1024 * 1024  # the refusal says "5 MB"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-MAX_SAVED_SEARCHES = 10
+MAX_SAVED_SEARCHES = 10  # the refusal says "10"
 PROGRAM_TYPES = {"employer_center": "center", "employer_fcc": "family_child_care"}
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` for the catalog. Messages stay English in the API; pages and mails show
+    them in the reader's language."""
+    return text
 
 
 class JobsError(Exception):
@@ -79,7 +82,7 @@ class JobsError(Exception):
 class Invalid(JobsError):
     status, title = 422, "Unprocessable Content"
 
-    def __init__(self, errors: dict[str, str], detail: str = "the request has invalid fields"
+    def __init__(self, errors: dict[str, str], detail: str = N_("the request has invalid fields")
                  ) -> None:
         super().__init__(detail, errors)
 
@@ -106,16 +109,29 @@ def local_today(registry: Registry) -> date:
     return datetime.now(ZoneInfo(registry.settings.timezone)).date()
 
 
+_PYDANTIC_MESSAGES = {
+    "extra_forbidden": N_("unknown field"), "missing": N_("this field is required"),
+    "string_too_short": N_("this field is required"),
+    "literal_error": N_("choose one of the listed values"),
+    "string_too_long": N_("this is too long"), "date_parsing": N_("give a valid date"),
+    "date_from_datetime_parsing": N_("give a valid date"), "date_type": N_("give a valid date"),
+    "decimal_parsing": N_("give an amount in dollars, such as 22.50"),
+    "decimal_type": N_("give an amount in dollars, such as 22.50"),
+    "greater_than_equal": N_("give an amount from 0 to 500"),
+    "less_than_equal": N_("give an amount from 0 to 500"),
+    "decimal_max_places": N_("give at most 2 decimals"),
+    "decimal_max_digits": N_("give an amount from 0 to 500"),
+}
+
+
 def _messages(exc: ValidationError) -> dict[str, str]:
+    """Field -> message for a refused posting (catalog messages where pydantic's are generic,
+    so a page can show them in its language)."""
     errors: dict[str, str] = {}
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(body)"
-        if err["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif err["type"] == "missing":
-            message = "this field is required"
-        else:
-            message = err["msg"].removeprefix("Value error, ")
+        message = _PYDANTIC_MESSAGES.get(err["type"]) or err["msg"].removeprefix(
+            "Value error, ")
         errors.setdefault(loc, message)
     return errors
 
@@ -150,7 +166,7 @@ def program(session: Session, org_id: int, actor: Actor | None) -> Organization:
     another program's existence does not leak)."""
     org = session.get(Organization, org_id)
     if org is None or org.kind not in EMPLOYER_KINDS or not administers(actor, org_id):
-        raise NotFound("no such program")
+        raise NotFound(N_("no such program"))
     return org
 
 
@@ -188,26 +204,26 @@ def request_access(session: Session, registry: Registry, account: Account, org_i
     errors: dict[str, str] = {}
     org = session.get(Organization, org_id) if org_id is not None else None
     if org is None or org.kind not in EMPLOYER_KINDS or not org.is_active:
-        errors["organization_id"] = "choose a listed center or family child care home"
+        errors["organization_id"] = N_("choose a listed center or family child care home")
     license_number = " ".join((license_number or "").split()) or None
     job_title = " ".join((job_title or "").split()) or None
     if job_title and len(job_title) > 100:
-        errors["job_title"] = "at most 100 characters"
+        errors["job_title"] = N_("at most 100 characters")
     if license_number and len(license_number) > 32:
-        errors["license_number"] = "at most 32 characters"
+        errors["license_number"] = N_("at most 32 characters")
     elif license_number and org is not None and org.license_number and \
             _norm_license(license_number) != _norm_license(org.license_number):
-        errors["license_number"] = "this is not the program's license number"
+        errors["license_number"] = N_("this is not the program's license number")
     media_type = None
     if letter:
         media_type = _sniff(letter)
         if len(letter) > MAX_LETTER_BYTES:
-            errors["letter"] = f"the file is larger than {MAX_LETTER_BYTES // (1024 * 1024)} MB"
+            errors["letter"] = N_("the file is larger than 5 MB")
         elif media_type is None:
-            errors["letter"] = "only PDF, JPEG or PNG files are accepted"
+            errors["letter"] = N_("only PDF, JPEG or PNG files are accepted")
     if not letter and not license_number and "letter" not in errors:
-        message = ("upload a letter on the agency's letterhead, or give the family child care "
-                   "license number")
+        message = N_("upload a letter on the agency's letterhead, or give the family child "
+                     "care license number")
         errors.setdefault("letter", message)
         errors.setdefault("license_number", message)
     if errors:
@@ -216,12 +232,12 @@ def request_access(session: Session, registry: Registry, account: Account, org_i
     if session.scalar(select(RoleGrant.id).where(
             RoleGrant.account_id == account.id, RoleGrant.role == "program_admin",
             RoleGrant.organization_id == org.id)) is not None:
-        raise Conflict("you already administer this program")
+        raise Conflict(N_("you already administer this program"))
     if session.scalar(select(AccessRequest.id).where(
             AccessRequest.account_id == account.id, AccessRequest.organization_id == org.id,
             AccessRequest.status == "pending")) is not None:
-        raise Conflict("you already asked for access to this program; registry staff will "
-                       "decide soon")
+        raise Conflict(N_("you already asked for access to this program; registry staff will "
+                          "decide soon"))
     request = AccessRequest(account_id=account.id, participant_id=account.participant_id,
                             organization_id=org.id, job_title=job_title,
                             license_number=license_number, letter_media_type=media_type,
@@ -256,7 +272,7 @@ def my_access_requests(session: Session, account_id: int) -> list[AccessRequest]
 def get_access_request(session: Session, request_id: int, actor: Actor) -> AccessRequest:
     request = session.get(AccessRequest, request_id)
     if request is None or not actor.can("jobs.access.decide"):
-        raise NotFound("no such access request")
+        raise NotFound(N_("no such access request"))
     return request
 
 
@@ -275,7 +291,7 @@ def read_letter(session: Session, registry: Registry, request: AccessRequest, *,
                 actor: Actor) -> tuple[bytes, str]:
     """The evidence letter (staff only), audited."""
     if request.letter_enc is None:
-        raise NotFound("this request has no letter")
+        raise NotFound(N_("this request has no letter"))
     data = registry.vault.open_bytes(session, request.participant_id,
                                      letter_aad(request.participant_id, request.id),
                                      request.letter_enc)
@@ -283,11 +299,6 @@ def read_letter(session: Session, registry: Registry, request: AccessRequest, *,
                  subject_participant_id=request.participant_id, resource_type="access_request",
                  resource_id=request.id, fields=["letter"])
     return data, request.letter_media_type or "application/octet-stream"
-
-
-def N_(text: str) -> str:
-    """Mark ``text`` for the catalog; it is translated into the recipient's language."""
-    return text
 
 
 def _translated(language: str, text: str, **values: Any) -> str:
@@ -326,15 +337,16 @@ def decide_access(session: Session, registry: Registry, request_id: int, *, acto
     request = get_access_request(session, request_id, actor)
     reason = " ".join((reason or "").split()) or None
     if request.status != "pending":
-        raise Conflict(f"this request was already {request.status}")
+        raise Conflict(N_("this request was already approved") if request.status == "approved"
+                       else N_("this request was already denied"))
     if not approve and not reason:
-        raise Invalid({"reason": "say why, so the person knows what to send instead"})
+        raise Invalid({"reason": N_("say why, so the person knows what to send instead")})
     if reason and len(reason) > 500:
-        raise Invalid({"reason": "at most 500 characters"})
+        raise Invalid({"reason": N_("at most 500 characters")})
     org = session.get(Organization, request.organization_id)
     account = session.get(Account, request.account_id)
     if org is None or account is None:
-        raise NotFound("no such access request")
+        raise NotFound(N_("no such access request"))
     request.status = "approved" if approve else "denied"
     request.decision_reason = reason
     request.decided_by_account_id = actor.account_id
@@ -394,7 +406,7 @@ def remove_admin(session: Session, org_id: int, grant_id: int, *, actor: Actor) 
     allowed = actor.can("jobs.access.decide") or administers(actor, org_id)
     if grant is None or grant.role != "program_admin" or grant.organization_id != org_id \
             or not allowed:
-        raise NotFound("no such administrator")
+        raise NotFound(N_("no such administrator"))
     kernel_accounts.revoke_role(session, grant, actor=actor)
     session.flush()
 
@@ -450,7 +462,7 @@ def _employment_at(session: Session, org_id: int, employment_id: int) -> Any:
     for record in profile.employments_at(session, org_id):
         if record.id == employment_id:
             return record
-    raise NotFound("nobody reported this employment at your program")
+    raise NotFound(N_("nobody reported this employment at your program"))
 
 
 def confirm(session: Session, registry: Registry, org_id: int, employment_id: int, *,
@@ -462,7 +474,7 @@ def confirm(session: Session, registry: Registry, org_id: int, employment_id: in
         return profile.confirm_employment(session, registry, employment_id, actor=actor,
                                           confirmed=confirmed)
     except profile.EmploymentNotFound as exc:
-        raise NotFound("nobody reported this employment at your program") from exc
+        raise NotFound(N_("nobody reported this employment at your program")) from exc
     except profile.NotAllowed as exc:
         raise Forbidden(str(exc)) from exc
 
@@ -473,14 +485,14 @@ def end_employment(session: Session, registry: Registry, org_id: int, employment
     program(session, org_id, actor)
     _employment_at(session, org_id, employment_id)
     if end_date is None:
-        raise Invalid({"end_date": "give the last day of work"})
+        raise Invalid({"end_date": N_("give the last day of work")})
     try:
         return profile.set_end_date_by_employer(session, registry, employment_id,
                                                 end_date=end_date, actor=actor)
     except profile.ProfileError as exc:
         raise Invalid(exc.errors) from exc
     except profile.EmploymentNotFound as exc:
-        raise NotFound("nobody reported this employment at your program") from exc
+        raise NotFound(N_("nobody reported this employment at your program")) from exc
     except profile.NotAllowed as exc:
         raise Forbidden(str(exc)) from exc
 
@@ -633,8 +645,8 @@ def set_program_minimums(session: Session, org_id: int, minimums: dict[str, str 
                          actor: Actor) -> dict[str, str]:
     """Set (or with an empty value, clear) the program's minimum permit level per role."""
     program(session, org_id, actor)
-    errors = {role: "not a role category" for role in minimums if role not in ROLE_CATEGORIES}
-    errors.update({role: "not a permit level" for role, level in minimums.items()
+    errors = {role: N_("not a role category") for role in minimums if role not in ROLE_CATEGORIES}
+    errors.update({role: N_("not a permit level") for role, level in minimums.items()
                    if level and level not in PERMIT_RANK})
     if errors:
         raise Invalid(errors)
@@ -824,7 +836,7 @@ class PostingInput(BaseModel):
     def _county(cls, value: str) -> str:
         canonical = canonical_county(value)
         if canonical is None:
-            raise ValueError("not a California county")
+            raise ValueError(N_("not a California county"))
         return canonical
 
     @field_validator("age_groups")
@@ -865,9 +877,9 @@ _PLACEHOLDER = {"title": "x", "position": "teacher", "county": "Alameda", "city"
 def _check_posting(registry: Registry, values: dict[str, Any], *, new: bool) -> None:
     errors: dict[str, str] = {}
     if values["pay_min"] > values["pay_max"]:
-        errors["pay_max"] = "the highest pay cannot be below the lowest (pay_min <= pay_max)"
+        errors["pay_max"] = N_("the highest pay cannot be below the lowest (pay_min <= pay_max)")
     if "closing_date" in values and values["closing_date"] < local_today(registry) and new:
-        errors["closing_date"] = "the closing date cannot be in the past"
+        errors["closing_date"] = N_("the closing date cannot be in the past")
     if errors:
         raise Invalid(errors)
 
@@ -890,21 +902,21 @@ def create_posting(session: Session, registry: Registry, org_id: int, values: di
 def get_posting_for_admin(session: Session, posting_id: int, actor: Actor | None) -> JobPosting:
     posting = session.get(JobPosting, posting_id)
     if posting is None or not administers(actor, posting.organization_id):
-        raise NotFound("no such job posting")
+        raise NotFound(N_("no such job posting"))
     return posting
 
 
 def update_posting(session: Session, registry: Registry, posting: JobPosting,
                    changes: dict[str, Any], *, actor: Actor) -> JobPosting:
     if posting.status == "closed":
-        raise Conflict("this posting is closed")
+        raise Conflict(N_("this posting is closed"))
     merged = {"pay_min": posting.pay_min, "pay_max": posting.pay_max, **changes}
     errors: dict[str, str] = {}
     if merged["pay_min"] > merged["pay_max"]:
         errors["pay_max" if "pay_max" in changes else "pay_min"] = \
-            "the highest pay cannot be below the lowest (pay_min <= pay_max)"
+            N_("the highest pay cannot be below the lowest (pay_min <= pay_max)")
     if "closing_date" in changes and changes["closing_date"] < local_today(registry):
-        errors["closing_date"] = "the closing date cannot be in the past"
+        errors["closing_date"] = N_("the closing date cannot be in the past")
     if errors:
         raise Invalid(errors)
     for name, value in changes.items():
@@ -984,7 +996,7 @@ def public_posting(session: Session, posting_id: int, today: date
     posting = session.get(JobPosting, posting_id)
     org = session.get(Organization, posting.organization_id) if posting else None
     if posting is None or org is None or not is_open(posting, today) or not org.is_active:
-        raise NotFound("no such job posting (it may have closed)")
+        raise NotFound(N_("no such job posting (it may have closed)"))
     return posting, org
 
 
@@ -1017,22 +1029,22 @@ def save_search(session: Session, participant_id: str, filters: SearchFilters) -
     """Keep a Job Board search; new postings it matches are mailed to the participant."""
     if not any((filters.q and filters.q.strip(), filters.county, filters.position,
                 filters.schedule, filters.required_permit)):
-        raise Invalid({"q": "choose at least one filter to save"})
+        raise Invalid({"q": N_("choose at least one filter to save")})
     if filters.q and len(filters.q.strip()) > 100:
-        raise Invalid({"q": "at most 100 characters"})
+        raise Invalid({"q": N_("at most 100 characters")})
     count = session.scalar(select(func.count()).select_from(SavedSearch).where(
         SavedSearch.participant_id == participant_id)) or 0
     if count >= MAX_SAVED_SEARCHES:
-        raise Conflict(f"you can keep at most {MAX_SAVED_SEARCHES} saved searches")
+        raise Conflict(N_("you can keep at most 10 saved searches"))
     county = canonical_county(filters.county) if filters.county else None
     if filters.county and county is None:
-        raise Invalid({"county": "not a California county"})
+        raise Invalid({"county": N_("not a California county")})
     if filters.position and filters.position not in ROLE_CATEGORIES:
-        raise Invalid({"position": "not a role category"})
+        raise Invalid({"position": N_("not a role category")})
     if filters.schedule and filters.schedule not in SCHEDULES:
-        raise Invalid({"schedule": "not a schedule"})
+        raise Invalid({"schedule": N_("not a schedule")})
     if filters.required_permit and filters.required_permit not in PERMIT_RANK:
-        raise Invalid({"required_permit": "not a permit level"})
+        raise Invalid({"required_permit": N_("not a permit level")})
     saved = SavedSearch(participant_id=participant_id, q=(filters.q or "").strip()[:100] or None,
                         county=county, position=filters.position or None,
                         schedule=filters.schedule or None,
@@ -1056,7 +1068,7 @@ def saved_searches(session: Session, participant_id: str) -> list[SavedSearch]:
 def delete_saved_search(session: Session, participant_id: str, search_id: int) -> None:
     saved = session.get(SavedSearch, search_id)
     if saved is None or saved.participant_id != participant_id:
-        raise NotFound("no such saved search")
+        raise NotFound(N_("no such saved search"))
     session.delete(saved)
     session.flush()
 

@@ -53,12 +53,17 @@ def _errors_to_form(form: Any, exc: svc.JobsError) -> list[str]:
     for name, message in (exc.errors or {}).items():
         field = getattr(form, name.split(".")[0], None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors or []), message]
+            field.errors = [*list(field.errors or []), _(message)]
         else:
-            rest.append(f"{name}: {message}")
+            rest.append(f"{name}: {_(message)}")
     if not exc.errors:
-        rest.append(exc.detail)
+        rest.append(_(exc.detail))
     return rest
+
+
+def _problem_text(exc: svc.JobsError) -> str:
+    """A refusal's messages in the page's language, for a flash message."""
+    return " ".join(_(str(v)) for v in (exc.errors or {}).values()) or _(exc.detail)
 
 
 # --- the public Job Board ---------------------------------------------------------------------
@@ -116,7 +121,7 @@ def save_search() -> Any:
               "success")
     except svc.JobsError as exc:
         session.rollback()
-        flash(" ".join(f"{v}" for v in (exc.errors or {}).values()) or exc.detail, "error")
+        flash(_problem_text(exc), "error")
     return redirect(url_for("jobs_web.board", **{k: v for k, v in request.form.items()
                                                  if k in ("q", "county", "position",
                                                           "schedule", "required_permit")
@@ -220,7 +225,7 @@ def decide_access(request_id: int) -> Any:
         abort(404)
     except svc.JobsError as exc:
         session.rollback()
-        flash(" ".join((exc.errors or {}).values()) or exc.detail, "error")
+        flash(_problem_text(exc), "error")
     return redirect(url_for("jobs_web.access_queue"))
 
 
@@ -318,7 +323,7 @@ def end_employment(org_id: int, employment_id: int) -> Any:
         abort(404)
     except svc.JobsError as exc:
         session.rollback()
-        flash(" ".join((exc.errors or {}).values()) or exc.detail, "error")
+        flash(_problem_text(exc), "error")
     return redirect(url_for("jobs_web.staff", org_id=org_id))
 
 
@@ -511,7 +516,7 @@ def minimums(org_id: int) -> Any:
             return redirect(url_for("jobs_web.qualifications", org_id=org.id))
         except svc.JobsError as exc:
             session.rollback()
-            problems = [f"{k}: {v}" for k, v in (exc.errors or {}).items()] or [exc.detail]
+            problems = [f"{k}: {_(v)}" for k, v in (exc.errors or {}).items()] or [_(exc.detail)]
     current = svc.program_minimums(session, registry, org.id)
     return render_template("jobs/minimums.html", org=org, form=form, current=current,
                            problems=problems), 422 if problems else 200

@@ -252,3 +252,36 @@ def test_reconfirmation_due_reaches_the_administrator(app, jf, center, admin):
         assert svc.send_reconfirmation_reminders(session, jf.registry,
                                                  now=svc.utcnow() + timedelta(days=40)) == 0
     assert admin_es.id != admin.id
+
+
+@pytest.mark.parametrize(("lang", "pay", "past", "required"), [
+    ("es", "el pago más alto no puede ser menor que el más bajo",
+     "la fecha de cierre no puede estar en el pasado", "este campo es obligatorio"),
+    ("zh-Hant", "最高薪資不可低於最低薪資", "截止日期不可早於今天", "此欄位為必填")])
+def test_posting_form_messages_in_the_pages_language(app, center, admin, lang, pay, past,
+                                                     required):
+    web = WebClient(app, admin)
+    data = {"title": "", "position": "teacher", "county": "Alameda", "city": "Oakland",
+            "schedule": "full_time", "pay_min": "40.00", "pay_max": "20.00",
+            "description": "Sala bilingüe", "closing_date": "2001-01-01",
+            "required_permit": ""}
+    bad = web.post(f"/jobs/admin/{center.id}/postings/new?lang={lang}", data=data)
+    assert bad.status_code == 422
+    page = text_of(bad)
+    assert required in page  # the empty title
+    assert 'aria-describedby="None"' not in page and 'aria-invalid="true"' in page
+    data["title"] = "Maestra"
+    bad = web.post(f"/jobs/admin/{center.id}/postings/new?lang={lang}", data=data)
+    page = text_of(bad)
+    assert pay in page and past in page
+    assert "Sala bilingüe" in page  # nothing typed is lost
+    assert app.test_client().get("/api/v1/jobs").get_json()["total"] == 0
+    # the API keeps its English messages
+    api = post_job(app, jf_token(app, admin, center), pay_min="40.00", pay_max="20.00")
+    assert "cannot be below the lowest" in api.get_json()["errors"]["pay_max"]
+
+
+def jf_token(app, admin, center):
+    from registry_kernel.testing import Factory
+
+    return Factory(app).token(admin, "jobs:write", org=center)
