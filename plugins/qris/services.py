@@ -63,6 +63,11 @@ class QrisError(Exception):
         self.extra = extra
 
 
+def N_(text: str) -> str:
+    """Mark ``text`` for the catalog: English in the API, translated on the pages."""
+    return text
+
+
 def not_found(what: str = "site") -> QrisError:
     return QrisError(404, "Not Found", f"no such {what}")
 
@@ -515,8 +520,10 @@ def set_lead_teacher(session: Session, actor: Actor, org: Organization, registry
                    if m.registry_id == registry_id), None)
     if member is None:
         raise QrisError(422, "Unprocessable Content",
-                        "only a person with confirmed, current employment at the site counts",
-                        {"registry_id": "no confirmed, current employee with this Registry ID"})
+                        N_("only a person with confirmed, current employment at the site "
+                           "counts"),
+                        {"registry_id": N_("no confirmed, current employee with this Registry "
+                                           "ID")})
     row = member.correction
     if counts is None:
         if row is not None:

@@ -273,7 +273,7 @@ def lead_teacher(slug: str) -> Any:
         if exc.status == 403:
             abort(403)
         form.registry_id.errors = [*form.registry_id.errors,
-                                   (exc.errors or {}).get("registry_id", exc.detail)]
+                                   _((exc.errors or {}).get("registry_id", exc.detail))]
         return _render_site(org, lead_form=form, status=422)
     session.commit()
     flash(_("Saved. The scores below use the correction."), "success")

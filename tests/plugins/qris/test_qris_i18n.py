@@ -119,3 +119,12 @@ def make_app_once():
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(FOLDER)
     Babel(app)
     return app
+
+
+def test_correction_form_message_in_the_pages_language(world):
+    web = WebClient(world.app, world.program_admin)
+    response = web.post(f"/qris/sites/{world.center.slug}/lead-teachers?lang=es",
+                        data={"registry_id": "R000000000", "counts": "yes"})
+    assert response.status_code == 422
+    assert "no hay ningún empleado actual y confirmado con este ID del Registro" in \
+        response.get_data(as_text=True)
