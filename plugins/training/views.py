@@ -1080,6 +1080,22 @@ def _ics_text(value: str) -> str:
             .replace("\n", "\\n"))
 
 
+def _ics_fold(line: str) -> str:
+    """Fold a content line into pieces of at most 75 octets (RFC 5545 3.1), never inside a
+    character: each continuation starts with a space."""
+    pieces: list[str] = []
+    current, size, limit = "", 0, 75
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            pieces.append(current)
+            current, size, limit = "", 0, 74
+        current += char
+        size += width
+    pieces.append(current)
+    return "\r\n ".join(pieces)
+
+
 def _ics(events: list[TrainingEvent], name: str) -> Response:
     stamp = svc.now_utc().strftime("%Y%m%dT%H%M%SZ")
     host = request.host.split(":")[0]
@@ -1109,7 +1125,7 @@ def _ics(events: list[TrainingEvent], name: str) -> Response:
                                    else "CONFIRMED"),
                       "END:VEVENT"]
     lines.append("END:VCALENDAR")
-    body = "\r\n".join(line[:900] for line in lines) + "\r\n"
+    body = "\r\n".join(_ics_fold(line[:900]) for line in lines) + "\r\n"
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'attachment; filename="trainings.ics"'
     return response

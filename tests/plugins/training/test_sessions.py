@@ -314,3 +314,14 @@ def test_an_event_under_way_keeps_its_past_sessions_when_edited(sponsor, tf):
                                    json={"sessions": [moved, later]})
     assert refused.status_code == 422
     assert "future" in refused.get_json()["errors"]["sessions.0.starts_at"]
+
+
+def test_ical_lines_are_folded_at_75_octets(sponsor, tf):
+    long_title = "Apoyo a niños que aprenden dos idiomas: estrategias para el aula y el hogar"
+    sponsor.event(sponsor.training(title=long_title)["id"], starts_at=None, ends_at=None,
+                  sessions=THREE)
+    feed = tf.app.test_client().get("/training/calendar.ics").get_data()
+    for line in feed.split(b"\r\n"):
+        assert len(line) <= 75
+    unfolded = feed.decode("utf-8").replace("\r\n ", "")
+    assert f"SUMMARY:{long_title} (session 3 of 3)" in unfolded
