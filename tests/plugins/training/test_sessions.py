@@ -325,3 +325,16 @@ def test_ical_lines_are_folded_at_75_octets(sponsor, tf):
         assert len(line) <= 75
     unfolded = feed.decode("utf-8").replace("\r\n ", "")
     assert f"SUMMARY:{long_title} (session 3 of 3)" in unfolded
+
+
+def test_anonymous_enroll_by_invitation_returns_to_the_invitation(ui):
+    sponsor = make_sponsor(ui)
+    token = sponsor.event(visibility="invite_only")["invite_url"].rsplit("/", 1)[1]
+    client = ui.app.test_client()
+    page = client.get(f"/training/invite/{token}").get_data(as_text=True)
+    csrf_token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post(f"/training/invite/{token}/enroll", data={"csrf_token": csrf_token})
+    assert response.status_code == 302
+    assert f"next=/training/invite/{token}" in response.location.replace("%2F", "/")
+    wrong = client.post("/training/invite/not-a-token/enroll", data={"csrf_token": csrf_token})
+    assert wrong.status_code == 404
