@@ -133,7 +133,7 @@ def staff_report_rows(session: Session, registry: Registry, actor: Actor,
 
 # --- the PDF ----------------------------------------------------------------------------------
 
-def font_for(text: str, bold: bool = False) -> str:
+def font_for(text: str) -> str:
     """Helvetica where it has the glyphs (Latin, with accents), else the Chinese CID font."""
     try:
         text.encode("cp1252")
@@ -144,16 +144,16 @@ def font_for(text: str, bold: bool = False) -> str:
             for italic in (0, 1):
                 addMapping(CJK_FONT, bold_flag, italic, CJK_FONT)
         return CJK_FONT
-    return "Helvetica-Bold" if bold else "Helvetica"
+    return "Helvetica"
 
 
-def _para(markup: str, style: ParagraphStyle, bold: bool = False) -> Paragraph:
-    """A paragraph whose font can draw its text (``markup`` is already escaped). Unicode
-    spaces (CLDR puts a narrow no-break space before "AM") become plain spaces."""
+def _para(markup: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph whose font can draw its text (``markup`` is already escaped): the style's
+    own font, or the CID font for Chinese. Unicode spaces (CLDR puts a narrow no-break space
+    before "AM") become plain spaces."""
     markup = markup.translate(_SPACES)
-    font = font_for(markup, bold)
-    if font != style.fontName:
-        style = style.clone(f"{style.name}-{font}", fontName=font)
+    if font_for(markup) == CJK_FONT and style.fontName != CJK_FONT:
+        style = style.clone(f"{style.name}-cjk", fontName=CJK_FONT)
     return Paragraph(markup, style)
 
 
@@ -192,7 +192,7 @@ def staff_report_pdf(registry: Registry, org: Organization, rows: list[dict[str,
     ]
     header = [_("Name / Registry ID"), _("Position"), _("ECE / GE units"), _("Degree"),
               _("Permits (expires)"), _("Hours 12 mo."), _("Renewal hours"), _("Flags")]
-    data: list[list[Any]] = [[_para(f"<b>{_esc(h)}</b>", small, bold=True) for h in header]]
+    data: list[list[Any]] = [[_para(f"<b>{_esc(h)}</b>", small) for h in header]]
     no_expiry = _("no expiry")
     for row in rows:
         permits = "<br/>".join(
