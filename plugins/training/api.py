@@ -428,7 +428,8 @@ def create_event(body: EventIn) -> Any:
 
 
 @api_route(bp, "/events", scope="training:read", query=ListQuery,
-           summary="The organization's events, newest first", tags=["training"])
+           summary="The organization's events, newest first (for an instructor who is not "
+           "sponsor staff: the events they lead)", tags=["training"])
 @problems
 def list_events(query: ListQuery) -> Any:
     from sqlalchemy import select
@@ -436,9 +437,15 @@ def list_events(query: ListQuery) -> Any:
     from registry_kernel.api import paginate
 
     session, actor = registry_session(), current_actor()
-    org_id = svc.acting_org(session, actor, query.organization_id)
-    stmt = select(TrainingEvent).where(TrainingEvent.organization_id == org_id).order_by(
-        TrainingEvent.starts_at.desc(), TrainingEvent.id)
+    try:
+        org_id = svc.acting_org(session, actor, query.organization_id)
+        where = TrainingEvent.organization_id == org_id
+    except svc.Forbidden:
+        if query.organization_id is not None or not svc.instructor_org_ids(actor):
+            raise
+        where = TrainingEvent.instructor_account_id == actor.account_id
+    stmt = select(TrainingEvent).where(where).order_by(TrainingEvent.starts_at.desc(),
+                                                       TrainingEvent.id)
     return paginate(session, stmt, query, lambda e: event_json(e, manager=True))
 
 

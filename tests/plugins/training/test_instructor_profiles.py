@@ -226,3 +226,17 @@ def test_managers_choose_the_instructor_and_the_api_checks_it(ui):
     assert led.status_code == 200
     page = manager.get(f"/training/manage/{sponsor.org.id}/events/{event['id']}")
     assert "Ana Lee" in page.get_data(as_text=True)
+
+
+def test_an_instructor_lists_the_events_they_lead_through_the_api(ui):
+    sponsor = make_sponsor(ui)
+    account, _client = approved_instructor(ui, sponsor)
+    training_id = sponsor.training()["id"]
+    led = sponsor.event(training_id, instructor_registry_id=account.participant.registry_id)
+    sponsor.event(training_id)  # someone else's
+    token = ui.token(account, "training:read")
+    mine = ui.app.test_client().get("/api/v1/events", headers=bearer(token)).get_json()
+    assert [e["id"] for e in mine["items"]] == [led["id"]]
+    other = ui.app.test_client().get(f"/api/v1/events?organization_id={sponsor.org.id}",
+                                     headers=bearer(token))
+    assert other.status_code == 404
