@@ -408,7 +408,8 @@ def program_pathways(program_id: int, query: PathwayQuery) -> Any:
     for pathway in page["items"]:
         pw.read_by_staff(session, actor, pathway)
         full = pw.pathway_json(session, registry, pathway, today=today)
-        items.append({k: full[k] for k in ("id", "application_id", "title", "status",
+        items.append({k: full[k] for k in ("id", "application_id", "registry_id", "title",
+                                             "status",
                                              "starts_on", "target_date", "percent",
                                              "completed")})
     session.commit()

@@ -479,8 +479,10 @@ def pathway_json(session: Session, registry: Registry, pathway: Pathway, *,
     goals = goals_of(session, pathway)
     application = session.get(Application, pathway.application_id)
     program = session.get(Program, application.program_id) if application else None
+    participant = session.get(Participant, pathway.participant_id)
     out: dict[str, Any] = {
         "id": pathway.id, "application_id": pathway.application_id,
+        "registry_id": participant.registry_id if participant else None,
         "program_id": program.id if program else None,
         "program_name": program.name if program else None,
         "title": pathway.title, "status": pathway.status,

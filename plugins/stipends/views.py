@@ -307,7 +307,8 @@ def queue(program_id: int) -> Any:
     if status not in (None, *svc.STATUSES):
         status = None
     rows = list(session.scalars(svc.applications_query(program, status)))
-    return render_template("stipends/queue.html", program=program, status=status,
+    plans = {p.application_id: p.status for p in pw.program_pathways(session, program)}
+    return render_template("stipends/queue.html", program=program, status=status, plans=plans,
                            summary=svc.program_summary(session, program),
                            applications=[svc.application_json(session, a) for a in rows],
                            statuses=svc.STATUSES, money=svc.money)

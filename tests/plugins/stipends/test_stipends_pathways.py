@@ -119,7 +119,7 @@ def test_staff_write_a_plan_and_progress_follows_verified_records(world):
     assert detail.status_code == 200 and detail.get_json()["goals"][1]["met"] is True
     listed = world.admin("get", f"/api/v1/stipends/programs/{application['program_id']}"
                                 "/pathways").get_json()
-    assert listed["total"] == 1
+    assert listed["total"] == 1 and listed["items"][0]["registry_id"] == person.participant.registry_id
     assert listed["items"][0]["percent"] == detail.get_json()["percent"]
     with unit_of_work(world.registry.sessions) as session:
         reads = session.scalar(select(func.count()).select_from(AuditEvent).where(

@@ -206,6 +206,8 @@ def test_recipient_proposes_a_plan_in_the_browser_form_and_staff_return_it(world
     assert sent.status_code == 302
     assert "waiting for county approval" in recipient.get("/stipends/").get_data(as_text=True)
     staff = WebClient(world.app, world.county_admin)
+    queue = staff.get(f"/stipends/admin/programs/{program['id']}").get_data(as_text=True)
+    assert "waiting for county approval" in queue  # the plan's status in the review queue
     page = f"/stipends/admin/applications/{application['id']}/pathway"
     no_reason = staff.post(page, data={"review-decision": "return", "review-reason": "",
                                        "review-submit": "Record decision"})
