@@ -631,7 +631,8 @@ def _place_session_errors(exc: svc.TrainingError, form: EventForm, rows: list[An
 
 
 def _instructor_choices(org_id: int) -> list[tuple[int, str]]:
-    """The sponsor's approved instructors by name (each name read is audited)."""
+    """The sponsor's approved instructors by name. Each name read is audited, and committed at
+    once so that a form refused later (rolled back) still leaves the record of the reads."""
     from registry_kernel.participants import personal_data
 
     session = registry_session()
@@ -643,6 +644,7 @@ def _instructor_choices(org_id: int) -> list[tuple[int, str]]:
                                  actor=web_actor(), fields=("first_name", "last_name"),
                                  reason="choose an event's instructor").full_name()
             choices.append((account.id, name))
+    session.commit()
     return choices
 
 

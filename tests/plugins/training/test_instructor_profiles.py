@@ -240,3 +240,29 @@ def test_an_instructor_lists_the_events_they_lead_through_the_api(ui):
     other = ui.app.test_client().get(f"/api/v1/events?organization_id={sponsor.org.id}",
                                      headers=bearer(token))
     assert other.status_code == 404
+
+
+def test_reading_instructor_names_for_the_event_form_is_audited_even_when_refused(ui):
+    from sqlalchemy import func, select
+
+    from registry_kernel.models import AuditEvent
+
+    sponsor = make_sponsor(ui)
+    account, _client = approved_instructor(ui, sponsor)
+    training_id = sponsor.training()["id"]
+    manager = ui.app.test_client()
+    sign_in(manager, sponsor.manager)
+
+    def reads():
+        with unit_of_work(ui.registry.sessions) as session:
+            return session.scalar(select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.action == "participant.read",
+                AuditEvent.subject_participant_id == account.participant_id))
+
+    before = reads()
+    refused = post(manager, f"/training/manage/{sponsor.org.id}/events/new", {
+        "training_id": training_id, "sessions-0-date": "2020-01-01",
+        "sessions-0-start": "09:00", "sessions-0-end": "10:00", "capacity": "5",
+        "mode": "online", "online_url": "https://meet.example.org", "instructor": "0"})
+    assert refused.status_code == 422
+    assert reads() == before + 1
