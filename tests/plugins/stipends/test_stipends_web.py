@@ -274,3 +274,19 @@ def test_demo_data_gives_maria_an_award_and_a_plan(make_app):
     page = WebClient(app, maria).get("/stipends/").get_data(as_text=True)
     assert "Toward the Teacher Permit" in page and "Reach the Teacher Child Development Permit" \
         in page
+
+
+def test_payroll_route_on_the_apply_form_only_where_allowed(world):
+    strict = world.program(name="IDs only", allow_itin=False)
+    payroll = world.program(name="Payroll too", allow_payroll=True)
+    web = WebClient(world.app, world.person())
+    form = web.get(f"/stipends/programs/{strict['id']}/apply").get_data(as_text=True)
+    assert 'value="payroll"' not in form and 'value="itin"' not in form
+    form = web.get(f"/stipends/programs/{payroll['id']}/apply").get_data(as_text=True)
+    assert 'value="payroll"' in form and "Leave it empty" in form
+    sent = web.post(f"/stipends/programs/{payroll['id']}/apply",
+                    data={"tier": "pd21", "tin_kind": "payroll", "tin": ""})
+    assert sent.status_code == 302
+    refused = web.post(f"/stipends/programs/{strict['id']}/apply",
+                       data={"tier": "pd21", "tin_kind": "ssn", "tin": ""})
+    assert refused.status_code == 422 and "must be nine digits" in refused.get_data(as_text=True)
