@@ -83,6 +83,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     people = itertools.count()
+    warm = [0]
 
     def worker(index: int) -> None:
         rng = random.Random(index)
@@ -119,7 +120,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
                 continue
             elapsed = (time.perf_counter() - started) * 1000
             if started < warmup_until and scenario != "enroll_contention":
-                continue  # warm-up requests are not measured
+                with lock:
+                    warm[0] += 1
+                continue  # warm-up requests are not measured (but the server did them)
             with lock:
                 latencies.append(elapsed)
                 statuses[status] = statuses.get(status, 0) + 1
@@ -139,7 +142,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
     return {"requests": len(latencies), "errors": len(errors), "statuses": statuses,
             "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
-            "mean_ms": round(statistics.fmean(ordered), 1),
+            "mean_ms": round(statistics.fmean(ordered), 1), "warmup_requests": warm[0],
             "throughput_rps": round(len(latencies) / wall, 1) if wall else 0.0}
 
 

@@ -57,6 +57,24 @@ def start_gunicorn(app: str, port: int, env: dict[str, str], workers: int) -> su
     raise RuntimeError(f"gunicorn did not start for {app}")
 
 
+def server_cpu_seconds(master: subprocess.Popen) -> float:
+    """User + system CPU seconds used so far by a gunicorn master's worker processes (Linux
+    /proc): divided by the requests served it gives the server's CPU cost per request, a figure
+    that does not depend on how busy the rest of the machine is."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master.pid:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / ticks
+
+
 def load(scenario: str, base: str, seconds: float, concurrency: int, extra: dict[str, Any]
          ) -> dict[str, Any]:
     """Run the load generator in a second process and return its summary."""
@@ -170,8 +188,14 @@ def main() -> None:
                 continue
             kind = {"bare_flask": "get", "health": "get"}.get(name, name)
             load_before = os.getloadavg()[0]
+            server = bare if name == "bare_flask" else registry_server
+            cpu_before = server_cpu_seconds(server)
             summary = load(kind, base or f"http://127.0.0.1:{app_port}", args.seconds,
                            args.concurrency, extra)
+            served = summary["requests"] * (1 + summary.get("warmup_requests", 0)
+                                            / max(1, summary["requests"]))
+            summary["server_cpu_ms_per_request"] = round(
+                (server_cpu_seconds(server) - cpu_before) * 1000 / max(1, served), 2)
             summary["load_average_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
             results["scenarios"][name] = summary
             sys.stderr.write(f"{name}: {summary}\n")

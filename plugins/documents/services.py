@@ -793,11 +793,33 @@ class VerifiedEducation:
                 if p["kind"] == "cd_permit" and p["current"] and p["level"]]
 
 
+@dataclass
+class _EducationRecords:
+    """One participant's verified rows, read once (the report and its guidance share them)."""
+
+    courses: list[Course]  # by completion date, course number
+    degrees: list[Degree]
+    permits: list[Permit]
+    training: list[TrainingRecord]
+
+
+def _education_records(session: Session, participant_id: str) -> _EducationRecords:
+    return _EducationRecords(
+        courses=_records(session, Course, participant_id, Course.completed_on,
+                         Course.course_number),
+        degrees=_records(session, Degree, participant_id, Degree.conferred_on),
+        permits=_records(session, Permit, participant_id, Permit.issued_on),
+        training=_records(session, TrainingRecord, participant_id, TrainingRecord.completed_on))
+
+
 def verified_education(session: Session, participant_id: str, *, grade_threshold: str = "C",
-                       today: date | None = None) -> VerifiedEducation:
-    """Verified units, degrees, permits and certificate training hours of one participant."""
+                       today: date | None = None, records: _EducationRecords | None = None
+                       ) -> VerifiedEducation:
+    """Verified units, degrees, permits and certificate training hours of one participant
+    (``records``: rows already read by the caller, to save the queries)."""
+    records = records or _education_records(session, participant_id)
     result = VerifiedEducation()
-    for course in _records(session, Course, participant_id, Course.completed_on):
+    for course in sorted(records.courses, key=lambda c: (c.completed_on, c.id)):
         if not grade_meets(course.grade, grade_threshold):
             continue
         units = semester_units(course.units, course.unit_system)
@@ -814,12 +836,9 @@ def verified_education(session: Session, participant_id: str, *, grade_threshold
                 result.quarter_units_by_core_area[course.core_area] = (
                     result.quarter_units_by_core_area.get(course.core_area, Decimal("0.00"))
                     + Decimal(course.units))
-    result.degrees = [degree_json(d) for d in _records(session, Degree, participant_id,
-                                                        Degree.conferred_on)]
-    result.permits = [permit_json(p, today) for p in _records(session, Permit, participant_id,
-                                                              Permit.issued_on)]
-    result.training = [training_json(t) for t in _records(session, TrainingRecord, participant_id,
-                                                          TrainingRecord.completed_on)]
+    result.degrees = [degree_json(d) for d in records.degrees]
+    result.permits = [permit_json(p, today) for p in records.permits]
+    result.training = [training_json(t) for t in records.training]
     result.training_hours = sum((Decimal(t["hours"]) for t in result.training), Decimal("0.00"))
     return result
 
@@ -852,15 +871,11 @@ def build_report(session: Session, registry: Registry, participant: Participant)
     ``completed_on``, ``sponsor``, ``competency_area``) that join the report's training list.
     """
     threshold = registry.settings.grade_threshold_report
-    courses = [course_json(c) for c in _records(session, Course, participant.id,
-                                                 Course.completed_on, Course.course_number)
-               if grade_meets(c.grade, threshold)]
-    degrees = [degree_json(d) for d in _records(session, Degree, participant.id,
-                                                 Degree.conferred_on)]
-    permits = [permit_json(p) for p in _records(session, Permit, participant.id,
-                                                 Permit.issued_on)]
-    training = [training_json(t) for t in _records(session, TrainingRecord, participant.id,
-                                                    TrainingRecord.completed_on)]
+    records = _education_records(session, participant.id)
+    courses = [course_json(c) for c in records.courses if grade_meets(c.grade, threshold)]
+    degrees = [degree_json(d) for d in records.degrees]
+    permits = [permit_json(p) for p in records.permits]
+    training = [training_json(t) for t in records.training]
     sections = []
     for section in registry.plugins.collect("education_report_sections", session=session,
                                             registry=registry, participant=participant):
@@ -875,7 +890,8 @@ def build_report(session: Session, registry: Registry, participant: Participant)
              Decimal("0.00"))
     hours = sum((Decimal(t["hours"]) for t in training), Decimal("0.00"))
     education = verified_education(session, participant.id,
-                                   grade_threshold=registry.settings.grade_threshold_permit)
+                                   grade_threshold=registry.settings.grade_threshold_permit,
+                                   records=records)
     guidance = permit_guidance(education, education.training + [
         t for t in training if t.get("source") != "documents"])
     return {
