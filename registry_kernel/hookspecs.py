@@ -153,6 +153,17 @@ def participants_merged(session: Any, registry: Any, survivor_id: str, merged_id
     Not firstresult."""
 
 
+@hookspec
+def workforce_facts(session: Any, registry: Any, participant_ids: Any, today: Any) -> Any:
+    """Return ``{participant_id: {fact: value}}`` for many participants at once (bulk reads
+    for anonymous workforce statistics). Facts: ``"education"`` (``permits``: dicts with
+    ``kind``, ``level``, ``current``, ``expires_on``; ``degrees``: dicts with ``level``,
+    ``accredited``; ``ece_units``: verified ECE semester units) and ``"training"`` (dicts with
+    ``completed_on``, ``hours``, ``competency_area``). A plugin implementing it must report
+    here every training its ``education_report_sections`` contributes: it is not asked for
+    those sections as well. Not firstresult."""
+
+
 # --- training, for other plugins --------------------------------------------------------------
 
 @hookspec(firstresult=True)

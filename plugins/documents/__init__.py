@@ -45,6 +45,8 @@ from registry_kernel.extension import (
 )
 from registry_kernel.hookspecs import hookimpl
 
+from .workforce_facts import workforce_facts  # noqa: F401
+
 
 class DocumentsConfig(BaseModel):
     """``[plugins.documents]``."""

@@ -15,6 +15,7 @@ from registry_kernel.hookspecs import hookimpl
 
 from .i18n import lazy_gettext
 from .staff_enrollment import enroll_in_training, training_offerings  # noqa: F401
+from .workforce_facts import workforce_facts  # noqa: F401
 
 
 class TrainingConfig(BaseModel):

@@ -157,95 +157,131 @@ def _job_of_the_year(jobs: list[Any], today: date) -> tuple[Any, bool]:
     return job, bool(ended)
 
 
+#: participants read per batch (one ``workforce_facts`` call per batch)
+BATCH = 1000
+
+
+def bulk_facts(session: Session, registry: Registry, participant_ids: Sequence[str],
+               today: date) -> dict[str, dict[str, Any]]:
+    """Every plugin's ``workforce_facts`` for a batch, merged (training lists concatenated)."""
+    merged: dict[str, dict[str, Any]] = defaultdict(dict)
+    for answer in registry.plugins.hook.workforce_facts(
+            session=session, registry=registry, participant_ids=list(participant_ids),
+            today=today):
+        for pid, facts in (answer or {}).items():
+            mine = merged[pid]
+            for name, value in facts.items():
+                if name == "training":
+                    mine.setdefault("training", []).extend(value)
+                else:
+                    mine.setdefault(name, value)
+    return dict(merged)
+
+
+def _sections_caller(registry: Registry) -> Any:
+    """``education_report_sections`` of the plugins that do not answer ``workforce_facts``
+    (asked one participant at a time), or ``None`` when every contributor answers in bulk."""
+    bulk = [impl.plugin for impl in registry.plugins.hook.workforce_facts.get_hookimpls()]
+    caller = registry.plugins.subset_hook_caller("education_report_sections", bulk)
+    return caller if caller.get_hookimpls() else None
+
+
 def gather(session: Session, registry: Registry, today: date) -> list[Person]:
     """Facts about every counted participant, read through the other plugins' services and
-    hooks; nothing here is published as is."""
+    hooks (documents and training in bulk through ``workforce_facts``, a batch at a time);
+    nothing here is published as is."""
     from ..profile.services import employment_wage, list_employment, read_sections
 
     people = population(session)
-    jobs = {p.id: [j for j in list_employment(session, p.id) if j.status == "confirmed"]
-            for p in people}
     employers = {o.id: o.kind for o in session.scalars(select(Organization).where(
         Organization.kind.in_(tuple(PROGRAM_TYPES))))}
     documents = registry.plugins.is_enabled("documents")
+    sections = _sections_caller(registry)
     year_ago = today - timedelta(days=365)
     out = []
-    for participant in people:
-        own = jobs.get(participant.id, [])
-        job, left = _job_of_the_year(own, today)
-        program = NONE if job is None else PROGRAM_TYPES.get(
-            employers.get(job.employer_id, ""), "not_listed")
-        first_year = read_sections(session, registry, participant)["experience"].get(
-            "first_year_in_field")
-        if first_year is None and own:  # not reported ("declined" stays unknown)
-            first_year = min(j.start_date for j in own).year
-        years = today.year - first_year if isinstance(first_year, int) else None
-        key = {"county": participant.county or UNKNOWN,
-               "role_category": job.role_category if job else NONE,
-               "left_job": YES if left else NO, "program_type": program,
-               "years_in_field": years_band(years),
-               "language": participant.preferred_language or UNKNOWN}
-        hours: dict[str, Decimal] = defaultdict(Decimal)
-        training: list[dict[str, Any]] = []
-        if documents:
-            education, certificates = _education(session, registry, participant.id, today)
-            key.update(education)
-            training += certificates
-        else:
-            key.update(dict.fromkeys(NEEDS_DOCUMENTS, UNKNOWN))
-            key["permit_expiring"] = NO
-        training += _contributed_training(session, registry, participant)
-        for item in training:
-            day = _day(item.get("completed_on"))
-            if day is None or not year_ago < day <= today:
-                continue
-            try:
-                amount = Decimal(str(item["hours"]))
-            except ArithmeticError:  # a malformed contribution is skipped, not fatal
-                continue
-            area = item.get("competency_area")
-            hours[area if area in COMPETENCY_AREAS else "other"] += amount
-        wage = None
-        if job is not None and job.hourly_wage_enc is not None and (
-                job.end_date is None or job.end_date >= today):
-            wage = employment_wage(session, registry, job)
-        out.append(Person(key=key, wage=wage, pd_hours=dict(hours)))
+    for start in range(0, len(people), BATCH):
+        batch = people[start:start + BATCH]
+        facts = bulk_facts(session, registry, [p.id for p in batch], today)
+        for participant in batch:
+            own = [j for j in list_employment(session, participant.id)
+                   if j.status == "confirmed"]
+            job, left = _job_of_the_year(own, today)
+            program = NONE if job is None else PROGRAM_TYPES.get(
+                employers.get(job.employer_id, ""), "not_listed")
+            first_year = read_sections(session, registry, participant)["experience"].get(
+                "first_year_in_field")
+            if first_year is None and own:  # not reported ("declined" stays unknown)
+                first_year = min(j.start_date for j in own).year
+            years = today.year - first_year if isinstance(first_year, int) else None
+            key = {"county": participant.county or UNKNOWN,
+                   "role_category": job.role_category if job else NONE,
+                   "left_job": YES if left else NO, "program_type": program,
+                   "years_in_field": years_band(years),
+                   "language": participant.preferred_language or UNKNOWN}
+            mine = facts.get(participant.id, {})
+            if documents:
+                key.update(education_key(mine.get("education"), today))
+            else:
+                key.update(dict.fromkeys(NEEDS_DOCUMENTS, UNKNOWN))
+                key["permit_expiring"] = NO
+            training = list(mine.get("training", []))
+            if sections is not None:
+                training += _contributed_training(sections, session, registry, participant)
+            wage = None
+            if job is not None and job.hourly_wage_enc is not None and (
+                    job.end_date is None or job.end_date >= today):
+                wage = employment_wage(session, registry, job)
+            out.append(Person(key=key, wage=wage,
+                              pd_hours=_hours_by_area(training, year_ago, today)))
     return out
 
 
-def _education(session: Session, registry: Registry, participant_id: str, today: date
-               ) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """Permit level, permit expiring, degree and ECE units from verified documents, and the
-    verified training certificates."""
-    from ..documents.services import verified_education
+def _hours_by_area(training: Iterable[dict[str, Any]], year_ago: date, today: date
+                   ) -> dict[str, Decimal]:
+    """Hours completed in the past 12 months per competency area (``other``: none given)."""
+    hours: dict[str, Decimal] = defaultdict(Decimal)
+    for item in training:
+        day = _day(item.get("completed_on"))
+        if day is None or not year_ago < day <= today:
+            continue
+        try:
+            amount = Decimal(str(item["hours"]))
+        except (ArithmeticError, KeyError):  # a malformed contribution is skipped, not fatal
+            continue
+        area = item.get("competency_area")
+        hours[area if area in COMPETENCY_AREAS else "other"] += amount
+    return dict(hours)
 
-    edu = verified_education(session, participant_id,
-                             grade_threshold=registry.settings.grade_threshold_permit,
-                             today=today)
-    current = [p for p in edu.permits
+
+def education_key(education: dict[str, Any] | None, today: date) -> dict[str, str]:
+    """Permit level, permit expiring, degree and ECE units from the documents plugin's
+    verified education (``workforce_facts`` ``"education"``; ``None``: no records)."""
+    education = education or {}
+    current = [p for p in education.get("permits", ())
                if p["kind"] == "cd_permit" and p["current"] and p["level"] in PERMIT_ORDER]
     level = max((p["level"] for p in current), key=PERMIT_ORDER.index, default=NONE)
     soon = today + timedelta(days=365)
     # expiring: every current permit at that level (a renewal may already be on file) runs out
     ends = [_day(p["expires_on"]) for p in current if p["level"] == level]
     expiring = bool(ends) and None not in ends and max(ends) <= soon  # type: ignore[type-var]
-    degrees = [d["level"] for d in edu.degrees if d.get("accredited", True)]
-    return ({"permit_level": level, "permit_expiring": YES if expiring else NO,
-             "degree": _degree(degrees), "ece_units": _units_band(edu.ece_units)}, edu.training)
+    degrees = [d["level"] for d in education.get("degrees", ()) if d.get("accredited", True)]
+    return {"permit_level": level, "permit_expiring": YES if expiring else NO,
+            "degree": _degree(degrees),
+            "ece_units": _units_band(Decimal(education.get("ece_units", 0)))}
 
 
-def _contributed_training(session: Session, registry: Registry, participant: Participant
-                          ) -> list[dict[str, Any]]:
-    """Training that plugins contribute to the Education & Training Report (sections with
-    ``key="training"``, e.g. the training plugin's attended events)."""
+def _contributed_training(sections: Any, session: Session, registry: Registry,
+                          participant: Participant) -> list[dict[str, Any]]:
+    """Training that plugins without ``workforce_facts`` contribute to the Education & Training
+    Report (sections with ``key="training"``)."""
     items: list[dict[str, Any]] = []
-    for section in registry.plugins.collect("education_report_sections", session=session,
-                                            registry=registry, participant=participant):
-        if getattr(section, "key", None) != "training":
-            continue
-        data = section.data if isinstance(section.data, list) else \
-            (section.data or {}).get("items", [])
-        items += [i for i in data if isinstance(i, dict) and i.get("hours") is not None]
+    for answer in sections(session=session, registry=registry, participant=participant):
+        for section in answer if isinstance(answer, list) else [answer]:
+            if getattr(section, "key", None) != "training":
+                continue
+            data = section.data if isinstance(section.data, list) else \
+                (section.data or {}).get("items", [])
+            items += [i for i in data if isinstance(i, dict) and i.get("hours") is not None]
     return items
 
 
