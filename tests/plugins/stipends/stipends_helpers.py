@@ -190,9 +190,9 @@ def activate(app: Any, county: str) -> None:
         counties.activate(session, "stipends", county, None)
 
 
-def make_world(make_app: Any, *, active: bool = True, extra_plugins: tuple[Any, ...] = ()
-               ) -> World:
-    app = make_app(plugins=PLUGINS, extra_plugins=(TestLogin(), *extra_plugins))
+def make_world(make_app: Any, *, active: bool = True, extra_plugins: tuple[Any, ...] = (),
+               plugins: list[str] | None = None) -> World:
+    app = make_app(plugins=plugins or PLUGINS, extra_plugins=(TestLogin(), *extra_plugins))
     factory = Factory(app)
     county_org = factory.org(kind="county", county="Alameda", name="Alameda County")
     county_admin = factory.account("county_admin", org=county_org)

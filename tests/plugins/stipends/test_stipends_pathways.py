@@ -6,7 +6,7 @@ return; bad input changes nothing; another county sees nothing."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -287,3 +287,48 @@ def test_plans_are_in_the_record_export_and_gone_after_erasure(world):
     with unit_of_work(world.registry.sessions) as session:
         for table in ("stipends_pathways", "stipends_pathway_goals"):
             assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
+
+
+def test_hours_attended_in_the_training_plugin_count_toward_goals_and_eligibility(make_app):
+    """With the real training plugin enabled, attended events (reported through its
+    education_report_sections hook) count as verified training hours."""
+    from datetime import datetime
+
+    from registry_plugins.training.models import Enrollment, Training, TrainingEvent
+
+    from registry_kernel.models import Participant
+
+    world = make_world(make_app, plugins=["profile", "documents", "training", "stipends"])
+    person, application = approved(world, training_hours="22")
+    plan = world.admin("post", f"/api/v1/stipends/applications/{application['id']}/pathway",
+                       json={"title": "Health and safety", "starts_on": "2026-01-01",
+                             "goals": [{"kind": "training_hours", "area": "HSN",
+                                        "amount": "8", "since": "2026-01-01",
+                                        "steps": [{"kind": "training",
+                                                   "title": "Pediatric CPR"}]}]}).get_json()
+    assert plan["goals"][0]["have"] == "0.00"
+    sponsor = world.factory.org(kind="rr_agency", county="Alameda", name="Alameda R&R")
+    ended = datetime.now(UTC) - timedelta(days=2)
+    with unit_of_work(world.registry.sessions) as session:
+        training = Training(organization_id=sponsor.id, title="Pediatric CPR", hours=6,
+                            competency_area="HSN", language="en")
+        session.add(training)
+        session.flush()
+        event = TrainingEvent(training_id=training.id, organization_id=sponsor.id,
+                              title="Pediatric CPR", language="en", competency_area="HSN",
+                              hours=6, starts_at=ended - timedelta(hours=6), ends_at=ended,
+                              capacity=20, seats_taken=1)
+        session.add(event)
+        session.flush()
+        session.add(Enrollment(event_id=event.id, participant_id=person.participant_id,
+                               status="attended", hours_granted=6))
+        assert session.get(Participant, person.participant_id) is not None
+    goal = world.client().get(f"/api/v1/me/stipend-pathways/{plan['id']}",
+                              headers=bearer(person.me_token)).get_json()["goals"][0]
+    assert goal["have"] == "6.00" and goal["percent"] == 75 and goal["steps"][0]["done"]
+    # eligibility counts them too: 22 verified certificate hours + 6 attended reach 28
+    second = world.program(name="28 hours", tiers=[], amount="100.00",
+                           rules={"min_training_hours": "28"})
+    preview = world.client().get(f"/api/v1/me/stipend-programs/{second['id']}/eligibility",
+                                 headers=bearer(person.me_token)).get_json()
+    assert preview["tiers"][0]["eligible"] is True
