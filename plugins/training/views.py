@@ -719,9 +719,7 @@ def _save_event(org: Organization, event: TrainingEvent | None, form: EventForm
                 "capacity": form.capacity.data, "waitlist": form.waitlist.data,
                 "location": location, "online_url": online_url,
                 "funding_source": (form.funding_source.data or "").strip() or None,
-                "instructor_account_id": instructor}
-            if manager:
-                changes["visibility"] = form.visibility.data
+                "instructor_account_id": instructor, "visibility": form.visibility.data}
             if not keep_schedule:
                 changes["sessions"] = times
             svc.update_event(session, registry, event, actor, changes)

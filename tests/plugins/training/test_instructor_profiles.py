@@ -170,7 +170,7 @@ def test_instructors_add_and_edit_their_events_only_where_the_sponsor_allows(ui)
     module = client.get(f"/training/manage/{sponsor.org.id}").get_data(as_text=True)
     assert new_url in module
     form = client.get(new_url).get_data(as_text=True)
-    assert 'name="instructor"' not in form and 'name="visibility"' not in form
+    assert 'name="instructor"' not in form and 'name="visibility"' in form
     day = iso(9)[:10]
     created = post(client, new_url, {
         "training_id": training_id, "sessions-0-date": day, "sessions-0-start": "10:00",
@@ -185,10 +185,13 @@ def test_instructors_add_and_edit_their_events_only_where_the_sponsor_allows(ui)
     edit_url = f"/training/manage/{sponsor.org.id}/events/{event_id}/edit"
     edited = post(client, edit_url, {
         "sessions-0-date": day, "sessions-0-start": "10:00", "sessions-0-end": "13:00",
-        "capacity": "20", "waitlist": "y", "mode": "online",
+        "capacity": "20", "waitlist": "y", "mode": "online", "visibility": "invite_only",
         "online_url": "https://meet.example.org/lead"})
     assert edited.status_code == 302, edited.get_data(as_text=True)
-    assert sponsor.client.get(f"/api/v1/events/{event_id}").get_json()["capacity"] == 20
+    after = sponsor.client.get("/api/v1/events", headers=sponsor.headers).get_json()["items"]
+    mine = next(e for e in after if e["id"] == event_id)
+    assert mine["capacity"] == 20 and mine["visibility"] == "invite_only"
+    assert mine["invite_url"]
     # an event someone else leads is not theirs to open
     other = sponsor.event(training_id)
     assert client.get(f"/training/manage/{sponsor.org.id}/events/{other['id']}/edit"
