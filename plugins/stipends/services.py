@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry_kernel import audit, counties
+from registry_kernel.app import MAX_DATABASE_INT
 from registry_kernel.db import utcnow
 from registry_kernel.models import Organization, Participant
 
@@ -775,6 +776,9 @@ def read_return_file(data: bytes) -> list[dict[str, Any]]:
         except UnicodeDecodeError as exc:
             raise StipendError(422, "Unprocessable Entity", "the file is not UTF-8 text",
                                {"file": "upload the .xlsx or a UTF-8 .csv"}) from exc
+        except csv.Error as exc:
+            raise StipendError(422, "Unprocessable Entity", "the file is not a readable CSV",
+                               {"file": f"not a readable .csv ({exc})"}) from exc
     if not table:
         raise StipendError(422, "Unprocessable Entity", "the file is empty", {"file": "empty"})
     header = [str(h).strip().lower() for h in table[0]]
@@ -806,6 +810,9 @@ def apply_return_file(session: Session, registry: Registry, actor: Actor,
             payment_id = int(str(row.get("payment_id", "")).strip().removesuffix(".0"))
         except ValueError:
             errors[key] = "payment_id is not a number"
+            continue
+        if not 1 <= payment_id <= MAX_DATABASE_INT:
+            errors[key] = f"no payment {payment_id} of your county"
             continue
         if payment_id in seen:
             errors[key] = f"payment {payment_id} is listed twice"

@@ -143,3 +143,17 @@ def test_payments_page_downloads_excel_and_checks_the_return_file(world):
     participant = WebClient(world.app, world.person())
     assert participant.get("/stipends/admin/payments").status_code == 403
     assert participant.get("/stipends/admin/payments.xlsx").status_code == 403
+
+
+def test_return_file_with_huge_ids_or_nul_bytes_is_a_clear_error(world):
+    from registry_kernel.testing import bearer
+
+    token = world.admin_token
+    for content, expected in ((b"payment_id,paid_on\n99999999999999999999999,2026-11-02\n",
+                               "row 2"),
+                              (b"payment_id,paid_on\n1\x00,2026-11-02\n", "row 2")):
+        response = world.client().post(
+            "/api/v1/stipends/payments/return-file", headers=bearer(token),
+            data={"file": (io.BytesIO(content), "r.csv")}, content_type="multipart/form-data")
+        assert response.status_code == 422, response.get_json()
+        assert expected in response.get_json()["errors"]
