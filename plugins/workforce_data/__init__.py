@@ -1,18 +1,20 @@
 """Workforce data plugin (issue 13): anonymous statistics about the workforce for research and
-policy. It owns no tables: it only reads what the kernel and the profile plugin hold and what the
-documents and training plugins contribute when enabled (their services and the
-``education_report_sections`` hook), and lets nothing but aggregates of a release where every
-group has at least the minimum cell size out. ``README.md`` states the guarantee.
+policy. It reads what the kernel and the profile plugin hold and what the documents and training
+plugins contribute when enabled (their services, the ``workforce_facts`` and
+``education_report_sections`` hooks), and lets nothing but aggregates of a release where every
+group has at least the minimum cell size out. Its one table holds the sealed release
+(``snapshot.py``), built off the request path. ``README.md`` states the guarantee.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from registry_kernel.extension import PluginInfo, QuickLink
+from registry_kernel.extension import MigrationLocation, PluginInfo, QuickLink
 from registry_kernel.hookspecs import hookimpl
 
 
@@ -26,7 +28,16 @@ class WorkforceConfig(BaseModel):
         None, description="every dimension once; those to the right are combined first "
                           "(default: services.DIMENSIONS)")
     cache_seconds: int = Field(900, ge=0, le=86400,
-                               description="how long one release of the population is reused")
+                               description="with compute_on_request: how long one release "
+                                           "computed in a request is reused")
+    compute_on_request: bool = Field(
+        False, description="development and tests only: build the release in the request "
+                           "instead of publishing the stored snapshot (minutes at statewide "
+                           "size)")
+    refresh_seconds: int = Field(
+        86400, ge=0, le=7 * 86400,
+        description="how often the workforce_data.refresh outbox job rebuilds the snapshot "
+                    "(0: only `registry workforce-data refresh`, e.g. from cron)")
 
     @field_validator("generalization_order")
     @classmethod
@@ -58,12 +69,37 @@ def config(registry: Any) -> WorkforceConfig:
 
 
 def released_data(session: Any, registry: Any) -> Any:
-    """Today's released population with this deployment's settings."""
+    """The release every figure is computed from: the latest stored snapshot (``None`` while
+    the first one is being prepared); with ``compute_on_request`` (development, tests) today's
+    release built in the request."""
+    settings = config(registry)
+    if not settings.compute_on_request:
+        from .snapshot import latest
+
+        return latest(session, registry)
     from .services import released
 
-    settings = config(registry)
     return released(session, registry, min_cell_size=settings.min_cell_size,
                     order=settings.order, cache_seconds=settings.cache_seconds)
+
+
+@hookimpl
+def migration_location() -> MigrationLocation:
+    return MigrationLocation("workforce_data", Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def cli_commands(cli: Any) -> None:
+    from .cli import workforce_data
+
+    cli.add_command(workforce_data)
+
+
+@hookimpl
+def outbox_handlers() -> dict[str, Any]:
+    from .snapshot import JOB, refresh_job
+
+    return {JOB: refresh_job}
 
 
 @hookimpl

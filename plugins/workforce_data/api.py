@@ -1,17 +1,20 @@
-"""Workforce data API: public aggregates of the released population (``README.md``)."""
+"""Workforce data API: public aggregates of the released population (``README.md``). Until the
+first release is stored (``registry workforce-data refresh``), every route answers 503 with
+``Retry-After``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response
 from pydantic import Field
 
-from registry_kernel.api import ApiModel, ProblemError, api_route
+from registry_kernel.api import ApiModel, ProblemError, api_route, problem_response
 from registry_kernel.web import current_registry, registry_session
 
 from . import released_data
 from . import services as svc
+from .snapshot import RETRY_AFTER
 
 bp = Blueprint("workforce_data_api", __name__, url_prefix="/api/v1")
 
@@ -47,6 +50,18 @@ def _problem(exc: svc.WorkforceError) -> ProblemError:
     return ProblemError(exc.status, "Unprocessable Content", exc.detail, exc.errors)
 
 
+class NotReady(Exception):
+    """No release is stored yet: answered with 503 and ``Retry-After``."""
+
+
+@bp.errorhandler(NotReady)
+def _not_ready(_exc: NotReady) -> Response:
+    response = problem_response(
+        503, "Service Unavailable", "Workforce statistics are being prepared; try again later.")
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def _load(query: FilterQuery) -> tuple[svc.Released, dict[str, str]]:
     registry = current_registry()
     raw = query.model_dump(exclude={"by"})
@@ -54,7 +69,10 @@ def _load(query: FilterQuery) -> tuple[svc.Released, dict[str, str]]:
         filters = svc.parse_filters(raw, documents=registry.plugins.is_enabled("documents"))
     except svc.WorkforceError as exc:
         raise _problem(exc) from exc
-    return released_data(registry_session(), registry), filters
+    data = released_data(registry_session(), registry)
+    if data is None:
+        raise NotReady
+    return data, filters
 
 
 def table_json(table: svc.Table, filters: dict[str, str]) -> dict[str, Any]:
@@ -64,7 +82,7 @@ def table_json(table: svc.Table, filters: dict[str, str]) -> dict[str, Any]:
             "total_suppressed": table.total is None}
 
 
-@api_route(bp, "/workforce/summary", public=True, query=SummaryQuery, errors=(422,),
+@api_route(bp, "/workforce/summary", public=True, query=SummaryQuery, errors=(422, 503),
            summary="Workforce counts by group, for any filter; small groups suppressed",
            tags=["workforce"])
 def workforce_summary(query: SummaryQuery) -> Any:
@@ -80,7 +98,7 @@ def workforce_summary(query: SummaryQuery) -> Any:
     return table_json(table, filters)
 
 
-@api_route(bp, "/workforce/wages", public=True, query=FilterQuery, errors=(422,),
+@api_route(bp, "/workforce/wages", public=True, query=FilterQuery, errors=(422, 503),
            summary="Hourly wage median and quartiles by role category", tags=["workforce"])
 def workforce_wages(query: FilterQuery) -> Any:
     data, filters = _load(query)
@@ -88,7 +106,7 @@ def workforce_wages(query: FilterQuery) -> Any:
             "min_cell_size": data.min_cell_size, "items": svc.wages_by_role(data, filters)}
 
 
-@api_route(bp, "/workforce/statistics", public=True, query=FilterQuery, errors=(422,),
+@api_route(bp, "/workforce/statistics", public=True, query=FilterQuery, errors=(422, 503),
            summary="Every workforce table for one filter: counts, wages, PD hours by "
                    "competency area, permits held and expiring, turnover", tags=["workforce"])
 def workforce_statistics(query: FilterQuery) -> Any:

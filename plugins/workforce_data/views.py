@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,6 +19,7 @@ from registry_kernel.web import current_registry, registry_session
 
 from . import config, exports, released_data
 from . import services as svc
+from .snapshot import RETRY_AFTER
 
 bp = Blueprint("workforce_web", __name__, url_prefix="/workforce", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -124,7 +125,7 @@ def dashboard() -> Any:
                                "choices": _filter_choices(), "args": request.args,
                                "min_cell": config(registry).min_cell_size,
                                "documents": documents, "error": None, "errors": {},
-                               "label": label}
+                               "label": label, "preparing": False, "as_of": None}
     try:
         filters = viewer.filters(documents)
     except svc.WorkforceError as exc:
@@ -132,17 +133,28 @@ def dashboard() -> Any:
                        errors=exc.errors, filters={}, stats=None)
         return render_template("workforce_data/dashboard.html", **context), 422
     data = released_data(registry_session(), registry)
+    if data is None:
+        context.update(filters=filters, stats=None, preparing=True)
+        return _not_ready(render_template("workforce_data/dashboard.html", **context))
     stats = svc.statistics_for(data, filters)
     charts = [{"key": t.by, "title": TITLES[t.by], "table": t,
                "chart": chart(t.items(), dimension=t.by)} for t in stats["tables"]]
     context.update(
         filters=filters, stats=stats, charts=charts, min_cell=data.min_cell_size,
+        as_of=data.today.isoformat(),
         wage_chart=chart(stats["wages"], "median"),
         pd_chart=chart(stats["pd_hours"]["items"], "per_person"),
         permit_chart=chart(stats["permits"], "held", "permit_level") if stats["permits"]
         else None,
         turnover_chart=chart(stats["turnover"], "rate"), areas=_area_labels())
     return render_template("workforce_data/dashboard.html", **context)
+
+
+def _not_ready(body: Any) -> Response:
+    """503 with ``Retry-After``: no release is stored yet (see ``snapshot.py``)."""
+    response = make_response(body, 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 def _area_labels() -> dict[str, str]:
@@ -162,6 +174,9 @@ def _export(kind: str) -> Response:
     except svc.WorkforceError as exc:
         return Response(exc.detail + "\n", status=422, mimetype="text/plain")
     data = released_data(session, registry)
+    if data is None:
+        return _not_ready(Response(_("Statistics are being prepared. Please check back later.")
+                                   + "\n", mimetype="text/plain"))
     table = exports.rows(svc.statistics_for(data, filters), filters)
     audit.record(session, actor=viewer.actor, action="workforce_data.export",
                  resource_type="workforce_data", resource_id=kind,

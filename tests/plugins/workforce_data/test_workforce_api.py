@@ -155,7 +155,7 @@ def test_permit_level_unavailable_without_documents(factory):
 
 def test_min_cell_size_comes_from_config(make_app):
     factory = Factory(make_app(plugins=PLUGINS, plugin_sections={
-        "workforce_data": {"min_cell_size": 3, "cache_seconds": 0}}))
+        "workforce_data": {"min_cell_size": 3, "cache_seconds": 0, "compute_on_request": True}}))
     many(factory, 3, county="Yolo")
     many(factory, 4, county="Napa")
     body = get(factory, by="county").get_json()

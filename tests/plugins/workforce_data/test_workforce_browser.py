@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
-from wf_helpers import LoginPlugin, many
+from wf_helpers import LoginPlugin, many, refresh_cli
 
 from registry_kernel.testing import Factory
 
@@ -55,6 +55,11 @@ def test_charts_render_in_a_browser(live, page):
     many(factory, 2, county="Yolo")
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    response = page.goto(live.url + "/workforce")  # production default: no release yet
+    assert response.status == 503 and response.headers["retry-after"]
+    assert "being prepared" in page.locator("#wf-preparing").inner_text()
+    assert page.locator("svg.wf-chart").count() == 0
+    refresh_cli(live)  # what cron or the worker runs
     page.goto(live.url + "/workforce")
     assert page.locator("h1").inner_text() == "Workforce Data"
     charts = page.locator("svg.wf-chart")
@@ -88,6 +93,7 @@ def test_staff_filter_in_a_browser(live, page):
     many(factory, 12, county="Alameda", role="teacher", wage="24")
     many(factory, 11, county="Alameda", role="assistant", wage="19")
     many(factory, 14, county="Fresno", role="assistant", wage="19")
+    refresh_cli(live)
     staff = factory.account("registry_staff")
     page.goto(f"{live.url}/_wf_test/login/{staff.id}")
     page.goto(live.url + "/workforce")

@@ -14,7 +14,8 @@ from registry_kernel.db import unit_of_work
 from registry_kernel.hookspecs import hookimpl
 from registry_kernel.testing import Factory
 
-NO_CACHE = {"workforce_data": {"cache_seconds": 0}}
+#: development mode: the release is built in each request (fresh figures after every change)
+NO_CACHE = {"workforce_data": {"cache_seconds": 0, "compute_on_request": True}}
 
 login_bp = Blueprint("wf_test_login", __name__)
 
@@ -82,3 +83,15 @@ def person(factory: Factory, *, county: str | None = "Alameda", language: str = 
 
 def many(factory: Factory, n: int, **kw: Any) -> list[Any]:
     return [person(factory, **kw) for _ in range(n)]
+
+
+def refresh_cli(app: Any) -> dict[str, Any]:
+    """``registry workforce-data refresh`` against ``app``'s database; returns its JSON."""
+    import json
+
+    from click.testing import CliRunner
+    from registry_plugins.workforce_data.cli import workforce_data
+
+    result = CliRunner().invoke(workforce_data, ["refresh"], obj={"app": app})
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
