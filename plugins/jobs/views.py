@@ -372,6 +372,33 @@ def qualifications_pdf(org_id: int) -> Response:
     return response
 
 
+@bp.get("/admin/<int:org_id>/qualifications.xlsx")
+@login_required
+def qualifications_xlsx(org_id: int) -> Response:
+    """The program's staff qualifications as Excel, in the page's language (audited: one
+    record per person shown, and the export itself)."""
+    from registry_kernel import audit
+    from registry_kernel.reports import XLSX, write_xlsx
+
+    from .reports import flat_row, staff_columns
+
+    registry = current_registry()
+    session = registry_session()
+    org = _program(org_id)
+    actor = web_actor()
+    rows = [flat_row(org, row)
+            for row in svc.staff_qualifications(session, registry, org.id, actor=actor)]
+    handle = write_xlsx(_("Staff qualifications"), staff_columns(), rows)
+    audit.record(session, actor=actor, action="report.export", resource_type="report",
+                 resource_id="staff-qualifications", reason=f"organization {org.id}")
+    session.commit()
+    response = Response(handle, mimetype=XLSX, direct_passthrough=True)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="staff-qualifications-{org.slug}.xlsx"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/admin/<int:org_id>/administrators")
 @login_required
 def administrators(org_id: int) -> str:

@@ -129,6 +129,22 @@ def test_excel_export_in_the_requesters_language(program, accept, heading, role)
     assert by_name["Ana Ruiz"][4] == role
 
 
+def test_excel_download_from_the_page_in_its_language(program):
+    page = program.web.get(f"/jobs/admin/{program.center.id}/qualifications?lang=zh-Hant")
+    assert "下載 Excel 檔" in page.get_data(as_text=True)
+    response = program.web.get(f"/jobs/admin/{program.center.id}/qualifications.xlsx")
+    assert response.status_code == 200
+    rows = xlsx_rows(response.data)
+    assert rows[0][0] == "機構" and len(rows) == 4
+    assert FLAGS["zh_Hant"][2] in {row[13] for row in rows[1:]}
+    other = program.jf.org(kind="employer_center")
+    assert program.web.get(f"/jobs/admin/{other.id}/qualifications.xlsx").status_code == 404
+    with unit_of_work(program.jf.registry.sessions, write=False) as session:
+        exports = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "report.export")).all()
+    assert [e.resource_id for e in exports] == ["staff-qualifications"]
+
+
 def test_api_report_pdf_follows_accept_language(program):
     token = program.jf.token(program.admin, "jobs:staff", org=program.center)
     response = program.app.test_client().get(
@@ -161,6 +177,7 @@ def test_every_way_of_viewing_staff_qualifications_is_audited(program):
                            headers=bearer(staff_token)),
         lambda: client.get("/api/v1/reports/staff-qualifications.xlsx",
                            headers=bearer(report_token)),
+        lambda: program.web.get(f"/jobs/admin/{org}/qualifications.xlsx"),
     ]
     for n, way in enumerate(ways, 1):
         before = views()
