@@ -43,7 +43,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry_kernel.counties import CALIFORNIA_COUNTIES, canonical_county
-from registry_kernel.models import Organization, Participant
+from registry_kernel.models import DataKey, Organization, Participant
 
 if TYPE_CHECKING:
     from registry_kernel.runtime import Registry
@@ -106,10 +106,10 @@ class Person:
     pd_hours: dict[str, Decimal] = field(default_factory=dict)
 
 
-def population(session: Session) -> list[Participant]:
-    """Active participants who did not opt out of research use (merged and erased ones are not
-    active)."""
-    return list(session.scalars(select(Participant).where(
+def population(session: Session) -> list[str]:
+    """Ids of active participants who did not opt out of research use (merged and erased ones
+    are not active), in a stable order."""
+    return list(session.scalars(select(Participant.id).where(
         Participant.status == "active", Participant.research_opt_out.is_(False))
         .order_by(Participant.id)))
 
@@ -200,8 +200,13 @@ def gather(session: Session, registry: Registry, today: date) -> list[Person]:
     year_ago = today - timedelta(days=365)
     out = []
     for start in range(0, len(people), BATCH):
-        batch = people[start:start + BATCH]
-        facts = bulk_facts(session, registry, [p.id for p in batch], today)
+        ids = people[start:start + BATCH]
+        batch = list(session.scalars(select(Participant).where(
+            Participant.id.in_(ids), Participant.status == "active",
+            Participant.research_opt_out.is_(False)).order_by(Participant.id)))
+        facts = bulk_facts(session, registry, ids, today)
+        # the batch's wrapped data keys in one query: the vault finds them in the session
+        keys = list(session.scalars(select(DataKey).where(DataKey.participant_id.in_(ids))))
         for participant in batch:
             own = [j for j in list_employment(session, participant.id)
                    if j.status == "confirmed"]
@@ -233,6 +238,7 @@ def gather(session: Session, registry: Registry, today: date) -> list[Person]:
                 wage = employment_wage(session, registry, job)
             out.append(Person(key=key, wage=wage,
                               pd_hours=_hours_by_area(training, year_ago, today)))
+        del keys, batch  # let the batch's rows go (the session holds them weakly)
     return out
 
 
