@@ -49,6 +49,10 @@ def test_without_a_snapshot_statistics_are_being_prepared(factory):
     html = page.get_data(as_text=True)
     assert 'id="wf-preparing"' in html and "wf-chart" not in html
     assert client.get("/workforce/export.csv").status_code == 503
+    spanish = client.get("/workforce?lang=es").get_data(as_text=True)
+    assert "Las estadísticas se están preparando" in spanish
+    chinese = client.get("/workforce?lang=zh-Hant").get_data(as_text=True)
+    assert "統計資料正在準備中" in chinese
     bad = client.get("/api/v1/workforce/statistics?county=Atlantis")
     assert bad.status_code == 422  # bad input is still a clear error first
 
@@ -73,6 +77,8 @@ def test_the_cli_snapshot_is_what_the_api_and_dashboard_publish(factory):
     assert svc.statistics_for(stored, {}) == svc.statistics_for(computed, {})
     html = factory.app.test_client().get("/workforce").get_data(as_text=True)
     assert f"Figures as of {result['as_of']}." in html and "wf-chart" in html
+    spanish = factory.app.test_client().get("/workforce?lang=es").get_data(as_text=True)
+    assert f"Cifras al {result['as_of']}." in spanish
     # people added later appear only in the next release: requests never compute
     many(factory, 11, county="Napa")
     assert statistics(factory.app) == published
