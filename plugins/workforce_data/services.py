@@ -4,9 +4,9 @@ every group at least the minimum cell size, and aggregate the released records o
 How privacy holds across every table (see ``README.md`` for the full statement):
 
 1. :func:`gather` reads, through the profile plugin's services and the ``workforce_facts``
-   (documents, training: in bulk) and ``education_report_sections`` hooks, one :class:`Person` per active participant who has not
-   opted out of research use: a value for each of :data:`DIMENSIONS` plus the magnitudes (wage,
-   PD hours by competency area).
+   (documents, training: in bulk) and ``education_report_sections`` hooks, one
+   :class:`Person` per active participant who has not opted out of research use: a value for
+   each of :data:`DIMENSIONS` plus the magnitudes (wage, PD hours by competency area).
 2. :func:`release` turns the whole population, once, into released records whose key
    (the dimension values) is shared by at least ``min_cell_size`` released records. A group of
    people whose exact key is rarer is *generalized*: the last dimension in the configured order
