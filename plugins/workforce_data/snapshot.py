@@ -58,6 +58,9 @@ TABLE = "workforce_snapshots"
 FORMAT = 1
 #: seconds a client is asked to wait while statistics are being prepared
 RETRY_AFTER = 300
+#: how long a worker keeps the refresh job to itself (statewide builds take many minutes;
+#: a crashed worker's job is taken up again after this)
+CLAIM = timedelta(hours=2)
 
 
 def fingerprint(min_cell_size: int, order: tuple[str, ...]) -> str:
@@ -211,6 +214,9 @@ def refresh_job(registry: Registry, message: OutboxMessage) -> None:
     from . import config
 
     settings = config(registry)
+    with unit_of_work(registry.sessions) as session:  # a build outlasts the outbox's claim
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id)
+                        .values(locked_until=utcnow() + CLAIM))
     with registry.sessions() as session:
         newest = session.scalar(select(func.max(Snapshot.created_at)).where(
             Snapshot.settings == fingerprint(settings.min_cell_size, settings.order)))
