@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from registry_kernel.extension import (
+    AttentionItem,
     MigrationLocation,
     Permission,
     PluginInfo,
@@ -128,3 +129,12 @@ def participants_merged(session: Any, registry: Any, survivor_id: str, merged_id
     from .services import merge
 
     merge(session, registry, survivor_id, merged_id)
+
+
+@hookimpl
+def attention_items(session: Any, actor: Any, participant: Any) -> list[AttentionItem]:
+    """Home page: county staff asked for more documents, or returned a proposed plan; for county
+    administrators, plans waiting for their approval."""
+    from .attention import items
+
+    return items(session, actor, participant)

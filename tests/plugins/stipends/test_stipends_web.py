@@ -208,6 +208,8 @@ def test_recipient_proposes_a_plan_in_the_browser_form_and_staff_return_it(world
     staff = WebClient(world.app, world.county_admin)
     queue = staff.get(f"/stipends/admin/programs/{program['id']}").get_data(as_text=True)
     assert "waiting for county approval" in queue  # the plan's status in the review queue
+    assert "1 professional development plan waits for your approval." in \
+        staff.get("/").get_data(as_text=True)
     page = f"/stipends/admin/applications/{application['id']}/pathway"
     no_reason = staff.post(page, data={"review-decision": "return", "review-reason": "",
                                        "review-submit": "Record decision"})
@@ -218,6 +220,9 @@ def test_recipient_proposes_a_plan_in_the_browser_form_and_staff_return_it(world
     assert returned.status_code == 302
     html = recipient.get(f"/stipends/pathways/{application['id']}").get_data(as_text=True)
     assert "returned for changes" in html and "Add adult supervision units" in html
+    home = recipient.get("/").get_data(as_text=True)
+    assert "County staff returned your professional development plan for changes." in home
+    assert "plans wait for your approval" not in staff.get("/").get_data(as_text=True)
     assert 'name="title"' in html  # editable again
 
 
@@ -290,3 +295,17 @@ def test_payroll_route_on_the_apply_form_only_where_allowed(world):
     refused = web.post(f"/stipends/programs/{strict['id']}/apply",
                        data={"tier": "pd21", "tin_kind": "ssn", "tin": ""})
     assert refused.status_code == 422 and "must be nine digits" in refused.get_data(as_text=True)
+
+
+def test_home_page_tells_the_applicant_that_documents_were_requested(world):
+    program = world.program()
+    person = world.person()
+    application = world.apply(person, program["id"], tier="pd21").get_json()
+    home = WebClient(world.app, person)
+    assert "asked for more documents" not in home.get("/").get_data(as_text=True)
+    world.admin("post", f"/api/v1/stipends/applications/{application['id']}/notes",
+                json={"kind": "request_documents", "text": "Your permit, please"})
+    page = home.get("/").get_data(as_text=True)
+    assert "County staff asked for more documents for your stipend application." in page
+    assert "Solicitud" not in page and "más documentos" in home.get("/?lang=es").get_data(
+        as_text=True)
