@@ -12,6 +12,7 @@ attendance would leave them. Then it times :func:`services.gather` (the per-pers
 whole ``registry workforce-data refresh`` (gather, release, encode, seal, store), opening the
 snapshot in a process that has none cached, and a statistics request. With ``--before REV``,
 that revision's ``plugins/workforce_data/services.py`` gathers the same people, for comparison.
+``--snapshot-records 300000`` times only sealing and opening a synthetic statewide release.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ import argparse
 import importlib.util
 import json
 import random
+import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -184,6 +187,36 @@ def same_facts(before: list[Any], after: list[Any]) -> bool:
         [(p.key, p.wage, p.pd_hours) for p in after]
 
 
+def snapshot_at_scale(records: int, seed: int = 5) -> dict[str, Any]:
+    """Encode, seal, open and decode a synthetic release of ``records`` released records (the
+    request side's one-off cost per process and new snapshot, and the stored size)."""
+    from registry_plugins.workforce_data.services import DIMENSIONS, DOMAINS, Record, Released
+    from registry_plugins.workforce_data.snapshot import decode, encode
+
+    from registry_kernel.crypto import decrypt_value, encrypt_value, new_data_key
+
+    rng = random.Random(seed)
+    values = {d: list(DOMAINS[d] or ("en", "es", "zh-Hant", "vi")) for d in DIMENSIONS}
+    keys = [tuple(rng.choice(values[d]) if rng.random() < 0.8 else "*" for d in DIMENSIONS)
+            for _ in range(3000)]
+    data = Released(DIMENSIONS, [Record(
+        key=rng.choice(keys),
+        wage=Decimal(rng.randint(1600, 4000)) / 100 if rng.random() < 0.6 else None,
+        pd_hours=tuple((area, Decimal(rng.randint(1, 30))) for area in
+                       rng.sample(AREAS, rng.choice((0, 1, 2))))) for _ in range(records)],
+        11, date.today())
+    started = time.perf_counter()
+    dek, dek_id = new_data_key()
+    blob = encrypt_value(dek, dek_id, encode(data), b"bench")
+    sealed = time.perf_counter()
+    opened = decode(decrypt_value(dek, dek_id, blob, b"bench"))
+    done = time.perf_counter()
+    assert Counter(opened.records) == Counter(data.records)
+    return {"records": records, "stored_bytes": len(blob),
+            "encode_seal_ms": round((sealed - started) * 1000),
+            "open_decode_ms": round((done - sealed) * 1000)}
+
+
 def run(url: str | None, people: int, before: str | None) -> dict[str, Any]:
     from registry_plugins.profile.services import local_today
     from registry_plugins.workforce_data import services
@@ -227,6 +260,7 @@ def run(url: str | None, people: int, before: str | None) -> dict[str, Any]:
     result["statistics_status"] = status
     for each in (app, other):
         each.extensions["registry"].engine.dispose()
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return result
 
 
@@ -235,7 +269,12 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=2000)
     parser.add_argument("--url", help="an empty database (default: SQLite in a temp folder)")
     parser.add_argument("--before", help="a git revision whose gather to time as well")
+    parser.add_argument("--snapshot-records", type=int, metavar="N",
+                        help="only time sealing and opening a synthetic release of N records")
     args = parser.parse_args()
+    if args.snapshot_records:
+        print(json.dumps(snapshot_at_scale(args.snapshot_records), indent=2))
+        return
     print(json.dumps(run(args.url, args.people, args.before), indent=2))
 
 

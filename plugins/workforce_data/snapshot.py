@@ -25,6 +25,7 @@ import json
 import logging
 import time
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -69,25 +70,32 @@ def fingerprint(min_cell_size: int, order: tuple[str, ...]) -> str:
 
 
 def encode(data: Released) -> bytes:
-    """The released records as compressed JSON (distinct keys stored once)."""
+    """The released records as compressed JSON: distinct keys stored once, and identical
+    records (same key, wage and hours: most people without a wage or training) once with a
+    count, so opening a statewide release creates few objects."""
     keys: dict[tuple[str, ...], int] = {}
-    rows = []
+    same: Counter[tuple[int, str | None, tuple[tuple[str, str], ...]]] = Counter()
     for record in data.records:
         index = keys.setdefault(record.key, len(keys))
-        rows.append([index, None if record.wage is None else str(record.wage),
-                     [[area, str(hours)] for area, hours in record.pd_hours]])
+        same[(index, None if record.wage is None else str(record.wage),
+              tuple((area, str(hours)) for area, hours in record.pd_hours))] += 1
     document = {"format": FORMAT, "dimensions": list(data.dimensions),
                 "min_cell_size": data.min_cell_size, "today": data.today.isoformat(),
-                "documents": data.documents, "keys": [list(k) for k in keys], "records": rows}
+                "documents": data.documents, "keys": [list(k) for k in keys],
+                "records": [[index, wage, [list(h) for h in hours], count]
+                            for (index, wage, hours), count in same.items()]}
     return zlib.compress(json.dumps(document, separators=(",", ":")).encode(), 6)
 
 
 def decode(blob: bytes) -> Released:
+    """The release :func:`encode` stored (records in another order: no figure depends on it;
+    identical records are one shared immutable object)."""
     document = json.loads(zlib.decompress(blob))
     keys = [tuple(k) for k in document["keys"]]
-    records = [Record(key=keys[index], wage=None if wage is None else Decimal(wage),
-                      pd_hours=tuple((area, Decimal(hours)) for area, hours in hours_list))
-               for index, wage, hours_list in document["records"]]
+    records: list[Record] = []
+    for index, wage, hours, count in document["records"]:
+        records += [Record(key=keys[index], wage=None if wage is None else Decimal(wage),
+                           pd_hours=tuple((area, Decimal(h)) for area, h in hours))] * count
     return Released(tuple(document["dimensions"]), records, document["min_cell_size"],
                     date.fromisoformat(document["today"]), document["documents"])
 
