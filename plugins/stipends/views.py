@@ -416,6 +416,20 @@ def _pathway_form(pathway: Any) -> PathwayForm:
     return form
 
 
+def _goal_message(message: str) -> tuple[str | None, str]:
+    """The goal field a service message is about, and the message in the page's language."""
+    known = (("permit_level must be one of", "permit_level", _("Choose the permit level.")),
+             ("area must be one of", "unit_area", _("Choose what the units are in.")),
+             ("area must be a competency area", "competency_area",
+              _("Choose a competency area, or any area.")),
+             ("give the number of units or hours", "amount",
+              _("Give how many units or hours.")))
+    for start, field, text in known:
+        if message.startswith(start):
+            return field, text
+    return None, message
+
+
 def _pathway_errors(form: PathwayForm, errors: dict[str, str]) -> None:
     """Put the service's messages next to the fields they concern."""
     goal_entries = form.goals.entries
@@ -433,11 +447,15 @@ def _pathway_errors(form: PathwayForm, errors: dict[str, str]) -> None:
                     name = "unit_area" if sub.kind.data == "units" else "competency_area"
                 if name == "steps":
                     name = "courses"
-                target = getattr(sub, name, sub.kind)
+                field, message = _goal_message(message)
+                target = getattr(sub, field or name, sub.kind)
         elif parts[0] == "goals":
             target = goal_entries[0].form.kind if goal_entries else None
             message = _("Give the plan at least one goal.") if "at least 1" in message \
                 else message
+        elif message.startswith("the target date must not come before"):
+            target, message = form.target_date, _("The target date must not come before the "
+                                                  "start.")
         else:
             target = getattr(form, parts[0], None)
         if target is not None and hasattr(target, "errors"):

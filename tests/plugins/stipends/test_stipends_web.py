@@ -164,7 +164,16 @@ def test_pathway_pages_staff_write_recipient_sees_progress_and_proposes(world):
     assert "has no plan yet" in staff.get(page).get_data(as_text=True)
     bad = staff.post(page, data={"title": "Growth plan", "goals-0-kind": "units",
                                  "goals-0-amount": "6", "submit": "Save plan"})
-    assert bad.status_code == 422 and "area must be one of" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Choose what the units are in." in bad.get_data(as_text=True)
+    spanish = staff.post(page + "?lang=es", data={
+        "title": "Plan", "goals-0-kind": "units", "goals-0-unit_area": "ece",
+        "submit": "Save plan"})
+    assert "Indique cuántas unidades u horas." in spanish.get_data(as_text=True)
+    backwards = staff.post(page + "?lang=en", data={
+        "title": "Plan", "goals-0-kind": "training_hours", "goals-0-amount": "3",
+        "target_date": "2020-01-01", "starts_on": "2021-01-01", "submit": "Save plan"})
+    assert backwards.status_code == 422
+    assert "The target date must not come before the start." in backwards.get_data(as_text=True)
     empty = staff.post(page, data={"title": "Growth plan", "submit": "Save plan"})
     assert empty.status_code == 422 and "at least one goal" in empty.get_data(as_text=True)
     saved = staff.post(page, data={
