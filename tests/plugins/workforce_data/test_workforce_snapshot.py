@@ -215,3 +215,23 @@ def _key_text(raw: bytes) -> str:
     import base64
 
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def test_status_command_reports_the_snapshot_without_figures(factory):
+    import json
+
+    from click.testing import CliRunner
+    from registry_plugins.workforce_data.cli import workforce_data
+
+    def status() -> dict[str, Any]:
+        result = CliRunner().invoke(workforce_data, ["status"], obj={"app": factory.app})
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    assert status()["snapshot"] is None
+    populate(factory)
+    made = refresh_cli(factory.app)
+    shown = status()["snapshot"]
+    assert shown["id"] == made["snapshot_id"] and shown["as_of"] == made["as_of"]
+    assert shown["kek_id"] == factory.registry.vault.keyring.primary
+    assert "Alameda" not in json.dumps(status())
