@@ -34,9 +34,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
+def start_gunicorn(app: str, port: int, env: dict[str, str], workers: int,
+                   threads: int = 4) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "--preload", "-w", str(workers), "-k",
-               "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}", "--log-level",
+               "gthread", "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level",
                "warning", app]
     process = subprocess.Popen(command, env=env, cwd=str(HERE.parent))
     deadline = time.time() + 180
@@ -137,6 +138,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2)
+    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     parser.add_argument("--output", default=str(HERE / "results" / "latest.json"))
     parser.add_argument("--scenarios", help="comma-separated subset (bare_flask always runs)")
     parser.add_argument("--config", help="a registry TOML file for the server (REGISTRY_CONFIG),"
@@ -154,7 +156,8 @@ def main() -> None:
                                            "load_average_at_start": os.getloadavg()},
                                "config": args.config,
                                "seconds": args.seconds, "concurrency": args.concurrency,
-                               "gunicorn_workers": args.workers, "scenarios": {}}
+                               "gunicorn_workers": args.workers,
+                               "gunicorn_threads": args.threads, "scenarios": {}}
     dataset = Path(args.instance) / "dataset.json"
     if dataset.exists():
         results["dataset"] = json.loads(dataset.read_text())["counts"]
@@ -170,8 +173,9 @@ def main() -> None:
     sponsor_token = prepare_tokens(env, [director_email], "enrollments:write")[0]
 
     bare_port, app_port = free_port(), free_port()
-    bare = start_gunicorn("bench.bare_app:app", bare_port, env, args.workers)
-    registry_server = start_gunicorn("registry_kernel.wsgi:app", app_port, env, args.workers)
+    bare = start_gunicorn("bench.bare_app:app", bare_port, env, args.workers, args.threads)
+    registry_server = start_gunicorn("registry_kernel.wsgi:app", app_port, env, args.workers,
+                                     args.threads)
     try:
         scenarios = {
             "bare_flask": ({"path": "/ping"}, f"http://127.0.0.1:{bare_port}"),
