@@ -180,12 +180,9 @@ def participant_erased(session: Any, participant_id: str) -> None:
 
 
 @hookimpl
-def participants_merged(session: Any, survivor_id: str, merged_id: str) -> None:
-    from flask import current_app, has_app_context
-
+def participants_merged(session: Any, registry: Any, survivor_id: str, merged_id: str) -> None:
     from .services import merge_participants
 
-    registry = current_app.extensions.get("registry") if has_app_context() else None
     merge_participants(session, registry, survivor_id, merged_id)
 
 

@@ -1129,23 +1129,22 @@ def erase_participant(session: Session, participant_id: str) -> None:
     session.execute(delete(AccessRequest).where(AccessRequest.participant_id == participant_id))
 
 
-def merge_participants(session: Session, registry: Registry | None, survivor_id: str,
+def merge_participants(session: Session, registry: Registry, survivor_id: str,
                        merged_id: str) -> None:
     """Move saved searches and access requests; a letter is re-sealed under the survivor's key
-    where a registry is available (the merged profile's key is shredded), else dropped."""
+    (the merged profile's key is shredded right after)."""
     for saved in session.scalars(select(SavedSearch).where(
             SavedSearch.participant_id == merged_id)):
         saved.participant_id = survivor_id
     for request in session.scalars(select(AccessRequest).where(
             AccessRequest.participant_id == merged_id)):
-        data = None
-        if request.letter_enc is not None and registry is not None:
+        if request.letter_enc is not None:
             data = registry.vault.open_bytes(session, merged_id,
                                              letter_aad(merged_id, request.id),
                                              request.letter_enc)
+            request.letter_enc = registry.vault.seal_bytes(
+                session, survivor_id, letter_aad(survivor_id, request.id), data)
         request.participant_id = survivor_id
-        request.letter_enc = None if data is None else registry.vault.seal_bytes(  # type: ignore[union-attr]
-            session, survivor_id, letter_aad(survivor_id, request.id), data)
     session.flush()
 
 

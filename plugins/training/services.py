@@ -1360,7 +1360,7 @@ def erase_participant(session: Session, participant_id: str) -> None:
         session.delete(profile)
 
 
-def merge_participants(session: Session, registry: Registry | None, survivor_id: str,
+def merge_participants(session: Session, registry: Registry, survivor_id: str,
                        merged_id: str) -> None:
     """Move enrollments and bookmarks to the survivor. Where both held a place in one event the
     survivor keeps the stronger one and a seat the duplicate held is given back."""
@@ -1382,8 +1382,7 @@ def merge_participants(session: Session, registry: Registry | None, survivor_id:
         session.flush()
         if both_hold:
             _free_seat(session, moved.event_id)
-            if registry is not None:
-                promote_waitlisted(session, registry, event)
+            promote_waitlisted(session, registry, event)
     session.flush()
     for saved in list(session.scalars(select(SavedEvent)
                                       .where(SavedEvent.participant_id == merged_id))):

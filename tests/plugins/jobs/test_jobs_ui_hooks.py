@@ -163,7 +163,7 @@ def test_erase_and_merge(app, jf, center):
     with unit_of_work(registry.sessions) as session:
         assert session.scalars(select(SavedSearch).where(
             SavedSearch.participant_id == gone.participant_id)).all() == []
-    with app.app_context(), unit_of_work(registry.sessions) as session:
+    with unit_of_work(registry.sessions) as session:  # no app context: a script or worker
         kp.merge_participants(session, registry, session.get(Participant, one.participant_id),
                               session.get(Participant, two.participant_id), actor=None,
                               reason="test")

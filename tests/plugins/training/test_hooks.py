@@ -64,8 +64,10 @@ def test_export_erase_and_merge(tf):
         [first["id"], second["id"]])
     roster = sponsor.client.get(f"/api/v1/events/{first['id']}/enrollments",
                                 headers=sponsor.headers).get_json()["items"]
-    assert Counter(r["status"] for r in roster) == {"enrolled": 1, "waitlisted": 1}
-    assert sponsor.client.get(f"/api/v1/events/{first['id']}").get_json()["seats_taken"] == 1
+    # the duplicate's seat is given back and the first waitlisted person is promoted to it
+    assert Counter(r["status"] for r in roster) == {"enrolled": 2}
+    assert sponsor.client.get(f"/api/v1/events/{first['id']}").get_json()["seats_taken"] == 2
+    assert {r["registry_id"] for r in roster} == {survivor.registry_id, waiting.registry_id}
     # erasing keeps the anonymous enrollment rows (counts, hours) but drops bookmarks
     from registry_plugins.training import services as svc
 
