@@ -124,3 +124,54 @@ def test_the_documented_production_config_loads(registry_database, tmp_path):
     without_keys = {k: v for k, v in env.items() if k != "REGISTRY_MASTER_KEY"}
     with pytest.raises(ConfigError, match="REGISTRY_MASTER_KEY"):
         create_app(settings=load_settings({}, env=without_keys))
+
+
+def test_several_app_servers_share_only_the_database_keys_and_file_storage(fresh_database, tmp_path):
+    """Two app servers (separate apps and instance folders; same database, keys and file
+    storage, as behind a load balancer): a session started on one is valid on the other, and a
+    file uploaded through one is listed and served by the other."""
+    from registry_kernel.testing import Factory
+
+    url = fresh_database(plugins=["profile", "documents"])
+    shared = {"documents": {"storage_path": str(tmp_path / "shared-files")}}  # e.g. NFS
+    servers = [create_app(test_settings(url, tmp_path / f"server{n}",
+                                        plugins=["profile", "documents"],
+                                        plugin_sections=shared))
+               for n in (1, 2)]
+    try:
+        factory = Factory(servers[0])
+        account = factory.account("participant", password="violet tractor umbrella",
+                                  email="ana@example.org")
+        first = servers[0].test_client()
+        response = _sign_in_from(first, "203.0.113.7", "ana@example.org",
+                                 "violet tractor umbrella")
+        assert response.status_code == 302
+        cookie = first.get_cookie("registry")
+        assert cookie is not None
+        second = servers[1].test_client()
+        second.set_cookie(cookie.key, cookie.value)
+        home = second.get("/")
+        assert home.status_code == 200
+        assert account.participant.registry_id[:3] in home.get_data(as_text=True)
+        # A document uploaded through the first server is listed by the second at once.
+        import io
+
+        from registry_plugins.documents.demo import sample_pdf
+
+        from registry_kernel.testing import bearer
+
+        token = factory.token(account, "me")
+        upload = servers[0].test_client().post(
+            "/api/v1/me/documents", headers=bearer(token), content_type="multipart/form-data",
+            data={"type": "transcript",
+                  "file": (io.BytesIO(sample_pdf("T", ["x"])), "t.pdf", "application/pdf")})
+        assert upload.status_code == 201, upload.get_json()
+        listed = servers[1].test_client().get("/api/v1/me/documents", headers=bearer(token))
+        assert listed.status_code == 200
+        assert upload.get_json()["id"] in listed.get_data(as_text=True)
+        download = servers[1].test_client().get(
+            f"/api/v1/me/documents/{upload.get_json()['id']}/file", headers=bearer(token))
+        assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    finally:
+        for app in servers:
+            app.extensions["registry"].engine.dispose()
