@@ -128,6 +128,8 @@ class RuleSetOut(BaseModel):
     county: str
     version: str
     name: str
+    levels: str = Field(description="cumulative: a level counts only when every lower level "
+                        "is met too; highest: the highest level met")
 
 
 class UploadedOut(BaseModel):

@@ -6,6 +6,10 @@ options (any one suffices) whose conditions must all hold, plus professional-dev
 in the PD year. A county file ``extends = "statewide"`` and replaces levels by their points or
 adds new ones; the merged set is checked like a full one. Bad files are rejected with the file,
 line and reason (:class:`RuleFileError`).
+
+Levels are read cumulatively by default (``[rule_set] levels = "cumulative"``): a level counts
+only when every lower level is met too, as the QCC matrix is scored in blocks. ``"highest"``
+gives the highest level met whatever lies below it.
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ ORG_SITE_KIND = {"employer_center": "center", "employer_fcc": "fcc"}
 AGGREGATES = ("minimum", "average", "maximum")
 CORE_COURSES = ("child_growth", "child_family_community", "curriculum")
 TWO = Decimal("0.01")
+LEVEL_MODES = ("cumulative", "highest")
 
-_RULE_SET_KEYS = {"name", "county", "version", "extends", "pd_year_months", "notes"}
+_RULE_SET_KEYS = {"name", "county", "version", "extends", "pd_year_months", "levels", "notes"}
 _ELEMENT_KEYS = {"title", "site_kinds", "roles", "aggregate", "levels", "notes"}
 _LEVEL_KEYS = {"points", "label", "pd_hours_per_year", "options", "notes"}
 _OPTION_KEYS = {"id", "description", "site_kinds", "ece_units", "ge_units", "total_units",
@@ -147,6 +152,7 @@ class RuleSet:
     permit_equivalents: dict[str, str]
     elements: dict[int, Element]
     pd_year_months: int = 12
+    levels: str = "cumulative"  # how levels combine: LEVEL_MODES
 
     def permit_rank(self, level: str | None) -> int:
         if level is None:
@@ -155,7 +161,8 @@ class RuleSet:
         return self.permit_order.index(level) if level in self.permit_order else -1
 
     def describe(self) -> dict[str, str]:
-        return {"county": self.county, "version": self.version, "name": self.name}
+        return {"county": self.county, "version": self.version, "name": self.name,
+                "levels": self.levels}
 
     def with_aggregate(self, element: int, aggregate: str) -> RuleSet:
         elements = dict(self.elements)
@@ -307,6 +314,10 @@ def build_rule_set(data: dict[str, Any], *, source: str, text: str = "") -> Rule
     months = head.get("pd_year_months", 12)
     if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 36:
         raise check.fail(["rule_set", "pd_year_months"], "pd_year_months must be 1 to 36")
+    mode = head.get("levels", "cumulative")
+    if mode not in LEVEL_MODES:
+        raise check.fail(["rule_set", "levels"], f"unknown levels mode {mode!r} (known: "
+                                                 f"{', '.join(LEVEL_MODES)})")
     permits_raw = data.get("permits", {})
     check.keys(permits_raw, {"order", "equivalents", "notes"}, ["permits"])
     order = permits_raw.get("order")
@@ -328,7 +339,7 @@ def build_rule_set(data: dict[str, Any], *, source: str, text: str = "") -> Rule
     return RuleSet(name=str(head.get("name", head["county"])), county=head["county"].strip(),
                    version=head["version"].strip(), source=source, permit_order=tuple(order),
                    permit_equivalents=dict(equivalents), elements=elements,
-                   pd_year_months=months)
+                   pd_year_months=months, levels=mode)
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
@@ -513,21 +524,29 @@ class PersonScore:
 
 
 def score_person(rules: RuleSet, element: Element, facts: Facts, site_kind: str) -> PersonScore:
-    """The highest level the person meets (``None`` below level 1) and what the next needs."""
+    """The person's points (``None`` below level 1) and what the next point needs.
+
+    Cumulative rules (the default): the highest level L such that every level 1..L is met; what
+    is missing is the first unmet level's. ``"highest"``: the highest level met, whatever lies
+    below it; what is missing is the level above it."""
     met: tuple[Level, Option] | None = None
+    blocked: tuple[Level, list[str]] | None = None  # the first unmet level
     for level in element.levels:
         option, missing = level_missing(rules, level, facts, site_kind)
         if option is not None and not missing:
-            met = (level, option)
+            if blocked is None or rules.levels == "highest":
+                met = (level, option)
+        elif blocked is None:
+            blocked = (level, missing)
     points = met[0].points if met else None
-    next_points = (points or 0) + 1
-    missing: list[str] = []
-    nxt = next((lv for lv in element.levels if lv.points == next_points), None)
-    if nxt is not None:
-        _, missing = level_missing(rules, nxt, facts, site_kind)
+    if rules.levels == "highest":
+        nxt = next((lv for lv in element.levels if lv.points == (points or 0) + 1), None)
+        missing = level_missing(rules, nxt, facts, site_kind)[1] if nxt is not None else []
+    else:
+        nxt, missing = blocked if blocked is not None else (None, [])
     return PersonScore(points=points, level=met[0] if met else None,
                        option=met[1] if met else None, missing=missing,
-                       next_points=next_points if nxt is not None else None)
+                       next_points=nxt.points if nxt is not None else None)
 
 
 def aggregate(element: Element, scores: list[int | None]) -> int | None:

@@ -603,7 +603,8 @@ def score_element(session: Session, registry: Registry, rules: R.RuleSet, elemen
                                   for m, r in deciders]}
     return {"element": element.number, "title": element.title, "points": points,
             "status": "scored" if points is not None else "not_enough_data",
-            "rule_set": {"county": rules.county, "version": rules.version},
+            "rule_set": {"county": rules.county, "version": rules.version,
+                         "levels": rules.levels},
             "rule": decided, "aggregate": element.aggregate,
             "pd_year": {"from": window[0].isoformat(), "to": window[1].isoformat()},
             "evidence": evidence, "missing": missing}
@@ -644,7 +645,8 @@ def record_score(session: Session, org_id: int, item: dict[str, Any], trigger: s
                 decided_by=(f"level {item['points']}: {decided}"[:120] if item["points"]
                             else None),
                 detail={"evidence": item["evidence"], "missing": item["missing"],
-                        "pd_year": item["pd_year"]},
+                        "pd_year": item["pd_year"],
+                        "levels": item["rule_set"].get("levels", "cumulative")},
                 fingerprint=fingerprint, trigger=trigger[:40], computed_at=utcnow())
     session.add(row)
     session.flush()

@@ -18,7 +18,8 @@ def test_center_without_lead_teacher_is_not_enough_data(world):
     for element in body["elements"]:
         assert element["points"] is None
         assert element["status"] == "not_enough_data"
-        assert element["rule_set"] == {"county": "statewide", "version": "2026.1"}
+        assert element["rule_set"] == {"county": "statewide", "version": "2026.2",
+                                       "levels": "cumulative"}
         assert element["missing"] and element["missing"][0]["registry_id"] is None
     assert "lead teacher" in body["elements"][0]["missing"][0]["items"][0]
 
@@ -95,7 +96,8 @@ def test_director_scores_element_7(world):
 
 def test_lowest_lead_teacher_decides_and_expired_permit_does_not_count(world):
     first, second = world.person(world.center), world.person(world.center)
-    world.verify(first, degrees=[degree("BA", ece=True)], training=[training(21)])
+    world.verify(first, degrees=[degree("BA", ece=True)], permits=[permit("teacher")],
+                 training=[training(21)])
     expired = {**permit("teacher"), "issued_on": "2015-01-01", "expires_on": "2020-01-01"}
     world.verify(second, permits=[expired, permit("associate_teacher")])
     element = world.element(world.center, 3)
@@ -257,7 +259,7 @@ def test_scores_are_recorded_with_rule_set_when_a_document_is_verified(world):
         assert rows, "the verification re-scored the site"
         last = rows[-1]
         assert (last.points, last.rule_set_county, last.rule_set_version) == (3, "statewide",
-                                                                              "2026.1")
+                                                                              "2026.2")
         assert last.trigger == "document.verified"
         assert last.decided_by == "level 3: teacher_permit"
         count = len(rows)

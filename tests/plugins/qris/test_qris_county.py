@@ -86,7 +86,8 @@ def test_uploaded_county_file_overrides_and_is_recorded(world):
     element = world.element(world.center, 3)
     assert element["points"] == 3
     assert element["aggregate"] == "average"
-    assert element["rule_set"] == {"county": "Alameda", "version": "alameda-2026.2"}
+    assert element["rule_set"] == {"county": "Alameda", "version": "alameda-2026.2",
+                                   "levels": "cumulative"}
     # the FCC home is not touched by the Element 3 aggregate change, but uses the county set
     assert world.element(world.fcc, 3)["rule_set"]["version"] == "alameda-2026.2"
     assert web.post("/qris/county/Alameda/rules/remove").status_code == 302
@@ -137,7 +138,8 @@ class CodeRules:
     def qris_rule_set(self, county, registry):
         if county != "Alameda":
             return None
-        return {"rule_set": {"county": "Alameda", "version": "code-1", "extends": "statewide"},
+        return {"rule_set": {"county": "Alameda", "version": "code-1", "extends": "statewide",
+                             "levels": "highest"},
                 "elements": {"3": {"aggregate": "maximum"}}}
 
 
@@ -146,7 +148,8 @@ def test_rules_in_code_through_the_hook(make_app):
     two_teachers(world)
     element = world.element(world.center, 3)
     assert (element["points"], element["rule_set"]) == (5, {"county": "Alameda",
-                                                            "version": "code-1"})
+                                                            "version": "code-1",
+                                                            "levels": "highest"})
 
 
 def test_program_admin_site_page_and_correction_form(world):

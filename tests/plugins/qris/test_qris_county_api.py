@@ -6,9 +6,10 @@ audit log and every recorded score names the rule set and version that produced 
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
-from qris_helpers import make_world, permit, training
+from qris_helpers import ece_courses, ge_courses, make_world, permit, training
 from sqlalchemy import select
 
 from registry_kernel.config import ConfigError
@@ -57,6 +58,8 @@ BAD_FILES = [
     ('[rule_set]\ncounty = "Alameda"\nversion = "x"\nextends = "statewide"\n'
      "[elements.3]\nhue = 1\n", 6, "unknown field 'hue'"),
     ("[rule_set\ncounty = 1", 1, "not valid TOML"),
+    ('[rule_set]\ncounty = "Alameda"\nversion = "x"\nextends = "statewide"\n'
+     'levels = "best"\n', 5, "unknown levels mode 'best' (known: cumulative, highest)"),
 ]
 
 
@@ -89,7 +92,7 @@ def test_upload_replace_and_remove_through_the_api(world):
     before = world.client().get("/api/v1/qris/counties/Alameda/rules", headers=bearer(token))
     assert before.status_code == 200, before.get_json()
     assert before.get_json()["source"] == "statewide"
-    assert before.get_json()["rule_set"]["version"] == "2026.1"
+    assert before.get_json()["rule_set"]["version"] == "2026.2"
     assert before.get_json()["active"] is True and before.get_json()["uploaded"] is None
 
     response = put_rules(world, AVERAGE)
@@ -97,12 +100,13 @@ def test_upload_replace_and_remove_through_the_api(world):
     body = response.get_json()
     assert body["source"] == "uploaded"
     assert body["rule_set"] == {"county": "Alameda", "version": "alameda-2026.2",
-                                "name": "Alameda"}
+                                "name": "Alameda", "levels": "cumulative"}
     assert body["uploaded"]["filename"] == "alameda.toml"
     assert body["uploaded"]["text"] == AVERAGE
     element = world.element(world.center, 3)
     assert (element["points"], element["rule_set"]) == (3, {"county": "Alameda",
-                                                            "version": "alameda-2026.2"})
+                                                            "version": "alameda-2026.2",
+                                                            "levels": "cumulative"})
     assert audit_actions(world, "qris.rules_upload") == [
         (world.county_admin.id, "Alameda", "version alameda-2026.2")]
 
@@ -134,6 +138,56 @@ def test_upload_replace_and_remove_through_the_api(world):
         "version alameda-2026.3"]
 
 
+HIGHEST = """[rule_set]
+county = "Alameda"
+version = "alameda-highest-1"
+extends = "statewide"
+levels = "highest"
+"""
+
+
+def test_levels_are_cumulative_unless_the_county_file_says_highest(world):
+    """The issue's example through the API: a lead teacher hired this month with 24 ECE units
+    (none of them the core courses), 16 GE units and 21 PD hours does not meet Title 22, so
+    the site has not enough data under the statewide (cumulative) rules; a county file with
+    ``levels = "highest"`` scores 3, and every score records which way it was computed."""
+    from registry_plugins.qris.models import Score
+
+    teacher = world.person(world.center, start=date.today().isoformat())
+    world.verify(teacher, courses=ece_courses(24, core=False) + ge_courses(16),
+                 training=[training(21)])
+    element = world.element(world.center, 3)
+    assert (element["points"], element["status"]) == (None, "not_enough_data")
+    assert element["rule_set"]["levels"] == "cumulative"
+    person = element["evidence"][0]
+    assert (person["points"], person["next_points"]) == (None, 1)
+    assert element["missing"] == [{"registry_id": teacher.participant.registry_id,
+                                   "for_points": 1, "items": person["missing"]}]
+    assert person["missing"] == ["CDA credential"]  # the closest Title 22 option
+
+    token = world.token(world.county_admin, "qris:admin qris:read")
+    assert put_rules(world, HIGHEST).status_code == 200
+    info = world.client().get("/api/v1/qris/counties/Alameda/rules", headers=bearer(token))
+    assert info.get_json()["rule_set"]["levels"] == "highest"
+    element = world.element(world.center, 3)
+    assert (element["points"], element["rule_set"]) == (3, {
+        "county": "Alameda", "version": "alameda-highest-1", "levels": "highest"})
+    assert element["rule"]["decided_by"][0]["option"] == "ece24_ge16"
+    assert element["missing"][0]["for_points"] == 4
+
+    with unit_of_work(world.registry.sessions, write=False) as session:
+        rows = list(session.scalars(select(Score).where(
+            Score.organization_id == world.center.id, Score.element == 3)
+            .order_by(Score.id)))
+    assert [(r.rule_set_version, r.detail["levels"], r.points) for r in rows][-2:] == [
+        ("2026.2", "cumulative", None), ("alameda-highest-1", "highest", 3)]
+
+    # removing the file brings back the statewide, cumulative rules
+    assert world.client().delete("/api/v1/qris/counties/Alameda/rules",
+                                 headers=bearer(token)).status_code == 204
+    assert world.element(world.center, 3)["points"] is None
+
+
 def test_every_score_records_the_rule_set_and_version_applied(world):
     from registry_plugins.qris.models import Score
 
@@ -146,7 +200,7 @@ def test_every_score_records_the_rule_set_and_version_applied(world):
             Score.organization_id == world.center.id, Score.element == 3)
             .order_by(Score.id)))
     assert rows and all(r.rule_set_county and r.rule_set_version for r in rows)
-    assert (rows[0].rule_set_county, rows[0].rule_set_version) == ("statewide", "2026.1")
+    assert (rows[0].rule_set_county, rows[0].rule_set_version) == ("statewide", "2026.2")
     assert (rows[-1].rule_set_county, rows[-1].rule_set_version, rows[-1].points) == (
         "Alameda", "alameda-2026.2", 3)
     assert rows[-1].decided_by.startswith("level 3:")
@@ -170,7 +224,7 @@ def test_bad_file_is_422_with_line_and_reason_and_changes_nothing(world, text, l
     assert len(audit_actions(world, "qris.rules_upload")) == 1
 
 
-@pytest.mark.parametrize(("text", "line", "reason"), BAD_FILES[:5])
+@pytest.mark.parametrize(("text", "line", "reason"), [*BAD_FILES[:5], BAD_FILES[-1]])
 def test_the_same_files_stop_start_up_with_the_same_line_and_reason(make_app, tmp_path, text,
                                                                     line, reason):
     path = tmp_path / "alameda.toml"
@@ -275,7 +329,7 @@ def test_county_data_system_file(world):
     assert (e3["site_name"], e3["site_kind"], e3["site_status"]) == (
         "Sunshine Center", "employer_center", "scored")
     assert (e3["pd_hours"], e3["rule_set_county"], e3["rule_set_version"]) == (
-        "21.00", "statewide", "2026.1")
+        "21.00", "statewide", "2026.2")
     e7 = by_person[(world.center.slug, 7, director.participant.registry_id)]
     assert (e7["site_points"], e7["rule_option"]) == (4, "program_director_permit")
     nobody = by_person[(world.fcc.slug, 3, None)]  # an FCC home with nobody to score

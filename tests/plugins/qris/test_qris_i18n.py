@@ -14,7 +14,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from qris_helpers import WebClient, ece_courses, permit, training
+from qris_helpers import WebClient, course, ece_courses, permit, training
 from registry_plugins.qris import rules as R
 
 FOLDER = Path(R.__file__).parent / "translations"
@@ -70,7 +70,10 @@ def test_permit_and_degree_items_are_translated(world):
     teacher = world.person(world.center)
     world.verify(teacher, permits=[permit("teacher")], training=[training(21)])
     director = world.person(world.center, "program_director")
-    world.verify(director, permits=[permit("master_teacher")])
+    # Title 22 (12 ECE + 3 administration units + experience) and a Master Teacher Permit:
+    # 2 points; level 3 needs a Site Supervisor Permit and 21 PD hours
+    world.verify(director, permits=[permit("master_teacher")],
+                 courses=[*ece_courses(12), course("ADM 1", 3, area="administration")])
     web = WebClient(world.app, world.program_admin)
     page = web.get(f"/qris/sites/{world.center.slug}?lang=es").get_data(as_text=True)
     assert "título AA/AS en ECE o un campo afín, o superior" in page

@@ -109,13 +109,13 @@ def test_attended_training_hours_raise_element_3_and_7_when_hours_are_granted(ma
     world.verify(director, permits=[permit("site_supervisor")])
     # the verifications re-scored the site (Teacher Permit: 2 points without PD hours;
     # Site Supervisor Permit: Element 7 level 2 without PD hours)
-    assert recorded(world, 3)[-1] == (2, "document.verified", "statewide", "2026.1")
-    assert recorded(world, 7)[-1] == (2, "document.verified", "statewide", "2026.1")
+    assert recorded(world, 3)[-1] == (2, "document.verified", "statewide", "2026.2")
+    assert recorded(world, 7)[-1] == (2, "document.verified", "statewide", "2026.2")
 
     sponsor_token, event_id = attended_training(world, [teacher, director])
     # recomputed and recorded on the attendance event, before anyone reads the scores
-    assert recorded(world, 3)[-1] == (3, "attendance.recorded", "statewide", "2026.1")
-    assert recorded(world, 7)[-1] == (3, "attendance.recorded", "statewide", "2026.1")
+    assert recorded(world, 3)[-1] == (3, "attendance.recorded", "statewide", "2026.2")
+    assert recorded(world, 7)[-1] == (3, "attendance.recorded", "statewide", "2026.2")
 
     e3 = world.element(world.center, 3)
     assert e3["points"] == 3 and e3["rule"]["decided_by"][0]["option"] == "teacher_permit"
