@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,8 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
         SESSION_COOKIE_SECURE=settings.production,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Flask refuses a session cookie signed longer ago than this: an absolute sign-in limit
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
         MAX_CONTENT_LENGTH=int(settings.extra.get("max_content_length", 25 * 1024 * 1024)),
         JSON_SORT_KEYS=False,
         REGISTRY_SETTINGS=settings,

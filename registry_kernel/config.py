@@ -38,6 +38,7 @@ class Settings:
     grade_threshold_permit: str = "C"
     drain_outbox_in_process: bool = True
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted
+    session_hours: int = 12  # a web sign-in lasts at most this long (then sign in again)
     database_pool: dict[str, int] = field(default_factory=dict)  # [database] pool settings
     plugin_sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -156,6 +157,8 @@ def load_settings(overrides: dict[str, Any] | None = None,
         drain_outbox_in_process=bool(registry.get("drain_outbox_in_process", True)),
         proxy_hops=_whole_number("proxy_hops", _env_or(env, "proxy_hops",
                                                        registry.get("proxy_hops", 0)), minimum=0),
+        session_hours=_whole_number("session_hours", _env_or(
+            env, "session_hours", registry.get("session_hours", 12)), minimum=1),
         database_pool=_database_pool(env, dict(data.get("database", {}))),
         plugin_sections=dict(data.get("plugins", {})),
     )

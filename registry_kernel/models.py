@@ -287,3 +287,13 @@ class LoginAttempt(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key: Mapped[str] = mapped_column(String(80))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EndedWebSession(Base):
+    """A signed-out web session's nonce: a copy of its cookie is refused until it would have
+    expired anyway (``session_hours``), then the row is purged."""
+
+    __tablename__ = "ended_web_sessions"
+
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -2,7 +2,9 @@
 
 The Flask session cookie carries the account id, the account's ``session_epoch`` at sign-in and
 a per-login nonce. Changing the password, a help-desk reset or "sign out everywhere" bumps the
-epoch, which ends every other session at its next request.
+epoch, which ends every other session at its next request. Signing out records the nonce
+(``ended_web_sessions``), so a copy of the cookie taken before is refused too; a cookie signed
+more than ``session_hours`` ago is refused by Flask, after which the row is purged.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy import delete
 
 from ..db import utcnow
-from ..models import Account
+from ..models import Account, EndedWebSession
 from .actor import Actor, actor_for_account
 
 
@@ -34,11 +38,11 @@ def login_user(account: Account) -> None:
 
 
 def logout_user() -> None:
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
-    g.pop("web_actor", None)
+    """End this session: clear the cookie and refuse its nonce from now on."""
+    nonce = session.get("nonce")
+    if isinstance(nonce, str) and nonce:
+        _end_nonce(nonce)
+    _clear()
 
 
 def current_account() -> Account | None:
@@ -52,10 +56,11 @@ def current_account() -> Account | None:
     if account_id is not None:
         candidate = registry_session().get(Account, account_id)
         if candidate is not None and candidate.is_active \
-                and candidate.session_epoch == session.get("epoch"):
+                and candidate.session_epoch == session.get("epoch") \
+                and not _nonce_ended(session.get("nonce")):
             account = candidate
         else:
-            logout_user()
+            _clear()
     g.web_account = account
     return account
 
@@ -115,3 +120,33 @@ def two_factor_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def _clear() -> None:
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    g.pop("web_actor", None)
+
+
+def _nonce_ended(nonce: Any) -> bool:
+    from ..web import registry_session
+
+    if not isinstance(nonce, str) or not nonce:
+        return True  # every sign-in carries a nonce
+    return registry_session().get(EndedWebSession, nonce) is not None
+
+
+def _end_nonce(nonce: str) -> None:
+    """Record the signed-out nonce (committed with the request) and purge rows older than the
+    longest a cookie can live."""
+    from ..web import current_registry, registry_session
+
+    db = registry_session()
+    if db.get(EndedWebSession, nonce) is None:
+        db.add(EndedWebSession(nonce=nonce))
+    hours = current_registry().settings.session_hours
+    db.execute(delete(EndedWebSession).where(
+        EndedWebSession.ended_at < utcnow() - timedelta(hours=hours)))
+    db.flush()

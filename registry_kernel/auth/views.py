@@ -443,6 +443,7 @@ def logout() -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
         logout_user()
+        _commit()
         flash(_("You are signed out."), "success")
     return redirect(url_for("kernel_web.index"))
 
@@ -501,8 +502,8 @@ def reset_password(token: str) -> Any:
                     "that was signed in has been signed out.\n\nIf you did not do this, reply to "
                     "the help desk right away: %(link)s\n", link=_absolute("kernel_web.help_page")),
                   to=email)
-        _commit()
         logout_user()
+        _commit()
         flash(_("Your password is changed and you were signed out everywhere. Sign in with "
                 "your new password."), "success")
         return redirect(url_for("kernel_web.login"))

@@ -363,3 +363,49 @@ def test_a_two_factor_code_signs_in_only_once(app):
     sign_in(attacker, "ana@example.org")
     # Still inside the code's validity window (its step or the next), but the code is spent.
     assert post(attacker, "/login/code", {"code": code}).status_code == 401
+
+
+def _session_cookie(client):
+    cookie = client.get_cookie("registry")
+    assert cookie is not None
+    return cookie.value
+
+
+def test_a_copied_session_cookie_dies_with_sign_out(app):
+    from registry_kernel.testing import Factory
+
+    Factory(app).account(email="lee@example.org", password=PASSWORD, first_name="Lee")
+    client = app.test_client()
+    sign_in(client, "lee@example.org")
+    assert "Hello, Lee" in client.get("/").get_data(as_text=True)
+    stolen = _session_cookie(client)
+    client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    thief = app.test_client()
+    thief.set_cookie("registry", stolen)
+    assert "Hello, Lee" not in thief.get("/").get_data(as_text=True)
+    assert thief.get("/my/privacy").status_code == 302  # sent to sign in
+    # signing in again starts a new session that works
+    sign_in(client, "lee@example.org")
+    assert "Hello, Lee" in client.get("/").get_data(as_text=True)
+
+
+def test_a_sign_in_lasts_at_most_session_hours(make_app, monkeypatch):
+    import time
+
+    from registry_kernel.testing import Factory
+
+    app = make_app(plugins=[], session_hours=1)
+    Factory(app).account(email="kim@example.org", password=PASSWORD, first_name="Kim")
+    client = app.test_client()
+    sign_in(client, "kim@example.org")
+    assert "Hello, Kim" in client.get("/").get_data(as_text=True)
+    later = time.time() + 3601
+    monkeypatch.setattr(time, "time", lambda: later)  # itsdangerous reads the clock here
+    assert "Hello, Kim" not in client.get("/").get_data(as_text=True)
+
+
+def test_session_hours_must_be_a_positive_whole_number():
+    from registry_kernel.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match="session_hours"):
+        load_settings({"database_url": "sqlite://"}, env={"REGISTRY_SESSION_HOURS": "0"})
