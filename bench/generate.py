@@ -5,6 +5,9 @@ Full size: 300,000 participants, 2,000 organizations, 500 training sponsors, 60,
 0.1); each size can also be given on its own.
 
     python bench/generate.py --database-url sqlite:///bench.sqlite3 --instance bench-instance
+
+An interrupted or partial data set is topped up with ``--only``: each named phase (events,
+enrollments, documents) counts what the data set already holds and adds the difference.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 FULL = {"participants": 300_000, "organizations": 2_000, "sponsors": 500, "events": 60_000,
         "enrollments": 1_500_000, "documents": 200_000}
@@ -32,6 +35,8 @@ LAST = ["Lopez", "Chen", "Nguyen", "Garcia", "Johnson", "Wong", "Hernandez", "Ki
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PASSWORD = "bench-password-2026"
 BATCH = 500
+PHASES = ("events", "enrollments", "documents")
+CONTENTION_URL = "https://meet.example.org/bench"  # bench/run.py's contention events (not ours)
 
 
 def sizes(args: argparse.Namespace) -> dict[str, int]:
@@ -52,7 +57,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     from registry_kernel.auth.actor import actor_for_account
     from registry_kernel.db import unit_of_work
     from registry_kernel.migrate import upgrade
-    from registry_kernel.models import Account, Organization, Participant
+    from registry_kernel.models import Account, Organization
     from registry_kernel.organizations import create_organization
     from registry_kernel.participants import create_participant
 
@@ -63,7 +68,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
                       **({"plugins": args.plugins.split(",")} if args.plugins else {})})
     registry = app.extensions["registry"]
     started = time.perf_counter()
-    if args.only is None:  # (a data set being extended keeps the schema it was built with)
+    if not args.only:  # (a data set being extended keeps the schema it was built with)
         upgrade(registry)
     timings: dict[str, float] = {}
 
@@ -71,21 +76,11 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         return actor_for_account(session, session.get(Account, account_id),
                                  permission_roles=registry.permission_roles)
 
-    if args.only == "documents":  # add the documents to a data set built without them
-        from registry_kernel.accounts import account_by_email
-
-        with registry.sessions() as session:
-            staff_id = account_by_email(session, registry, "bench-staff@bench.test").id
-            home_accounts = [account_by_email(session, registry, f"home{i}@bench.test")
-                             .participant_id for i in range(50)]
-            participant_ids = list(session.scalars(select(Participant.id).order_by(
-                Participant.id)))
-        t = time.perf_counter()
-        make_documents(registry, n["documents"], staff_id, participant_ids, home_accounts)
-        timings["documents_s"] = time.perf_counter() - t
+    if args.only:  # top up the named phases of an existing data set
+        result = extend(registry, args.seed, n, args.only.split(","))
         registry.engine.dispose()
-        return {"database_url": args.database_url.split("@")[-1], "sizes": n, "only": "documents",
-                "timings": {k: round(v, 1) for k, v in timings.items()},
+        return {"database_url": args.database_url.split("@")[-1], "sizes": n, **result,
+                "total_s": round(time.perf_counter() - started, 1),
                 "generated_at": datetime.now(UTC).isoformat()}
 
     t = time.perf_counter()
@@ -131,19 +126,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
                 description="Practical strategies for early educators.",
                 hours=Decimal(rng.choice(["1.5", "2", "3", "6"])), competency_area=area,
                 language=rng.choice(LANGUAGES)) for k, area in enumerate(rng.sample(AREAS, 6))]
-            for k in range(per_sponsor):
-                # upcoming dates only (the service refuses a start in the past), so every
-                # requested event exists
-                start = now + timedelta(days=rng.randint(1, 360), hours=rng.randint(0, 10))
-                county = rng.choice(COUNTIES)
-                online = rng.random() < 0.2
-                event = training.create_event(
-                    session, registry, rng.choice(catalog), who, starts_at=start,
-                    ends_at=start + timedelta(hours=3), capacity=rng.randint(15, 40),
-                    location=None if online else training.Location(
-                        address=f"{k} Main St", city="City", county=county, zip="94601"),
-                    online_url="https://meet.example.org/x" if online else None)
-                event_ids.append(event.id)
+            event_ids += add_events(session, registry, rng, catalog, who, per_sponsor, now)
     timings["events_s"] = time.perf_counter() - t
     log(f"{len(event_ids)} events")
 
@@ -175,20 +158,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     log(f"{len(participant_ids)} participants")
 
     t = time.perf_counter()
-    made = 0
-    while made < n["enrollments"]:
-        with unit_of_work(registry.sessions) as session:
-            for _ in range(min(BATCH, n["enrollments"] - made)):
-                person = session.get(Participant, rng.choice(participant_ids))
-                try:
-                    with session.begin_nested():
-                        training.enroll(session, registry, rng.choice(event_ids), person,
-                                        actor=None, source="bench", notify=False)
-                except Exception:  # duplicate or full without waitlist: skip
-                    continue
-                made += 1
-        if made % 20_000 < BATCH:
-            log(f"enrollments {made}")
+    made = make_enrollments(registry, rng, n["enrollments"], participant_ids, event_ids)
     timings["enrollments_s"] = time.perf_counter() - t
 
     if args.skip_documents:
@@ -211,17 +181,146 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def add_events(session: Any, registry: Any, rng: random.Random, catalog: list[Any], who: Any,
+               count: int, now: datetime) -> list[int]:
+    """Schedule ``count`` events of a sponsor's ``catalog`` (upcoming dates only: the service
+    refuses a start in the past, so every requested event exists); returns their ids."""
+    from registry_plugins.training import services as training
+
+    ids = []
+    for k in range(count):
+        start = now + timedelta(days=rng.randint(1, 360), hours=rng.randint(0, 10))
+        county = rng.choice(COUNTIES)
+        online = rng.random() < 0.2
+        event = training.create_event(
+            session, registry, rng.choice(catalog), who, starts_at=start,
+            ends_at=start + timedelta(hours=3), capacity=rng.randint(15, 40),
+            location=None if online else training.Location(
+                address=f"{k} Main St", city="City", county=county, zip="94601"),
+            online_url="https://meet.example.org/x" if online else None)
+        ids.append(event.id)
+    return ids
+
+
+def make_enrollments(registry: Any, rng: random.Random, count: int, participant_ids: list[str],
+                     event_ids: list[int]) -> int:
+    """Enroll random participants in random events through the training service until
+    ``count`` places were given (a seat or the waitlist), 500 to a transaction; a duplicate is
+    skipped. Returns the number made."""
+    from registry_plugins.training import services as training
+
+    from registry_kernel.db import unit_of_work
+    from registry_kernel.models import Participant
+
+    made = 0
+    while made < count:
+        with unit_of_work(registry.sessions) as session:
+            for _ in range(min(BATCH, count - made)):
+                person = session.get(Participant, rng.choice(participant_ids))
+                try:
+                    with session.begin_nested():
+                        training.enroll(session, registry, rng.choice(event_ids), person,
+                                        actor=None, source="bench", notify=False)
+                except Exception:  # duplicate or full without waitlist: skip
+                    continue
+                made += 1
+        if made % 10_000 < BATCH:
+            log(f"enrollments {made}")
+    return made
+
+
+def extend(registry: Any, seed: int, n: dict[str, int], phases: list[str]) -> dict[str, Any]:
+    """Top up an existing data set: each phase counts what the data set holds (the
+    generator's own rows only) and adds what is missing, so an interrupted run resumes. Each
+    phase draws from its own random sequence (seeded by the seed, the phase and the count
+    held), not a replay of the first run's."""
+    from registry_plugins.documents.models import Document
+    from registry_plugins.profile.models import Employment
+    from registry_plugins.training.models import Enrollment, Training, TrainingEvent
+
+    from registry_kernel.accounts import account_by_email
+    from registry_kernel.auth.actor import actor_for_account
+    from registry_kernel.db import unit_of_work
+    from registry_kernel.models import Account, Participant, RoleGrant
+
+    unknown = set(phases) - set(PHASES)
+    if unknown:
+        raise SystemExit(f"--only: unknown phase(s) {', '.join(sorted(unknown))}")
+    ours = or_(TrainingEvent.online_url.is_(None), TrainingEvent.online_url != CONTENTION_URL)
+    timings: dict[str, float] = {}
+    added: dict[str, int] = {}
+    if "events" in phases:
+        t = time.perf_counter()
+        with registry.sessions() as session:
+            have = session.scalar(select(func.count()).select_from(TrainingEvent).where(ours))
+            sponsors = session.execute(select(RoleGrant.organization_id, RoleGrant.account_id)
+                                       .where(RoleGrant.role == "sponsor_executive_director")
+                                       .order_by(RoleGrant.organization_id)).all()
+        missing = max(0, n["events"] - have)
+        rng = random.Random(f"{seed}:events:{have}")
+        now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        for index, (org_id, director_id) in enumerate(sponsors):
+            share = missing // len(sponsors) + (index < missing % len(sponsors))
+            if not share:
+                continue
+            with unit_of_work(registry.sessions) as session:
+                who = actor_for_account(session, session.get(Account, director_id),
+                                        permission_roles=registry.permission_roles)
+                catalog = list(session.scalars(select(Training).where(
+                    Training.organization_id == org_id).order_by(Training.id)))
+                add_events(session, registry, rng, catalog, who, share, now)
+        added["events"] = missing
+        timings["events_s"] = time.perf_counter() - t
+        log(f"{missing} events added to {have}")
+    if "enrollments" in phases:
+        t = time.perf_counter()
+        with registry.sessions() as session:
+            have = session.scalar(select(func.count()).select_from(Enrollment).where(
+                Enrollment.source == "bench"))
+            participant_ids = list(session.scalars(
+                select(Employment.participant_id).distinct().order_by(Employment.participant_id)))
+            event_ids = list(session.scalars(select(TrainingEvent.id).where(ours)
+                                             .order_by(TrainingEvent.id)))
+        rng = random.Random(f"{seed}:enrollments:{have}")
+        added["enrollments"] = make_enrollments(registry, rng, max(0, n["enrollments"] - have),
+                                                participant_ids, event_ids)
+        timings["enrollments_s"] = time.perf_counter() - t
+        log(f"{added['enrollments']} enrollments added to {have}")
+    if "documents" in phases:
+        t = time.perf_counter()
+        with registry.sessions() as session:
+            have = session.scalar(select(func.count()).select_from(Document))
+            staff_id = account_by_email(session, registry, "bench-staff@bench.test").id
+            home_accounts = [account_by_email(session, registry, f"home{i}@bench.test")
+                             .participant_id for i in range(50)]
+            participant_ids = list(session.scalars(select(Participant.id).order_by(
+                Participant.id)))
+        make_documents(registry, n["documents"], staff_id, participant_ids, home_accounts,
+                       start=have)
+        added["documents"] = max(0, n["documents"] - have)
+        timings["documents_s"] = time.perf_counter() - t
+    with registry.sessions() as session:
+        counts = {
+            "events": session.scalar(select(func.count()).select_from(TrainingEvent).where(ours)),
+            "enrollments": session.scalar(select(func.count()).select_from(Enrollment).where(
+                Enrollment.source == "bench")),
+            "documents": session.scalar(select(func.count()).select_from(Document))}
+    return {"only": phases, "added": added, "counts": counts,
+            "timings": {k: round(v, 1) for k, v in timings.items()}}
+
+
 def make_documents(registry: Any, count: int, staff_id: int, participant_ids: list[str],
-                   home_accounts: list[str]) -> None:
-    """Upload and verify ``count`` transcripts (one course each) through the documents plugin:
-    the first go to the home-page accounts, the rest round the participants."""
+                   home_accounts: list[str], start: int = 0) -> None:
+    """Upload and verify transcripts number ``start`` to ``count`` (one course each) through
+    the documents plugin: the first go to the home-page accounts, the rest round the
+    participants."""
     from registry_plugins.documents import services as documents
 
     from registry_kernel.auth.actor import actor_for_account
     from registry_kernel.db import unit_of_work
     from registry_kernel.models import Account, Participant
 
-    for start_index in range(0, count, BATCH // 5):
+    for start_index in range(start, count, BATCH // 5):
         with unit_of_work(registry.sessions) as session:
             staff_actor = actor_for_account(session, session.get(Account, staff_id),
                                             permission_roles=registry.permission_roles)
@@ -250,8 +349,9 @@ def main() -> None:
     parser.add_argument("--instance", required=True, help="instance folder (keys, files)")
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--only", choices=["documents"],
-                        help="add only the verified documents to an existing data set")
+    parser.add_argument("--only", help="comma-separated phases (events, enrollments, documents)"
+                        " to top up in an existing data set: each adds what is missing of its"
+                        " requested size")
     parser.add_argument("--plugins", help="comma-separated plugins to enable (default: all)")
     parser.add_argument("--skip-documents", action="store_true",
                         help="leave the documents out (add them later, or in parallel, "
@@ -261,7 +361,14 @@ def main() -> None:
     args = parser.parse_args()
     Path(args.instance).mkdir(parents=True, exist_ok=True)
     result = build(args)
-    (Path(args.instance) / "dataset.json").write_text(json.dumps(result, indent=2))
+    record = Path(args.instance) / "dataset.json"
+    if args.only and record.exists():  # keep the data set's record; note what was added
+        previous = json.loads(record.read_text())
+        record.write_text(json.dumps({
+            **previous, "counts": {**previous.get("counts", {}), **result["counts"]},
+            "extended": [*previous.get("extended", []), result]}, indent=2))
+    else:
+        record.write_text(json.dumps(result, indent=2))
     print(json.dumps(result))
 
 
