@@ -35,6 +35,10 @@ ROLE_LABELS = {
     "other": _l("Other"),
 }
 STATUS_LABELS = {"scored": _l("Scored"), "not_enough_data": _l("Not enough data")}
+LEVEL_MODE_LABELS = {
+    "cumulative": _l("Levels are cumulative: a level counts only when every lower level is met "
+                     "too."),
+    "highest": _l("The highest level met counts, whatever lies below it.")}
 RECORD_LABELS = {"course": _l("Course"), "degree": _l("Degree"), "permit": _l("Permit"),
                  "credential": _l("Credential"), "training": _l("Training"),
                  "employment": _l("Employment"), "document": _l("Document")}
@@ -129,7 +133,8 @@ def _missing_filter(items: list[str]) -> str:
 
 @bp.app_context_processor
 def _qris_labels() -> dict[str, Any]:
-    return {"qris_records": RECORD_LABELS, "qris_verification": VERIFICATION_LABELS}
+    return {"qris_records": RECORD_LABELS, "qris_verification": VERIFICATION_LABELS,
+            "qris_levels": LEVEL_MODE_LABELS}
 
 
 class CsrfForm(FlaskForm):

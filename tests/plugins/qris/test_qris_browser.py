@@ -95,11 +95,14 @@ def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp
     assert axe_violations(page) == []
 
     good = tmp_path / "alameda.toml"
+    assert "Levels are cumulative" in page.locator(".qris-levels").inner_text()
     good.write_text('[rule_set]\ncounty = "Alameda"\nversion = "alameda-2026.2"\n'
-                    'extends = "statewide"\n\n[elements.3]\naggregate = "average"\n')
+                    'extends = "statewide"\nlevels = "highest"\n\n'
+                    '[elements.3]\naggregate = "average"\n')
     page.get_by_label("County rule file (TOML)").set_input_files(str(good))
     page.get_by_role("button", name="Upload rule file").click()
     assert "alameda-2026.2" in page.locator("main").inner_text()
+    assert "The highest level met counts" in page.locator(".qris-levels").inner_text()
 
     page.get_by_role("link", name="See the county's sites and scores").click()
     table = page.locator("table.qris-table")
@@ -124,6 +127,7 @@ def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp
     page.get_by_role("link", name="Sunshine Center").click()
     main = page.locator("main").inner_text()
     assert "3 points" in main and "alameda-2026.2" in main
+    assert "The highest level met counts, whatever lies below it." in main
     assert "Missing for the next level" in main
     assert axe_violations(page) == []
     page.goto(page.url + "?lang=zh-Hant")  # the same page in Traditional Chinese

@@ -58,8 +58,10 @@ def test_site_and_county_pages_in_spanish_and_chinese(world):
     assert "un director (Director de Programa, Supervisor de Sitio)" in spanish
     assert "Calificaciones mínimas del maestro principal" in spanish
     assert "Curso: " in spanish and "verificado" in spanish
+    assert "Los niveles son acumulativos" in spanish
     chinese = web.get("/qris/county?lang=zh-Hant").get_data(as_text=True)
     assert "QRIS 已啟用。" in chinese and "上傳規則檔" in chinese
+    assert "等級為累進制" in chinese
     listing = web.get("/qris/?lang=zh-Hant").get_data(as_text=True)
     assert "QRIS 要素分數" in listing and "資料不足" in listing
     english = web.get(f"/qris/sites/{world.center.slug}?lang=en").get_data(as_text=True)
