@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 JOB = "workforce_data.refresh"
 TABLE = "workforce_snapshots"
-FORMAT = 1
+FORMAT = 2
 #: seconds a client is asked to wait while statistics are being prepared
 RETRY_AFTER = 300
 #: how long a worker keeps the refresh job to itself (statewide builds take many minutes;
@@ -70,20 +70,24 @@ def fingerprint(min_cell_size: int, order: tuple[str, ...]) -> str:
 
 
 def encode(data: Released) -> bytes:
-    """The released records as compressed JSON: distinct keys stored once, and identical
-    records (same key, wage and hours: most people without a wage or training) once with a
-    count, so opening a statewide release creates few objects."""
+    """The released records as compressed JSON, in columns: distinct keys and distinct PD-hour
+    sets stored once and referred to by index, and identical records (same key, wage and hours:
+    most people without a wage or training) once with a count, so opening a statewide release
+    parses flat lists and creates few objects."""
     keys: dict[tuple[str, ...], int] = {}
-    same: Counter[tuple[int, str | None, tuple[tuple[str, str], ...]]] = Counter()
+    hour_sets: dict[tuple[tuple[str, str], ...], int] = {}
+    same: Counter[tuple[int, str | None, int]] = Counter()
     for record in data.records:
-        index = keys.setdefault(record.key, len(keys))
-        same[(index, None if record.wage is None else str(record.wage),
-              tuple((area, str(hours)) for area, hours in record.pd_hours))] += 1
+        hours = tuple((area, str(h)) for area, h in record.pd_hours)
+        same[(keys.setdefault(record.key, len(keys)),
+              None if record.wage is None else str(record.wage),
+              hour_sets.setdefault(hours, len(hour_sets)))] += 1
     document = {"format": FORMAT, "dimensions": list(data.dimensions),
                 "min_cell_size": data.min_cell_size, "today": data.today.isoformat(),
                 "documents": data.documents, "keys": [list(k) for k in keys],
-                "records": [[index, wage, [list(h) for h in hours], count]
-                            for (index, wage, hours), count in same.items()]}
+                "hours": [[list(h) for h in hours] for hours in hour_sets],
+                "key": [k for k, _, _ in same], "wage": [w for _, w, _ in same],
+                "pd": [h for _, _, h in same], "count": list(same.values())}
     return zlib.compress(json.dumps(document, separators=(",", ":")).encode(), 6)
 
 
@@ -92,10 +96,19 @@ def decode(blob: bytes) -> Released:
     identical records are one shared immutable object)."""
     document = json.loads(zlib.decompress(blob))
     keys = [tuple(k) for k in document["keys"]]
+    hour_sets = [tuple((area, Decimal(h)) for area, h in hours) for hours in document["hours"]]
+    wages: dict[str, Decimal] = {}
     records: list[Record] = []
-    for index, wage, hours, count in document["records"]:
-        records += [Record(key=keys[index], wage=None if wage is None else Decimal(wage),
-                           pd_hours=tuple((area, Decimal(h)) for area, h in hours))] * count
+    for key, wage, pd, count in zip(document["key"], document["wage"], document["pd"],
+                                    document["count"], strict=True):
+        if wage is not None and wage not in wages:
+            wages[wage] = Decimal(wage)
+        record = Record(key=keys[key], wage=None if wage is None else wages[wage],
+                        pd_hours=hour_sets[pd])
+        if count == 1:
+            records.append(record)
+        else:
+            records += [record] * count
     return Released(tuple(document["dimensions"]), records, document["min_cell_size"],
                     date.fromisoformat(document["today"]), document["documents"])
 
