@@ -165,14 +165,15 @@ def open_snapshot(registry: Registry, row: Snapshot) -> Released:
                                 associated_data(TABLE, "payload", str(row.id))))
 
 
-def _rewrap(registry: Registry, row: Snapshot) -> None:
-    """Re-wrap a snapshot's key under the primary master key (after a key rotation)."""
+def _rewrap(registry: Registry, session: Session, row: Snapshot) -> None:
+    """Re-wrap a snapshot's key under the primary master key (after a key rotation), in
+    ``session`` (committed: a request's own, which on SQLite may hold the write lock)."""
     keyring = registry.vault.keyring
     dek = keyring.unwrap(row.kek_id, bytes(row.wrapped_key), _binding(row.id))
     kek_id, wrapped = keyring.wrap(dek, _binding(row.id))
-    with unit_of_work(registry.sessions) as session:
-        session.execute(update(Snapshot).where(Snapshot.id == row.id, Snapshot.kek_id == row.kek_id)
-                        .values(kek_id=kek_id, wrapped_key=wrapped))
+    session.execute(update(Snapshot).where(Snapshot.id == row.id, Snapshot.kek_id == row.kek_id)
+                    .values(kek_id=kek_id, wrapped_key=wrapped))
+    session.commit()
 
 
 def latest(session: Session, registry: Registry) -> Released | None:
@@ -200,7 +201,7 @@ def latest(session: Session, registry: Registry) -> Released | None:
         ensure_scheduled(registry, session)
         return None
     if row.kek_id != registry.vault.keyring.primary:
-        _rewrap(registry, row)
+        _rewrap(registry, session, row)
     cache.update(id=newest, data=data)
     if utcnow() - row.created_at > timedelta(seconds=2 * max(settings.refresh_seconds, 3600)):
         ensure_scheduled(registry, session)  # stale: the periodic job seems to have stopped

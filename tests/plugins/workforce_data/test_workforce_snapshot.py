@@ -198,6 +198,8 @@ def test_the_snapshot_survives_a_master_key_rotation(fresh_database, tmp_path: P
                                        master_key=f"k9:{generate_key_text()},{old_ring}"))
     new_only = None
     try:
+        page = rotated.test_client().get("/workforce")  # a web request (SQLite: write lock)
+        assert page.status_code == 200 and "wf-chart" in page.get_data(as_text=True)
         assert statistics(rotated) == before
         with rotated.extensions["registry"].sessions() as session:
             assert session.scalar(text("SELECT kek_id FROM workforce_snapshots")) == "k9"
