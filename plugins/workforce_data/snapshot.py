@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 import zlib
 from collections import Counter
@@ -176,10 +177,13 @@ def _rewrap(registry: Registry, session: Session, row: Snapshot) -> None:
     session.commit()
 
 
+_OPENING = threading.Lock()  # one thread of a process opens a new snapshot; the others wait
+
+
 def latest(session: Session, registry: Registry) -> Released | None:
     """The newest snapshot made with this deployment's settings, or ``None`` (statistics are
     being prepared). One small query per call; the opened release is kept per process until a
-    newer snapshot exists."""
+    newer snapshot exists (opened by one thread, however many requests arrive meanwhile)."""
     from . import config
 
     settings = config(registry)
@@ -191,21 +195,26 @@ def latest(session: Session, registry: Registry) -> Released | None:
         return None
     if cache.get("id") == newest:
         return cache["data"]
-    row = session.get(Snapshot, newest)
-    if row is None:  # replaced meanwhile
-        return latest(session, registry)
-    try:
-        data = open_snapshot(registry, row)
-    except CryptoError as exc:
-        log.warning("workforce snapshot %s cannot be opened: %s", row.id, exc)
-        ensure_scheduled(registry, session)
-        return None
-    if row.kek_id != registry.vault.keyring.primary:
-        _rewrap(registry, session, row)
-    cache.update(id=newest, data=data)
-    if utcnow() - row.created_at > timedelta(seconds=2 * max(settings.refresh_seconds, 3600)):
-        ensure_scheduled(registry, session)  # stale: the periodic job seems to have stopped
-    return data
+    with _OPENING:
+        if cache.get("id") == newest:  # another thread opened it meanwhile
+            return cache["data"]
+        row = session.get(Snapshot, newest)
+        if row is None:  # replaced meanwhile
+            data = None
+        else:
+            try:
+                data = open_snapshot(registry, row)
+            except CryptoError as exc:
+                log.warning("workforce snapshot %s cannot be opened: %s", row.id, exc)
+                ensure_scheduled(registry, session)
+                return None
+            if row.kek_id != registry.vault.keyring.primary:
+                _rewrap(registry, session, row)
+            cache.update(id=newest, data=data)
+            if utcnow() - row.created_at > timedelta(
+                    seconds=2 * max(settings.refresh_seconds, 3600)):
+                ensure_scheduled(registry, session)  # stale: the periodic job stopped?
+    return latest(session, registry) if data is None else data
 
 
 def ensure_scheduled(registry: Registry, session: Session | None = None,

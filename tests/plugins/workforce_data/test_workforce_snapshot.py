@@ -237,3 +237,43 @@ def test_status_command_reports_the_snapshot_without_figures(factory):
     assert shown["id"] == made["snapshot_id"] and shown["as_of"] == made["as_of"]
     assert shown["kek_id"] == factory.registry.vault.keyring.primary
     assert "Alameda" not in json.dumps(status())
+
+
+def test_one_thread_opens_a_new_snapshot_for_every_request_waiting(fresh_database,
+                                                                  tmp_path: Path, monkeypatch):
+    import threading
+
+    from registry_plugins.workforce_data import snapshot
+
+    from registry_kernel.app import create_app
+    from registry_kernel.testing import test_settings
+
+    app = create_app(test_settings(fresh_database(plugins=PLUGINS), tmp_path / "i",
+                                   plugins=PLUGINS))
+    registry = app.extensions["registry"]
+    try:
+        populate(Factory(app))
+        refresh_cli(app)
+        opened: list[int] = []
+        real = snapshot.open_snapshot
+
+        def counting(registry: Any, row: Any) -> Any:
+            opened.append(row.id)
+            return real(registry, row)
+
+        monkeypatch.setattr(snapshot, "open_snapshot", counting)
+        results: list[Any] = []
+
+        def request() -> None:
+            with registry.sessions() as session:
+                results.append(snapshot.latest(session, registry))
+
+        threads = [threading.Thread(target=request) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(opened) == 1 and len(results) == 4
+        assert all(r is results[0] for r in results) and len(results[0].records) == 25
+    finally:
+        registry.engine.dispose()
