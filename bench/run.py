@@ -232,6 +232,8 @@ def main() -> None:
             and not args.skip_backup:
         results["backup"] = pg_backup_restore(args.database_url)
 
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    results["finished_at"] = datetime.now(UTC).isoformat()
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
