@@ -271,6 +271,18 @@ def _test_csrf() -> str:
     return generate_csrf()
 
 
+def sign_in_test_client(client: Any, account: Any) -> Any:
+    """Put ``account``'s sign-in into a Flask test client's session cookie, as ``login_user``
+    would (account, session epoch and a fresh nonce); returns the client."""
+    import secrets
+
+    with client.session_transaction() as session:
+        session["account_id"] = account.id
+        session["epoch"] = account.session_epoch
+        session["nonce"] = secrets.token_urlsafe(16)
+    return client
+
+
 class TestLogin:
     """A throw-away plugin for tests: ``/_test/login/<account id>`` signs that account in
     (no password, no two-factor) and ``/_test/csrf`` gives the session's CSRF token. Pass it

@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from registry_kernel.testing import Factory
+from registry_kernel.testing import Factory, sign_in_test_client
 
 ADAPTERS = Path(__file__).parents[2] / "adapters"
 WITH_UI = ("webhooks", "widget")
@@ -54,11 +54,7 @@ def test_catalogs_are_complete_compiled_and_current(adapter, locale):
 
 
 def _signed_in(app, account):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["account_id"] = account.id
-        session["epoch"] = account.session_epoch
-    return client
+    return sign_in_test_client(app.test_client(), account)
 
 
 def test_webhooks_page_and_its_errors_in_spanish_and_chinese(make_app):

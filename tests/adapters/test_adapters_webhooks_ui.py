@@ -7,13 +7,11 @@ import re
 
 from adapters_http_receiver import signatures
 
-from registry_kernel.testing import Factory, bearer
+from registry_kernel.testing import Factory, bearer, sign_in_test_client
 
 
 def sign_in(client, account) -> None:
-    with client.session_transaction() as session:
-        session["account_id"] = account.id
-        session["epoch"] = account.session_epoch
+    sign_in_test_client(client, account)
 
 
 def csrf(client) -> str:

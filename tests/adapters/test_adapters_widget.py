@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from registry_kernel.testing import Factory, bearer
+from registry_kernel.testing import Factory, bearer, sign_in_test_client
 
 AGENCY = "https://www.valley-rr.example"
 PLUGINS = ["training", "widget"]
@@ -144,10 +144,7 @@ def test_enrollment_through_the_public_client_with_pkce(make_app):
     assert secret is None
     person = factory.account(email="lupe@example.org")
     other = factory.participant()
-    browser = app.test_client()
-    with browser.session_transaction() as cookie:
-        cookie["account_id"] = person.id
-        cookie["epoch"] = person.session_epoch
+    browser = sign_in_test_client(app.test_client(), person)
     verifier = "v" * 64
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()
                                          ).decode().rstrip("=")
@@ -232,11 +229,7 @@ def test_create_a_profile_keeps_the_way_back(make_app):
 
 
 def _signed_in(app, account):
-    client = app.test_client()
-    with client.session_transaction() as cookie:
-        cookie["account_id"] = account.id
-        cookie["epoch"] = account.session_epoch
-    return client
+    return sign_in_test_client(app.test_client(), account)
 
 
 def _csrf(client, path="/widget/sites"):

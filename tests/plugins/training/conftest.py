@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from registry_kernel.testing import Factory, bearer
+from registry_kernel.testing import Factory, bearer, sign_in_test_client
 
 
 def iso(days: float = 7, hours: float = 0) -> str:
@@ -80,9 +80,7 @@ def sponsor(tf: Factory) -> Sponsor:
 
 
 def sign_in(client: Any, account: Any) -> None:
-    with client.session_transaction() as session:
-        session["account_id"] = account.id
-        session["epoch"] = account.session_epoch
+    sign_in_test_client(client, account)
 
 
 def client_token(factory: Factory, org: Any, scopes: str) -> str:
