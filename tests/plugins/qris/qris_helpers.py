@@ -10,62 +10,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint
-
-from registry_kernel.hookspecs import hookimpl
-from registry_kernel.testing import Factory, bearer
+from registry_kernel.testing import Factory, TestLogin, WebClient, bearer  # noqa: F401 (re-exported)
 
 PLUGINS = ["profile", "documents", "training", "qris"]
-
-login_bp = Blueprint("qris_test_login", __name__)
-
-
-@login_bp.get("/_qris_test/login/<int:account_id>")
-def _login(account_id: int):
-    from registry_kernel.auth.session import login_user
-    from registry_kernel.models import Account
-    from registry_kernel.web import registry_session
-
-    session = registry_session()
-    login_user(session.get(Account, account_id))
-    session.commit()
-    return "signed in"
-
-
-@login_bp.get("/_qris_test/csrf")
-def _csrf():
-    from flask_wtf.csrf import generate_csrf
-
-    return generate_csrf()
-
-
-class TestLogin:
-    """A throw-away plugin adding a test sign-in and CSRF route."""
-
-    @hookimpl
-    def blueprints(self):
-        return login_bp
-
-
-class WebClient:
-    """A signed-in test client whose POSTs carry the session's CSRF token."""
-
-    def __init__(self, app, account=None):
-        self.client = app.test_client()
-        self._token = None
-        if account is not None:
-            assert self.client.get(f"/_qris_test/login/{account.id}").status_code == 200
-
-    def get(self, *args, **kwargs):
-        return self.client.get(*args, **kwargs)
-
-    def post(self, path, data=None, csrf=True, **kwargs):
-        data = dict(data or {})
-        if csrf:
-            if self._token is None:
-                self._token = self.client.get("/_qris_test/csrf").get_data(as_text=True).strip()
-            data["csrf_token"] = self._token
-        return self.client.post(path, data=data, **kwargs)
 
 
 def sample_pdf() -> bytes:
