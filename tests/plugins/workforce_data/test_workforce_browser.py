@@ -3,52 +3,27 @@ visible bars under the page's Content-Security-Policy, and axe-core finds no vio
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 from wf_helpers import LoginPlugin, many, refresh_cli
 
 from registry_kernel.testing import Factory
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parents[2] / "browser" / "vendor" / "axe.min.js"
 PLUGINS = ["profile", "documents", "workforce_data"]
 
 
 @pytest.fixture
-def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
-    from registry_kernel.app import create_app
-    from registry_kernel.testing import test_settings
-
-    url = fresh_database(plugins=PLUGINS)
-    app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS),
-                     extra_plugins=(LoginPlugin(),))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        app.extensions["registry"].engine.dispose()
+def live(live_server: Any) -> Any:
+    """A live registry with profile, documents and workforce_data (the app, with its url)."""
+    server = live_server(plugins=PLUGINS, extra_plugins=(LoginPlugin(),))
+    server.app.url = server.url
+    return server.app
 
 
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(20000)
-    yield context.new_page()
-    context.close()
-
-
-def test_charts_render_in_a_browser(live, page):
+def test_charts_render_in_a_browser(live, page, axe_check):
     factory = Factory(live)
     many(factory, 12, county="Alameda", role="teacher", wage="24")
     many(factory, 14, county="Fresno", role="assistant", wage="19")
@@ -74,28 +49,17 @@ def test_charts_render_in_a_browser(live, page):
     assert page.locator("#wf-wages svg rect.wf-bar").count() == 2  # teacher and assistant
     assert page.locator("#wf-turnover svg").count() == 1
     assert not [p for p in problems if "Content Security Policy" in p], problems
-    if AXE.exists():
-        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
-        result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
-            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
-        assert [v["id"] for v in result["violations"]] == []
+    axe_check(page)
 
 
-def axe_violations(page):
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
-    result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
-    return [v["id"] for v in result["violations"]]
-
-
-def test_staff_filter_in_a_browser(live, page):
+def test_staff_filter_in_a_browser(live, page, axe_check):
     factory = Factory(live)
     many(factory, 12, county="Alameda", role="teacher", wage="24")
     many(factory, 11, county="Alameda", role="assistant", wage="19")
     many(factory, 14, county="Fresno", role="assistant", wage="19")
     refresh_cli(live)
     staff = factory.account("registry_staff")
-    page.goto(f"{live.url}/_wf_test/login/{staff.id}")
+    page.goto(f"{live.url}/_test/login/{staff.id}")
     page.goto(live.url + "/workforce")
     page.select_option("#wf-county", "Alameda")
     page.select_option("#wf-role_category", "teacher")
@@ -108,11 +72,9 @@ def test_staff_filter_in_a_browser(live, page):
     assert page.locator("#wf-county").input_value() == "Alameda"
     csv_link = page.get_by_role("link", name="Download CSV").get_attribute("href")
     assert "county=Alameda" in csv_link and "role_category=teacher" in csv_link
-    if AXE.exists():
-        assert axe_violations(page) == []
+    axe_check(page)
     page.goto(live.url + "/workforce?years_in_field=forever")
     assert "Unknown filter value" in page.locator("#wf-error").inner_text()
     assert page.locator("#wf-years_in_field").get_attribute("aria-invalid") == "true"
     assert page.locator("svg.wf-chart").count() == 0
-    if AXE.exists():
-        assert axe_violations(page) == []
+    axe_check(page)

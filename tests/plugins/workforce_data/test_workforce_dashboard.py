@@ -27,7 +27,7 @@ def factory(make_app):
 def signed_in(factory, role, org=None):
     account = factory.account(role, org=org)
     client = factory.app.test_client()
-    assert client.get(f"/_wf_test/login/{account.id}").status_code == 200
+    assert client.get(f"/_test/login/{account.id}").status_code == 200
     return client
 
 

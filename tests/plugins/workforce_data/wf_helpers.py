@@ -8,38 +8,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint
-
 from registry_kernel.db import unit_of_work
-from registry_kernel.hookspecs import hookimpl
 from registry_kernel.testing import Factory
+from registry_kernel.testing import TestLogin as LoginPlugin  # noqa: F401 (re-exported)
 
 #: development mode: the release is built in each request (fresh figures after every change)
 NO_CACHE = {"workforce_data": {"cache_seconds": 0, "compute_on_request": True}}
-
-login_bp = Blueprint("wf_test_login", __name__)
-
-
-@login_bp.get("/_wf_test/login/<int:account_id>")
-def _login(account_id: int):
-    from registry_kernel.auth.session import login_user
-    from registry_kernel.models import Account
-    from registry_kernel.web import registry_session
-
-    session = registry_session()
-    login_user(session.get(Account, account_id))
-    session.commit()
-    return "signed in"
-
-
-class LoginPlugin:
-    """A throw-away plugin: GET /_wf_test/login/<account id> signs that account in."""
-
-    @hookimpl
-    def blueprints(self):
-        return login_bp
-
-
 
 
 def person(factory: Factory, *, county: str | None = "Alameda", language: str = "en",
