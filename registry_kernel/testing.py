@@ -325,6 +325,7 @@ from .testing_live import (  # noqa: E402,F401 - fixtures of this pytest plugin
     axe_check,
     chromium,
     live_server,
+    new_page,
     page,
     phone_page,
 )

@@ -6,7 +6,8 @@
 * ``live_server(plugins=[...], extra_plugins=(...), **settings)``: a registry on a fresh,
   really-committing database, served by werkzeug on a free port of 127.0.0.1 in a thread;
   stopped and dropped when the test ends.
-* ``page`` / ``phone_page``: a new browser context (desktop, or a phone-sized touch screen).
+* ``page`` / ``phone_page``: a new browser context (desktop, or a phone-sized touch screen);
+  ``new_page(**context_options)`` opens more, one context each (several people at once).
 * ``axe_check(page)``: fail on any axe-core violation (skips when axe-core is not vendored).
 """
 
@@ -122,6 +123,25 @@ def phone_page(chromium: Any) -> Iterator[Any]:
     """A phone-sized touch screen page in a fresh browser context."""
     yield from _new_page(chromium, viewport=PHONE, device_scale_factor=3, is_mobile=True,
                          has_touch=True)
+
+
+@pytest.fixture
+def new_page(chromium: Any) -> Iterator[Callable[..., Any]]:
+    """Open more pages, each in its own browser context (one person each):
+    ``new_page(viewport={"width": 390, "height": 844}, java_script_enabled=False)``."""
+    contexts: list[Any] = []
+
+    def open_page(**options: Any) -> Any:
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        options.setdefault("locale", "en-US")
+        context = chromium.new_context(**options)
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 def _axe_path(config: pytest.Config) -> Path:

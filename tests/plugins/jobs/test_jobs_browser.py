@@ -4,64 +4,26 @@ report, and posts a job that a participant then finds on the public Job Board (p
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from registry_kernel.testing import Factory, bearer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parents[2] / "browser" / "vendor" / "axe.min.js"
 PASSWORD = "violet tractor umbrella"
 PLUGINS = ["profile", "documents", "jobs"]
 
 
 @pytest.fixture
-def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
-    from registry_kernel.app import create_app
-    from registry_kernel.testing import test_settings
-
-    url = fresh_database(plugins=PLUGINS)
-    app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.url = f"http://127.0.0.1:{server.server_port}"
-    app.extensions["registry"].settings.base_url = app.url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        app.extensions["registry"].engine.dispose()
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Any:
-    """The worker's shared Chromium (see tests/conftest.py)."""
-    return chromium
-
-
-def new_page(browser: Any, **kw: Any) -> Any:
-    context = browser.new_context(locale="en-US", **kw)
-    context.set_default_timeout(15000)
-    return context.new_page()
-
-
-def axe_violations(page: Any) -> list[str]:
-    if not AXE.exists():
-        return []
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
-    result = page.evaluate("""async () => await axe.run(document, {
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
-    return [f"{v['id']}: {v['help']} -> {v['nodes'][0]['target']}" for v in result["violations"]]
+def live(live_server: Any) -> Any:
+    """A live registry (the Flask app, with its ``url``)."""
+    server = live_server(plugins=PLUGINS)
+    server.app.url = server.url
+    return server.app
 
 
 def sign_in(page: Any, url: str, email: str) -> None:
@@ -71,7 +33,7 @@ def sign_in(page: Any, url: str, email: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_administrator_flow_and_job_found_by_a_participant(browser, live, tmp_path):
+def test_administrator_flow_and_job_found_by_a_participant(live, tmp_path, new_page, axe_check):
     from registry_plugins.jobs import services as svc
 
     from registry_kernel.auth.actor import actor_for_account
@@ -92,7 +54,7 @@ def test_administrator_flow_and_job_found_by_a_participant(browser, live, tmp_pa
         "start_date": "2021-08-16"})
     assert reported.status_code == 201
 
-    page = new_page(browser, viewport={"width": 1280, "height": 900})
+    page = new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, live.url, "pat@example.org")
     page.goto(live.url + "/jobs/access")
     page.get_by_label("Program license number or name").fill("010203040")
@@ -105,7 +67,7 @@ def test_administrator_flow_and_job_found_by_a_participant(browser, live, tmp_pa
         str(letter))
     page.get_by_role("button", name="Send request").click()
     assert "Waiting for registry staff" in page.locator("main").inner_text()
-    assert axe_violations(page) == []
+    axe_check(page)
 
     with unit_of_work(registry.sessions) as session:  # registry staff approve
         actor = actor_for_account(session, session.get(Account, staff.id),
@@ -118,13 +80,13 @@ def test_administrator_flow_and_job_found_by_a_participant(browser, live, tmp_pa
     assert "Unconfirmed" in page.locator("main").inner_text()
     assert "Employers cannot search the registry for other people." in \
         page.locator("main").inner_text()
-    assert axe_violations(page) == []
+    axe_check(page)
     page.get_by_role("button", name="Confirm", exact=True).first.click()
     assert "Confirmed" in page.locator("tbody").inner_text()
 
     page.get_by_role("link", name="Staff qualifications").click()
     assert "Ana Ruiz" in page.locator("main").inner_text()
-    assert axe_violations(page) == []
+    axe_check(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the verified staff report (PDF)").click()
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
@@ -151,9 +113,9 @@ def test_administrator_flow_and_job_found_by_a_participant(browser, live, tmp_pa
     page.get_by_label("Highest hourly pay ($)").fill("29.00")
     page.get_by_role("button", name="Post job").click()
     assert "Job posted." in page.content()
-    assert axe_violations(page) == []
+    axe_check(page)
 
-    phone = new_page(browser, viewport={"width": 390, "height": 844})
+    phone = new_page(viewport={"width": 390, "height": 844})
     phone.goto(live.url + "/jobs/")
     phone.get_by_label("Keywords").fill("preschool")
     phone.get_by_label("Position").select_option("teacher")
@@ -161,6 +123,6 @@ def test_administrator_flow_and_job_found_by_a_participant(browser, live, tmp_pa
     phone.get_by_role("link", name="Preschool Teacher").click()
     body = phone.locator("main").inner_text()
     assert "Sunshine Learning Center" in body and "$25.00" in body
-    assert axe_violations(phone) == []
+    axe_check(phone)
     api = live.test_client().get("/api/v1/jobs?q=preschool").get_json()
     assert api["total"] == 1

@@ -5,61 +5,28 @@ score and opens a site's evidence; axe-core checks every page."""
 from __future__ import annotations
 
 import io
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from qris_helpers import PLUGINS, World, permit, training
-from werkzeug.serving import make_server
 
 from registry_kernel.testing import Factory
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parents[2] / "browser" / "vendor" / "axe.min.js"
 PASSWORD = "violet tractor umbrella"
 
 
 @pytest.fixture
-def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
-    from registry_kernel.app import create_app
-    from registry_kernel.testing import test_settings
-
-    url = fresh_database(plugins=PLUGINS)
-    app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.url = f"http://127.0.0.1:{server.server_port}"
-    app.extensions["registry"].settings.base_url = app.url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        app.extensions["registry"].engine.dispose()
+def live(live_server: Any) -> Any:
+    """A live registry (the Flask app, with its ``url``)."""
+    server = live_server(plugins=PLUGINS)
+    server.app.url = server.url
+    return server.app
 
 
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(20000)
-    yield context.new_page()
-    context.close()
-
-
-def axe_violations(page: Any) -> list[str]:
-    if not AXE.exists():
-        return []
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
-    result = page.evaluate("""async () => await axe.run(document, {
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})""")
-    return [f"{v['id']}: {v['help']} -> {v['nodes'][0]['target']}" for v in result["violations"]]
-
-
-def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp_path):
+def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp_path, axe_check):
     factory = Factory(live)
     county_org = factory.org(kind="county", county="Alameda", name="Alameda County")
     admin = factory.account("county_admin", org=county_org, email="dana@example.org",
@@ -81,7 +48,7 @@ def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp
     page.get_by_role("button", name="Sign in").click()
     page.goto(live.url + "/qris/county")
     assert "QRIS is off." in page.locator(".qris-status").inner_text()
-    assert axe_violations(page) == []
+    axe_check(page)
     page.get_by_role("button", name="Switch QRIS on").click()
     assert "QRIS is on." in page.locator(".qris-status").inner_text()
 
@@ -92,7 +59,7 @@ def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp
     page.get_by_role("button", name="Upload rule file").click()
     error = page.locator(".field-error").inner_text()
     assert "alameda-bad.toml:6: aggregate must be one of" in error
-    assert axe_violations(page) == []
+    axe_check(page)
 
     good = tmp_path / "alameda.toml"
     assert "Levels are cumulative" in page.locator(".qris-levels").inner_text()
@@ -107,7 +74,7 @@ def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp
     page.get_by_role("link", name="See the county's sites and scores").click()
     table = page.locator("table.qris-table")
     assert "Sunshine Center" in table.inner_text() and "Rosa Family" in table.inner_text()
-    assert axe_violations(page) == []
+    axe_check(page)
     page.get_by_label("Element", exact=True).select_option("3")
     page.get_by_label("Points").select_option("3")  # average of 5 and 2, rounded down
     page.get_by_role("button", name="Filter").click()
@@ -129,8 +96,8 @@ def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp
     assert "3 points" in main and "alameda-2026.2" in main
     assert "The highest level met counts, whatever lies below it." in main
     assert "Missing for the next level" in main
-    assert axe_violations(page) == []
+    axe_check(page)
     page.goto(page.url + "?lang=zh-Hant")  # the same page in Traditional Chinese
     main = page.locator("main").inner_text()
     assert "下一級別尚欠" in main and "3 分" in main
-    assert axe_violations(page) == []
+    axe_check(page)

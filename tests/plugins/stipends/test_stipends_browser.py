@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,51 +18,22 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import inspect, text
 from stipends_helpers import PLUGINS, World
-from werkzeug.serving import make_server
 
 from registry_kernel.testing import Factory
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parents[2] / "browser" / "vendor" / "axe.min.js"
 PASSWORD = "violet tractor umbrella"
 SSN, SSN_DIGITS = "123-45-6789", "123456789"
 OTHER_SSN, OTHER_DIGITS = "234-56-7890", "234567890"
 
 
 @pytest.fixture
-def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
-    from registry_kernel.app import create_app
-    from registry_kernel.testing import test_settings
-
-    url = fresh_database(plugins=PLUGINS)
-    app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.url = f"http://127.0.0.1:{server.server_port}"
-    app.extensions["registry"].settings.base_url = app.url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        app.extensions["registry"].engine.dispose()
-
-
-def new_page(browser: Any, **kw: Any) -> Any:
-    context = browser.new_context(locale="en-US", accept_downloads=True, **kw)
-    context.set_default_timeout(15000)
-    return context.new_page()
-
-
-def axe_violations(page: Any) -> list[str]:
-    if not AXE.exists():
-        return []
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
-    result = page.evaluate("""async () => await axe.run(document, {
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
-    return [f"{v['id']}: {v['help']} -> {v['nodes'][0]['target']}" for v in result["violations"]]
+def live(live_server: Any) -> Any:
+    """A live registry (the Flask app, with its ``url``)."""
+    server = live_server(plugins=PLUGINS)
+    server.app.url = server.url
+    return server.app
 
 
 def sign_in(page: Any, url: str, email: str) -> None:
@@ -90,7 +59,8 @@ def world_on(app: Any) -> World:
                  staff_token=factory.token(staff, "verification"))
 
 
-def test_program_applications_payment_and_plan_in_a_real_browser(chromium, live, tmp_path):
+def test_program_applications_payment_and_plan_in_a_real_browser(
+        live, tmp_path, new_page, axe_check):
     world = world_on(live)
     world.person(email="ana@example.org", password=PASSWORD, first_name="Ana",
                  last_name="Ruiz")
@@ -100,14 +70,14 @@ def test_program_applications_payment_and_plan_in_a_real_browser(chromium, live,
     today = date.today()
 
     # --- a county administrator switches stipends on and defines a program ---------------------
-    admin = new_page(chromium, viewport={"width": 1280, "height": 900})
+    admin = new_page(viewport={"width": 1280, "height": 900})
     sign_in(admin, live.url, "kim@example.org")
     admin.goto(live.url + "/stipends/admin")
     assert "stipends are off" in admin.locator("main").inner_text()
     admin.get_by_label("Stipends are on for the county").check()
     admin.get_by_role("button", name="Save", exact=True).click()
     assert "stipends are on" in admin.locator("main").inner_text()
-    assert axe_violations(admin) == []
+    axe_check(admin)
     admin.get_by_role("link", name="New program").click()
     admin.get_by_label("Name", exact=True).fill("Retention Stipend")
     admin.get_by_label("Funding year").fill(str(today.year))
@@ -118,29 +88,29 @@ def test_program_applications_payment_and_plan_in_a_real_browser(chromium, live,
     admin.get_by_label("Minimum months employed there").fill("6")
     admin.get_by_label("Permit levels (any of)").select_option(["teacher", "master_teacher"])
     admin.get_by_label("Role categories (any of)").select_option(["teacher", "lead_teacher"])
-    assert axe_violations(admin) == []
+    axe_check(admin)
     admin.get_by_role("button", name="Save program").click()
     assert "Program saved." in admin.content()
     program_url = admin.url
 
     # --- the eligible participant applies -------------------------------------------------
-    ana = new_page(chromium, viewport={"width": 390, "height": 844})  # a phone
+    ana = new_page(viewport={"width": 390, "height": 844})  # a phone
     sign_in(ana, live.url, "ana@example.org")
     ana.goto(live.url + "/stipends/")
     assert "Your verified records meet this program's rules." in ana.locator("main").inner_text()
-    assert axe_violations(ana) == []
+    axe_check(ana)
     ana.get_by_role("link", name="Apply to Retention Stipend").click()
     ana.get_by_label("Funding of your program (as many as apply)").select_option(["CSPP"])
     ana.get_by_label("Taxpayer ID type").select_option("ssn")
     ana.get_by_label("Taxpayer ID (123-45-6789)").fill(SSN)
-    assert axe_violations(ana) == []
+    axe_check(ana)
     ana.get_by_role("button", name="Apply").click()
     assert "Your application was sent" in ana.content()
     assert "submitted" in ana.locator(".application-status").inner_text()
     assert SSN not in ana.content() and "6789" not in ana.locator("main").inner_text()
 
     # --- the ineligible participant applies and sees every unmet rule ------------------------
-    ben = new_page(chromium, viewport={"width": 1280, "height": 900})
+    ben = new_page(viewport={"width": 1280, "height": 900})
     sign_in(ben, live.url, "ben@example.org")
     ben.goto(live.url + "/stipends/")
     assert "Not yet eligible:" in ben.locator("main").inner_text()
@@ -156,7 +126,7 @@ def test_program_applications_payment_and_plan_in_a_real_browser(chromium, live,
                         "required: teacher, master_teacher; verified: —"):
         assert explanation in unmet, explanation
     assert OTHER_SSN not in ben.content()
-    assert axe_violations(ben) == []
+    axe_check(ben)
     ben.goto(live.url + "/stipends/")
     assert "You have not applied for a stipend yet." in ben.locator("main").inner_text()
 
@@ -166,7 +136,7 @@ def test_program_applications_payment_and_plan_in_a_real_browser(chromium, live,
     admin.locator("tbody a").first.click()
     review = admin.locator("main").inner_text()
     assert "Ana Ruiz" in review and "***-**-6789" in review and SSN not in admin.content()
-    assert axe_violations(admin) == []
+    axe_check(admin)
     admin.get_by_label("Decision", exact=True).select_option("approve")
     admin.get_by_label("Reason (sent to the applicant)").fill("Meets every rule; welcome!")
     admin.get_by_role("button", name="Record decision").click()
@@ -207,7 +177,7 @@ def test_program_applications_payment_and_plan_in_a_real_browser(chromium, live,
     assert "row 3: no payment 999999 of your county" in errors
     assert f"row 4: payment {payment_id} is listed twice" in errors
     assert "pending" in admin.locator(".payment-status").inner_text()
-    assert axe_violations(admin) == []
+    axe_check(admin)
     admin.get_by_label(label).set_input_files(return_file("good.csv", [
         [payment_id, paid_on, "500.00"]]))
     admin.get_by_role("button", name="Mark the listed payments paid").click()
@@ -226,7 +196,7 @@ def test_program_applications_payment_and_plan_in_a_real_browser(chromium, live,
     admin.locator("#goals-1-competency_area").select_option("HSN")
     admin.get_by_role("button", name="Save plan").click()
     assert "Plan saved." in admin.content()
-    assert axe_violations(admin) == []
+    axe_check(admin)
 
     # --- the participant sees the decision, the payment and the plan ------------------------
     ana.goto(live.url + "/stipends/")
@@ -238,7 +208,7 @@ def test_program_applications_payment_and_plan_in_a_real_browser(chromium, live,
     assert "Reach the Master Teacher Child Development Permit" in main
     assert "21.00 more verified training hours (HSN)" in main
     assert ana.locator("progress").count() >= 3
-    assert axe_violations(ana) == []
+    axe_check(ana)
     ana.goto(live.url + "/stipends/?lang=es")
     assert "aprobado" in ana.locator(".application-status").inner_text()
     assert "Mis planes de desarrollo profesional" in ana.locator("main").inner_text()

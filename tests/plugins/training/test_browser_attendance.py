@@ -5,60 +5,27 @@ their Education & Training Report (documents plugin) and downloads the certifica
 from __future__ import annotations
 
 import io
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from werkzeug.serving import make_server
 
 from registry_kernel.testing import Factory, bearer
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parents[2] / "browser" / "vendor" / "axe.min.js"
 PASSWORD = "violet tractor umbrella"
 PLUGINS = ["profile", "documents", "training"]
 
 
 @pytest.fixture
-def live(fresh_database: Any, tmp_path: Path) -> Iterator[Any]:
-    from registry_kernel.app import create_app
-    from registry_kernel.testing import test_settings
-
-    url = fresh_database(plugins=PLUGINS)
-    app = create_app(test_settings(url, tmp_path / "live", plugins=PLUGINS))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.url = f"http://127.0.0.1:{server.server_port}"
-    app.extensions["registry"].settings.base_url = app.url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        app.extensions["registry"].engine.dispose()
-
-
-def new_page(browser: Any) -> Any:
-    context = browser.new_context(locale="en-US", accept_downloads=True,
-                                  viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15000)
-    return context.new_page()
-
-
-def axe_violations(page: Any) -> list[str]:
-    if not AXE.exists():
-        return []
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;window.axe !== undefined")
-    result = page.evaluate("""async () => await axe.run(document, {
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
-    return [f"{v['id']}: {v['help']} -> {v['nodes'][0]['target']}" for v in result["violations"]]
+def live(live_server: Any) -> Any:
+    """A live registry (the Flask app, with its ``url``)."""
+    server = live_server(plugins=PLUGINS)
+    server.app.url = server.url
+    return server.app
 
 
 def sign_in(page: Any, url: str, email: str) -> None:
@@ -74,7 +41,7 @@ def _iso(days: float, hours: float = 0) -> str:
 
 
 def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate(
-        chromium, live, tmp_path):
+        live, tmp_path, new_page, axe_check):
     from registry_plugins.training.models import TrainingEvent
 
     from registry_kernel.db import unit_of_work
@@ -105,7 +72,7 @@ def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate
         held.starts_at -= timedelta(days=8)
         held.ends_at -= timedelta(days=8)
 
-    page = new_page(chromium)
+    page = new_page()
     sign_in(page, live.url, "lee@example.org")
     page.goto(f"{live.url}/training/manage/{org.id}/events/{event['id']}")
     page.get_by_label(f"Attendance for {ana.participant.registry_id}").select_option(
@@ -127,19 +94,19 @@ def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate
     table = page.locator("table").first.inner_text()
     assert all(rid in table for rid in rows)
     assert "No Show" in table and table.count("3.00 h") == 2
-    assert axe_violations(page) == []
+    axe_check(page)
 
     # the attendance report from the Training Module's Reports page
     page.get_by_role("navigation", name="Training Module").get_by_role(
         "link", name="Reports").click()
-    assert axe_violations(page) == []
+    axe_check(page)
     section = page.locator("section", has=page.get_by_role("heading", name="Attendance",
                                                             exact=True))
     section.get_by_label("From").fill("2026-05-02")
     section.get_by_label("To").fill("2026-05-01")
     section.get_by_role("button", name="Download (Excel)").click()
     assert "'from' must not be after 'to'" in page.locator("main").inner_text()
-    assert axe_violations(page) == []
+    axe_check(page)
     section = page.locator("section", has=page.get_by_role("heading", name="Attendance",
                                                             exact=True))
     section.get_by_label("From").fill("")
@@ -160,10 +127,10 @@ def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate
     page.get_by_label("Question", exact=True).first.fill("Was the pace right?")
     page.get_by_role("button", name="Save survey").click()
     assert "The survey is saved." in page.locator("main").inner_text()
-    assert axe_violations(page) == []
+    axe_check(page)
     page.context.close()
 
-    page = new_page(chromium)
+    page = new_page()
     sign_in(page, live.url, "ana@example.org")
     page.goto(live.url + "/documents/report")
     report = page.locator("main").inner_text()
@@ -178,13 +145,13 @@ def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate
     text = PdfReader(io.BytesIO(saved.read_bytes())).pages[0].extract_text()
     assert "Certificate of Completion" in text and "Ana Ruiz" in text
     assert "3.00" in text and ana.participant.registry_id in text
-    assert axe_violations(page) == []
+    axe_check(page)
     # the anonymous survey the sponsor configured for this catalog entry
     page.get_by_role("link", name="Give feedback (anonymous)").click()
     assert "Was the pace right?" in page.locator("main").inner_text()
     page.get_by_role("button", name="Send").click()  # nothing chosen: each question says so
     assert page.locator("main").inner_text().count("choose 1 to 5") == 3
-    assert axe_violations(page) == []
+    axe_check(page)
     for group in page.locator("fieldset").all():
         group.get_by_role("radio").nth(3).check()
     page.get_by_label("Comments (optional)").fill("Clear and practical")
