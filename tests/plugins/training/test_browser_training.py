@@ -19,13 +19,6 @@ pytestmark = pytest.mark.browser
 PASSWORD = "violet tractor umbrella"
 
 
-def new_page(chromium: Any, **options: Any) -> Any:
-    context = chromium.new_context(locale="en-US", viewport={"width": 1280, "height": 900},
-                                   **options)
-    context.set_default_timeout(15000)
-    return context.new_page()
-
-
 def sign_in(page: Any, email: str) -> None:
     """The log-in form the registry shows (whatever page sent the person there)."""
     page.get_by_label("Email").fill(email)
@@ -65,7 +58,7 @@ def schedule(page: Any, training: str, sessions: list[tuple[str, str, str]], *,
     page.get_by_role("button", name="Schedule").click()
 
 
-def test_sponsor_schedules_and_participants_find_and_enroll(chromium, live_server, axe_check):
+def test_sponsor_schedules_and_participants_find_and_enroll(new_page, live_server, axe_check):
     live = live_server(plugins=["training"])
     factory = Factory(live.app)
     org = factory.org(kind="training_sponsor", name="East Bay Training Partners")
@@ -77,7 +70,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(chromium, live_serve
     days = [(in_a_week + timedelta(days=7 * n)).isoformat() for n in range(3)]
 
     # (a) the sponsor manager builds the catalog and schedules three events
-    manager = new_page(chromium)
+    manager = new_page()
     manager.goto(live.url + "/training/manage")
     sign_in(manager, "manager@example.org")
     assert "Training Module" in manager.locator("h1").inner_text()
@@ -114,7 +107,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(chromium, live_serve
     manager.context.close()
 
     # (b) a participant searches the public calendar without signing in
-    ana = new_page(chromium)
+    ana = new_page()
     ana.goto(live.url + "/training/calendar")
     ana.get_by_label("Keyword").fill("literacy")
     ana.get_by_label("County").select_option("Alameda")
@@ -161,7 +154,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(chromium, live_serve
     assert mine.count("Enrolled") >= 3 and "Coaching Circle for Directors" in mine
     ana.context.close()
 
-    ben = new_page(chromium)
+    ben = new_page()
     ben.goto(live.url + "/login")
     sign_in(ben, "ben@example.org")
     ben.goto(live.url + "/training/calendar?q=sleep")
@@ -172,7 +165,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(chromium, live_serve
     assert "position 1" in ben.locator("main").inner_text()
     ben.context.close()
 
-    cy = new_page(chromium)
+    cy = new_page()
     cy.goto(live.url + "/login")
     sign_in(cy, "cy@example.org")
     cy.goto(live.url + "/training/calendar?q=sleep")
@@ -186,12 +179,12 @@ def test_sponsor_schedules_and_participants_find_and_enroll(chromium, live_serve
     assert ("ana@example.org", "Enrolled: Early Literacy Series") in mails
 
 
-def test_sessions_are_added_without_javascript_too(chromium, live_server):
+def test_sessions_are_added_without_javascript_too(new_page, live_server):
     live = live_server(plugins=["training"])
     factory = Factory(live.app)
     org = factory.org(kind="training_sponsor", name="Valley Trainers")
     factory.account("sponsor_manager", org=org, email="lead@example.org", password=PASSWORD)
-    page = new_page(chromium, java_script_enabled=False)
+    page = new_page(java_script_enabled=False)
     page.goto(live.url + f"/training/manage/{org.id}/catalog/new")
     sign_in(page, "lead@example.org")
     page.get_by_label("Title").fill("Toddler Development")
@@ -207,7 +200,7 @@ def test_sessions_are_added_without_javascript_too(chromium, live_server):
     page.context.close()
 
 
-def test_instructor_publishes_a_profile_and_schedules_an_event(chromium, live_server,
+def test_instructor_publishes_a_profile_and_schedules_an_event(new_page, live_server,
                                                                axe_check):
     from registry_plugins.training.models import Instructor, TrainingSponsor
 
@@ -236,7 +229,7 @@ def test_instructor_publishes_a_profile_and_schedules_an_event(chromium, live_se
         "language": "es"})
     assert created.status_code == 201
 
-    page = new_page(chromium)
+    page = new_page()
     page.goto(live.url + "/training/instructor-profile")
     sign_in(page, "lucia@example.org")
     assert page.get_by_label("Name shown on your profile").input_value() == "Lucía Ortega"
@@ -264,7 +257,7 @@ def test_instructor_publishes_a_profile_and_schedules_an_event(chromium, live_se
     assert "0/18" in page.locator("main").inner_text()
     page.context.close()
 
-    visitor = new_page(chromium)
+    visitor = new_page()
     visitor.goto(live.url + "/training/calendar?q=dual")
     visitor.get_by_role("link", name="Supporting Dual-Language Learners").click()
     visitor.get_by_role("link", name="Lucía Ortega").click()
