@@ -101,3 +101,32 @@ def event_organizations(session: Session, registry: Any, event: Any,
                         organization_id=org_id)):
                     orgs.add(org_id)
     return orgs
+
+
+# --- staff pages of an organization (webhooks, widget sites) ---------------------------------
+
+def staff_organizations() -> list[Any]:
+    """The organizations the signed-in person runs (``ORG_STAFF`` roles), by name; 403 if none."""
+    from flask import abort
+
+    from registry_kernel.auth.session import web_actor
+    from registry_kernel.models import Organization
+    from registry_kernel.web import registry_session
+
+    actor = web_actor()
+    ids = actor.org_ids_for(*ORG_STAFF) if actor else set()
+    if not ids:
+        abort(403)
+    return list(registry_session().scalars(select(Organization).where(
+        Organization.id.in_(ids)).order_by(Organization.name)))
+
+
+def chosen_organization(orgs: list[Any]) -> Any:
+    """The organization named by ``?org=`` (or the first one); 404 if it is not one of ``orgs``."""
+    from flask import abort, request
+
+    wanted = request.values.get("org", type=int)
+    for org in orgs:
+        if wanted is None or org.id == wanted:
+            return org
+    abort(404)

@@ -6,13 +6,12 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from registry_kernel.auth.session import login_required, web_actor
 from registry_kernel.models import Organization
 from registry_kernel.web import current_registry, registry_session
 
-from .._shared import ORG_STAFF, _
+from .._shared import _, chosen_organization, staff_organizations
 from . import services as svc
 from .models import WebhookDelivery
 
@@ -21,23 +20,6 @@ bp = Blueprint("webhooks_web", __name__, url_prefix="/webhooks", template_folder
 
 class ActionForm(FlaskForm):
     """A button that changes something: CSRF only."""
-
-
-def _orgs() -> list[Organization]:
-    actor = web_actor()
-    ids = actor.org_ids_for(*ORG_STAFF) if actor else set()
-    if not ids:
-        abort(403)
-    return list(registry_session().scalars(select(Organization).where(
-        Organization.id.in_(ids)).order_by(Organization.name)))
-
-
-def _org(orgs: list[Organization]) -> Organization:
-    wanted = request.values.get("org", type=int)
-    for org in orgs:
-        if wanted is None or org.id == wanted:
-            return org
-    abort(404)
 
 
 OVERLAP_CHOICES = (24, 72, 168, 1, 0)  # hours; the first is the default
@@ -52,8 +34,8 @@ def status_labels() -> dict[str, str]:
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index() -> Any:
-    orgs = _orgs()
-    org = _org(orgs)
+    orgs = staff_organizations()
+    org = chosen_organization(orgs)
     session, registry = registry_session(), current_registry()
     form = ActionForm()
     new_secret = None
@@ -97,8 +79,8 @@ def _page(orgs: list[Organization], org: Organization, form: ActionForm, *,
 def rotate(endpoint_id: str) -> Any:
     """A new signing secret, shown once on the page this answers with (never in a redirect or
     the session); the old one keeps signing for the chosen overlap."""
-    orgs = _orgs()
-    org = _org(orgs)
+    orgs = staff_organizations()
+    org = chosen_organization(orgs)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -120,7 +102,7 @@ def rotate(endpoint_id: str) -> Any:
 @bp.post("/<endpoint_id>/drop-previous")
 @login_required
 def drop_previous(endpoint_id: str) -> Any:
-    org = _org(_orgs())
+    org = chosen_organization(staff_organizations())
     if not ActionForm().validate_on_submit():
         abort(400)
     session = registry_session()
@@ -136,7 +118,7 @@ def drop_previous(endpoint_id: str) -> Any:
 @bp.post("/<endpoint_id>/delete")
 @login_required
 def delete(endpoint_id: str) -> Any:
-    org = _org(_orgs())
+    org = chosen_organization(staff_organizations())
     if not ActionForm().validate_on_submit():
         abort(400)
     session = registry_session()
@@ -152,7 +134,7 @@ def delete(endpoint_id: str) -> Any:
 @bp.post("/deliveries/<delivery_id>/redeliver")
 @login_required
 def redeliver(delivery_id: str) -> Any:
-    org = _org(_orgs())
+    org = chosen_organization(staff_organizations())
     if not ActionForm().validate_on_submit():
         abort(400)
     session, registry = registry_session(), current_registry()

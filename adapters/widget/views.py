@@ -25,13 +25,11 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from registry_kernel.auth.session import login_required, web_actor
-from registry_kernel.models import Organization
 from registry_kernel.web import current_registry, registry_session
 
-from .._shared import ORG_STAFF, _
+from .._shared import _, chosen_organization, staff_organizations
 
 bp = Blueprint("widget_web", __name__, url_prefix="/widget", static_folder="static",
                static_url_path="/static", template_folder="templates")
@@ -144,31 +142,14 @@ class ActionForm(FlaskForm):
     """A button or form that changes something: CSRF only."""
 
 
-def _orgs() -> list[Organization]:
-    actor = web_actor()
-    ids = actor.org_ids_for(*ORG_STAFF) if actor else set()
-    if not ids:
-        abort(403)
-    return list(registry_session().scalars(select(Organization).where(
-        Organization.id.in_(ids)).order_by(Organization.name)))
-
-
-def _org(orgs: list[Organization]) -> Organization:
-    wanted = request.values.get("org", type=int)
-    for org in orgs:
-        if wanted is None or org.id == wanted:
-            return org
-    abort(404)
-
-
 @bp.route("/sites", methods=["GET", "POST"])
 @login_required
 def sites() -> Any:
     """Register the pages of the organization's website that embed the widget."""
     from . import services as svc
 
-    orgs = _orgs()
-    org = _org(orgs)
+    orgs = staff_organizations()
+    org = chosen_organization(orgs)
     session, registry = registry_session(), current_registry()
     form = ActionForm()
     errors: dict[str, str] = {}
@@ -198,7 +179,7 @@ def remove_site(site_id: int) -> Any:
     from . import services as svc
     from .models import WidgetSite
 
-    org = _org(_orgs())
+    org = chosen_organization(staff_organizations())
     if not ActionForm().validate_on_submit():
         abort(400)
     session = registry_session()
