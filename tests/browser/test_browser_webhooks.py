@@ -233,3 +233,11 @@ def test_on_a_phone(phone_page, agency, receiver, axe_check):
     assert region.evaluate("e => e.scrollWidth > e.clientWidth")  # scrolls, and by keyboard
     assert region.get_attribute("tabindex") == "0"
     axe_check(page)
+    # deleting asks first: the warning and the button sit behind a disclosure
+    delete = page.get_by_role("button", name="Delete endpoint")
+    assert not delete.is_visible()
+    page.locator("summary", has_text="Delete endpoint").click()
+    assert page.get_by_text("Pending deliveries are cancelled").is_visible()
+    axe_check(page)
+    delete.click()
+    assert page.get_by_role("button", name="Delete endpoint").count() == 0
