@@ -159,6 +159,9 @@ def axe_check(request: pytest.FixtureRequest) -> Callable[[Any], None]:
     source = path.read_text(encoding="utf-8") + "\n;window.axe !== undefined"
 
     def check(page: Any) -> None:
+        # a click that submits a form returns before the next page has its stylesheets: judge
+        # the page once it has loaded (else sizes and contrast are those of unstyled HTML)
+        page.wait_for_load_state("load")
         # The page's Content Security Policy (script-src 'self') rightly refuses an injected
         # inline <script>, so axe-core is evaluated through the DevTools protocol instead,
         # which leaves the policy in force for the page itself.
