@@ -35,7 +35,7 @@ LAST = ["Lopez", "Chen", "Nguyen", "Garcia", "Johnson", "Wong", "Hernandez", "Ki
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PASSWORD = "bench-password-2026"
 BATCH = 500
-PHASES = ("events", "enrollments", "documents")
+PHASES = ("events", "enrollments", "documents", "home")
 CONTENTION_URL = "https://meet.example.org/bench"  # bench/run.py's contention events (not ours)
 
 
@@ -299,6 +299,10 @@ def extend(registry: Any, seed: int, n: dict[str, int], phases: list[str]) -> di
                        start=have)
         added["documents"] = max(0, n["documents"] - have)
         timings["documents_s"] = time.perf_counter() - t
+    if "home" in phases:  # the sign-in accounts the suite measures get a typical person's data
+        t = time.perf_counter()
+        added["home"] = make_home_records(registry, random.Random(f"{seed}:home"))
+        timings["home_s"] = time.perf_counter() - t
     with registry.sessions() as session:
         counts = {
             "events": session.scalar(select(func.count()).select_from(TrainingEvent).where(ours)),
@@ -307,6 +311,46 @@ def extend(registry: Any, seed: int, n: dict[str, int], phases: list[str]) -> di
             "documents": session.scalar(select(func.count()).select_from(Document))}
     return {"only": phases, "added": added, "counts": counts,
             "timings": {k: round(v, 1) for k, v in timings.items()}}
+
+
+def make_home_records(registry: Any, rng: random.Random, per_person: int = 5) -> int:
+    """Give each of the 50 home-page accounts without an employment what a generated person has
+    on average: one employment and ``per_person`` enrollments (150,000 / 30,000), through the
+    services (source ``bench-home``, so the generator's own counts are unchanged). Returns the
+    number of accounts completed."""
+    from registry_plugins.profile import services as profile
+    from registry_plugins.profile.models import Employment
+    from registry_plugins.training import services as training
+    from registry_plugins.training.models import TrainingEvent
+
+    from registry_kernel.accounts import account_by_email
+    from registry_kernel.db import unit_of_work
+    from registry_kernel.models import Organization, Participant
+
+    done = 0
+    with unit_of_work(registry.sessions) as session:
+        employers = list(session.scalars(select(Organization.id).where(
+            Organization.kind.in_(["employer_center", "employer_fcc"])).order_by(Organization.id)))
+        event_ids = list(session.scalars(select(TrainingEvent.id).where(
+            TrainingEvent.waitlist.is_(True)).order_by(TrainingEvent.id)))
+        for i in range(50):
+            account = account_by_email(session, registry, f"home{i}@bench.test")
+            if account is None or session.scalar(select(func.count()).select_from(Employment)
+                                                 .where(Employment.participant_id
+                                                        == account.participant_id)):
+                continue
+            person = session.get(Participant, account.participant_id)
+            profile.create_employment(session, registry, person, profile.EmploymentInput(
+                employer_id=rng.choice(employers), position="Teacher", role_category="teacher",
+                start_date=date(2018, 1, 1), hours_per_week=Decimal(40),
+                hourly_wage=Decimal("21.00")), actor=None)
+            for event_id in rng.sample(event_ids, per_person):
+                with session.begin_nested():
+                    training.enroll(session, registry, event_id, person, actor=None,
+                                    source="bench-home", notify=False)
+            done += 1
+    log(f"{done} home-page accounts given an employment and {per_person} enrollments")
+    return done
 
 
 def make_documents(registry: Any, count: int, staff_id: int, participant_ids: list[str],
@@ -351,7 +395,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--only", help="comma-separated phases (events, enrollments, documents)"
                         " to top up in an existing data set: each adds what is missing of its"
-                        " requested size")
+                        " requested size; 'home' gives the 50 home-page accounts an employment"
+                        " and 5 enrollments each, like a generated person")
     parser.add_argument("--plugins", help="comma-separated plugins to enable (default: all)")
     parser.add_argument("--skip-documents", action="store_true",
                         help="leave the documents out (add them later, or in parallel, "
