@@ -464,11 +464,17 @@ def _pathway_errors(form: PathwayForm, errors: dict[str, str]) -> None:
             flash(message, "danger")
 
 
-def _save_pathway(form: PathwayForm, save: Any) -> Any:
-    """Validate and save; ``None`` when saved, else the error status."""
+def _save_pathway(form: PathwayForm, actor: Any, application: Any, pathway: Any, *,
+                  by_staff: bool, today: Any) -> Any:
+    """Validate and create or change the plan; ``None`` when saved, else the error status."""
     session = registry_session()
     try:
-        save(pw.parse_pathway(_pathway_form_data(form)))
+        data = pw.parse_pathway(_pathway_form_data(form))
+        if pathway is None:
+            pw.create_pathway(session, current_registry(), actor, application, data,
+                              by_staff=by_staff, today=today)
+        else:
+            pw.update_pathway(session, actor, pathway, data, by_staff=by_staff)
     except svc.StipendError as exc:
         session.rollback()
         if exc.errors:
@@ -504,14 +510,8 @@ def my_pathway(application_id: int) -> Any:
     today = svc.local_today(registry)
     status = 200
     if editable and form.validate_on_submit():
-        def save(data: pw.PathwayData) -> None:
-            if pathway is None:
-                pw.create_pathway(session, registry, actor, application, data, by_staff=False,
-                                  today=today)
-            else:
-                pw.update_pathway(session, actor, pathway, data, by_staff=False)
-
-        failed = _save_pathway(form, save)
+        failed = _save_pathway(form, actor, application, pathway, by_staff=False,
+                               today=today)
         if failed is None:
             flash(_("Your plan was sent to county staff for approval."), "success")
             return redirect(url_for("stipends_web.my_pathway", application_id=application_id))
@@ -566,14 +566,8 @@ def staff_pathway(application_id: int) -> Any:
         else:
             status = 422
     elif form.submit.data and form.validate_on_submit():
-        def save(data: pw.PathwayData) -> None:
-            if pathway is None:
-                pw.create_pathway(session, registry, actor, application, data, by_staff=True,
-                                  today=today)
-            else:
-                pw.update_pathway(session, actor, pathway, data, by_staff=True)
-
-        failed = _save_pathway(form, save)
+        failed = _save_pathway(form, actor, application, pathway, by_staff=True,
+                               today=today)
         if failed is None:
             flash(_("Plan saved."), "success")
             return redirect(url_for("stipends_web.staff_pathway", application_id=application_id))

@@ -5,7 +5,9 @@ so tests stay independent under ``pytest -n 2 --dist loadfile``."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,12 @@ import pytest
 from registry_kernel.extension import AttentionItem, QuickLink
 from registry_kernel.hookspecs import hookimpl
 from registry_kernel.testing import LiveServer
+
+# The adapters' browser tests share helpers with tests/adapters (the webhook receiver, a sponsor
+# with an event); that folder is not on sys.path when only the browser tests run.
+_ADAPTER_TESTS = str(Path(__file__).parents[1] / "adapters")
+if _ADAPTER_TESTS not in sys.path:
+    sys.path.insert(0, _ADAPTER_TESTS)
 
 
 class HomeContent:

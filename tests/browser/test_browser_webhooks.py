@@ -10,21 +10,12 @@ too.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
-# The receiver lives with the adapter tests (their conftest wraps it in fixtures); this folder
-# is not on sys.path when only the browser tests run.
-_ADAPTER_TESTS = str(Path(__file__).parents[1] / "adapters")
-if _ADAPTER_TESTS not in sys.path:
-    sys.path.insert(0, _ADAPTER_TESTS)
-
-from adapters_http_receiver import (  # noqa: E402
+from adapters_http_receiver import (  # the receiver lives with the adapter tests
     Receiver,
     make_due,
     running_receiver,
@@ -32,7 +23,7 @@ from adapters_http_receiver import (  # noqa: E402
     verify_standard_webhook,
 )
 
-from registry_kernel.testing import Factory, bearer  # noqa: E402
+from registry_kernel.testing import Factory, bearer
 
 pytestmark = pytest.mark.browser
 

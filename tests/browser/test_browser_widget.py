@@ -11,41 +11,22 @@ not registered gets nothing (CORS). Uses the browser fixtures of tests/browser/c
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from adapters_widget_helpers import sponsor_with_event
 from registry_plugins.training.models import Enrollment
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from registry_kernel.models import OAuthToken, Participant
-from registry_kernel.testing import Factory, bearer
+from registry_kernel.testing import Factory
 
 PLUGINS = ["training", "widget"]
 EXAMPLE = Path(__file__).parents[2] / "examples" / "agency-site" / "index.html"
 PASSWORD = "correct horse battery"
-
-
-def sponsor_with_event(app: Any, slug: str = "valley-rr", title: str = "Outdoor play",
-                       capacity: int = 12) -> dict:
-    factory = Factory(app)
-    sponsor = factory.org(kind="training_sponsor", name="Valley R&R", slug=slug)
-    token = factory.client_token(sponsor, "training:write")
-    client = app.test_client()
-    training = client.post("/api/v1/trainings", headers=bearer(token), json={
-        "title": title, "hours": "3", "competency_area": "CDL", "language": "en"})
-    assert training.status_code == 201, training.get_json()
-    start = datetime.now(UTC) + timedelta(days=10)
-    event = client.post("/api/v1/events", headers=bearer(token), json={
-        "training_id": training.get_json()["id"], "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=3)).isoformat(), "capacity": capacity,
-        "visibility": "published", "location": {"address": "1 Main St", "city": "Oakland",
-                                                "county": "Alameda", "zip": "94601"}})
-    assert event.status_code == 201, event.get_json()
-    return {"sponsor": sponsor, "event_id": event.get_json()["id"]}
 
 
 class Site:
