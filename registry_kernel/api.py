@@ -197,12 +197,14 @@ def api_route(bp: Any, rule: str, *, methods: Iterable[str] = ("GET",), scope: s
 
     ``scope``: the OAuth scope a bearer token needs (``None`` with ``public=False``: any valid
     token). The view receives ``body``/``query``/``form`` as validated models when declared.
+    ``read_only`` (default: GET and HEAD routes are) gives the view a read-only session
+    (:mod:`registry_kernel.read_only`); pass ``False`` for a GET that writes.
     """
     methods = tuple(m.upper() for m in methods)
     spec = ApiSpec(methods=methods, summary=summary, tags=tuple(tags), scope=scope,
                    public=public, body=body, query=query, form=form, files=tuple(files),
                    response=response, status=status, produces=produces, errors=tuple(errors))
-    is_read_only = read_only if read_only is not None else (public and methods == ("GET",))
+    is_read_only = read_only if read_only is not None else set(methods) <= {"GET", "HEAD"}
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)

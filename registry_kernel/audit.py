@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from .db import utcnow
 from .models import AuditEvent
+from .read_only import side_write
 
 if TYPE_CHECKING:
     from .auth.actor import Actor
@@ -41,7 +42,19 @@ def record(session: Session, *, actor: Actor | None, action: str,
            subject_participant_id: str | None = None, resource_type: str | None = None,
            resource_id: str | int | None = None, fields: Iterable[str] | None = None,
            reason: str | None = None) -> AuditEvent:
-    """Append an audit event in the caller's transaction."""
+    """Append an audit event in the caller's transaction (a read-only request's: in a short
+    transaction of its own, committed before the data it records is returned)."""
+    with side_write(session) as writer:
+        return _append(writer, actor=actor, action=action,
+                       subject_participant_id=subject_participant_id,
+                       resource_type=resource_type, resource_id=resource_id, fields=fields,
+                       reason=reason)
+
+
+def _append(session: Session, *, actor: Actor | None, action: str,
+            subject_participant_id: str | None, resource_type: str | None,
+            resource_id: str | int | None, fields: Iterable[str] | None,
+            reason: str | None) -> AuditEvent:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
     else:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
+from .sqlite_writers import WriterQueue
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -61,12 +63,16 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+_WRITING = "registry_sqlite_writer"  # set on a pooled connection that holds the write turn
+
+
 def _configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, a busy timeout, and explicit BEGIN so writes can take the lock early.
 
     pysqlite's own transaction handling is disabled; we emit ``BEGIN`` ourselves. A connection
     with the execution option ``sqlite_begin="IMMEDIATE"`` takes the write lock at once, which is
-    what SQLite offers instead of ``SELECT ... FOR UPDATE``.
+    what SQLite offers instead of ``SELECT ... FOR UPDATE``; the registry's own writers queue for
+    it (:mod:`registry_kernel.sqlite_writers`) instead of sleeping in SQLite's busy handler.
     """
 
     @event.listens_for(engine, "connect")
@@ -80,10 +86,31 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    database = engine.url.database
+    writers = WriterQueue(database) if database not in (None, "", ":memory:") else None
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        queued = writers is not None and mode == "IMMEDIATE" and not connection.info.get(_WRITING)
+        if queued:
+            writers.acquire()
+            connection.info[_WRITING] = True
+        try:
+            connection.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            if queued:
+                connection.info.pop(_WRITING)
+                writers.release()
+            raise
+
+    def _leave_queue(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
+        if record is not None and record.info.pop(_WRITING, False):
+            writers.release()
+
+    if writers is not None:  # the write turn ends when the connection is back in the pool
+        event.listen(engine, "checkin", _leave_queue)
+        event.listen(engine, "invalidate", _leave_queue)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -60,13 +60,21 @@ def select_locale() -> str:
 
 def _remember_on_account(locale: str) -> None:
     """Save a signed-in person's choice, so their other devices open in it too."""
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
     from .auth.session import current_account
+    from .models import Account
+    from .read_only import side_write
     from .web import registry_session
 
     account = current_account()
     if account is not None and account.ui_language != locale:
-        account.ui_language = locale
-        registry_session().commit()
+        with side_write(registry_session()) as writer:
+            writer.execute(update(Account).where(Account.id == account.id)
+                           .values(ui_language=locale))
+            writer.commit()
+        set_committed_value(account, "ui_language", locale)
 
 
 def current_language() -> str:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import sessionmaker
 
 from .crypto import generate_key_text
 from .hookspecs import hookimpl
+from .web import writes_on_get
 
 TEST_KEYS = {
     "secret_key": "test-secret-key-" + "x" * 40,
@@ -253,6 +254,7 @@ _login_routes = Blueprint("kernel_test_login", __name__)
 
 
 @_login_routes.get("/_test/login/<int:account_id>")
+@writes_on_get
 def _test_login(account_id: int) -> str:
     from .auth.session import login_user
     from .models import Account

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Flask, Response, abort, current_app, g, request
+from flask import Flask, Response, abort, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
+
+from .read_only import mark_read_only
 
 if TYPE_CHECKING:
     from .runtime import Registry
@@ -15,14 +18,43 @@ def current_registry() -> Registry:
     return current_app.extensions["registry"]
 
 
+_View = TypeVar("_View", bound=Callable[..., Any])
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def writes_on_get(view: _View) -> _View:
+    """Mark a view that writes even when asked with GET (a sign-in link that is used up, say).
+
+    Without it a GET request's session is read-only (:mod:`registry_kernel.read_only`)."""
+    view.registry_writes_on_get = True  # type: ignore[attr-defined]
+    return view
+
+
+def request_is_read_only() -> bool:
+    """Whether this request only reads: set by the API's routes, else a GET, HEAD or OPTIONS
+    request whose view is not marked :func:`writes_on_get`."""
+    read_only = g.get("registry_read_only")
+    if read_only is None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        read_only = (request.method in READING_METHODS
+                     and not getattr(view, "registry_writes_on_get", False))
+    return read_only
+
+
 def registry_session() -> Session:
-    """The request's session. On SQLite a request that may write takes the write lock at its
-    first statement (``BEGIN IMMEDIATE``), so reads and the writes they lead to cannot race."""
+    """The request's session.
+
+    A request that only reads gets a read-only session (plain ``BEGIN``: on SQLite it runs
+    beside other readers and one writer). A request that may write takes SQLite's write lock at
+    its first statement (``BEGIN IMMEDIATE``), so reads and the writes they lead to cannot race.
+    """
     session: Session | None = g.get("registry_session")
     if session is None:
         registry = current_registry()
         session = registry.sessions()
-        if registry.engine.dialect.name == "sqlite" and not g.get("registry_read_only"):
+        if has_request_context() and request_is_read_only():
+            mark_read_only(session, strict=not registry.settings.production)
+        elif registry.engine.dialect.name == "sqlite":
             session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         g.registry_session = session
     return session

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from registry_kernel import audit
 from registry_kernel.db import new_uuid, utcnow
 from registry_kernel.models import Participant
+from registry_kernel.read_only import side_write
 
 from .models import Course, Degree, Document, Permit, ReportIssue, TrainingRecord
 from .report_cache import ReportCache, report_key
@@ -929,12 +930,14 @@ def report_digest(report: dict[str, Any]) -> str:
 
 
 def issue_report(session: Session, participant: Participant, report: dict[str, Any]) -> ReportIssue:
-    """Record an issued report under a fresh public verification code."""
+    """Record an issued report under a fresh public verification code (committed at once when
+    ``session`` is a reading request's)."""
     issue = ReportIssue(code=new_code(), participant_id=participant.id,
                         registry_id=participant.registry_id, issued_at=utcnow(),
                         digest=report_digest(report), summary=json.dumps(report["totals"]))
-    session.add(issue)
-    session.flush()
+    with side_write(session) as writer:
+        writer.add(issue)
+        writer.flush()
     report["verification"] = {"code": issue.code,
                               "issued_at": issue.issued_at.replace(microsecond=0).isoformat()}
     return issue

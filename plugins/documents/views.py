@@ -23,7 +23,7 @@ from registry_kernel.auth.session import (
     web_actor,
 )
 from registry_kernel.models import Participant
-from registry_kernel.web import current_registry, registry_session
+from registry_kernel.web import current_registry, registry_session, writes_on_get
 
 from . import VERIFY_PERMISSION
 from . import services as svc
@@ -303,6 +303,7 @@ def _staff_document(document_id: str) -> tuple[Document, Participant]:
 
 
 @bp.route("/verification/<document_id>", methods=["GET", "POST"])
+@writes_on_get  # opening a document claims it for this staff member
 @permission_required(VERIFY_PERMISSION)
 @two_factor_required
 def verify(document_id: str) -> Any:

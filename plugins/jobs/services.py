@@ -33,6 +33,7 @@ from registry_kernel.db import utcnow
 from registry_kernel.extension import EnrollmentOutcome, EnrollmentRefused, TrainingOffering
 from registry_kernel.mail import send_mail
 from registry_kernel.models import Account, Organization, Participant, RoleGrant
+from registry_kernel.read_only import side_write
 
 from ..profile import services as profile
 from .models import (
@@ -787,11 +788,12 @@ def issue_staff_report(session: Session, org_id: int, rows: list[dict[str, Any]]
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
     report = StaffReport(code=new_code(), organization_id=org_id, digest=digest,
                          staff_count=len(rows), issued_by_account_id=actor.account_id)
-    session.add(report)
-    session.flush()
-    audit.record(session, actor=actor, action="jobs.staff_report.issue",
-                 resource_type="staff_report", resource_id=report.code,
-                 reason=f"organization {org_id}, {len(rows)} staff")
+    with side_write(session) as writer:  # a reading request's: committed at once
+        writer.add(report)
+        writer.flush()
+        audit.record(writer, actor=actor, action="jobs.staff_report.issue",
+                     resource_type="staff_report", resource_id=report.code,
+                     reason=f"organization {org_id}, {len(rows)} staff")
     return report
 
 

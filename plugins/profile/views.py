@@ -27,7 +27,7 @@ from registry_kernel import participants as kernel_participants
 from registry_kernel import registry_id
 from registry_kernel.auth.session import web_actor
 from registry_kernel.models import Participant
-from registry_kernel.web import current_registry, registry_session
+from registry_kernel.web import current_registry, registry_session, writes_on_get
 
 from . import config, forms, reports, services
 from .api import DOCX, NAMES_READ_ONLY, verify_url
@@ -212,6 +212,7 @@ def edit_section(section: str) -> Any:
 
 
 @bp.get("/email/verify/<token>")
+@writes_on_get  # the link is used up
 def verify_email(token: str) -> Any:
     session, registry = registry_session(), current_registry()
     try:

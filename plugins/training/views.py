@@ -22,7 +22,7 @@ from werkzeug.routing import BuildError
 
 from registry_kernel.auth.session import web_actor
 from registry_kernel.models import Account, Organization, Participant
-from registry_kernel.web import current_registry, registry_session
+from registry_kernel.web import current_registry, registry_session, writes_on_get
 
 from . import instructor_profiles as profiles
 from . import services as svc
@@ -444,6 +444,7 @@ def manage_home() -> Any:
 
 
 @bp.get("/manage/<int:org_id>")
+@writes_on_get  # an implicit sponsor's information row is made on first visit
 @signed_in
 def manage_org(org_id: int) -> Any:
     org = _org_for_module(org_id, manage=False)
@@ -465,6 +466,7 @@ def manage_org(org_id: int) -> Any:
 
 
 @bp.route("/manage/<int:org_id>/info", methods=["GET", "POST"])
+@writes_on_get  # an implicit sponsor's information row is made on first visit
 @signed_in
 def sponsor_info(org_id: int) -> Any:
     org = _org_for_module(org_id)
@@ -489,6 +491,7 @@ def sponsor_info(org_id: int) -> Any:
 
 
 @bp.route("/manage/<int:org_id>/logo", methods=["GET", "POST"])
+@writes_on_get  # an implicit sponsor's information row is made on first visit
 @signed_in
 def manage_logo(org_id: int) -> Any:
     org = _org_for_module(org_id)

@@ -46,6 +46,7 @@ from registry_kernel.crypto import (
 from registry_kernel.db import unit_of_work, utcnow
 from registry_kernel.models import OutboxMessage
 from registry_kernel.outbox import enqueue
+from registry_kernel.read_only import side_write
 
 from .models import Snapshot
 from .services import Record, Released, gather, release
@@ -167,14 +168,16 @@ def open_snapshot(registry: Registry, row: Snapshot) -> Released:
 
 
 def _rewrap(registry: Registry, session: Session, row: Snapshot) -> None:
-    """Re-wrap a snapshot's key under the primary master key (after a key rotation), in
-    ``session`` (committed: a request's own, which on SQLite may hold the write lock)."""
+    """Re-wrap a snapshot's key under the primary master key (after a key rotation), committed
+    at once (a reading request's session: in a short transaction of its own)."""
     keyring = registry.vault.keyring
     dek = keyring.unwrap(row.kek_id, bytes(row.wrapped_key), _binding(row.id))
     kek_id, wrapped = keyring.wrap(dek, _binding(row.id))
-    session.execute(update(Snapshot).where(Snapshot.id == row.id, Snapshot.kek_id == row.kek_id)
-                    .values(kek_id=kek_id, wrapped_key=wrapped))
-    session.commit()
+    with side_write(session) as writer:
+        writer.execute(update(Snapshot).where(Snapshot.id == row.id,
+                                              Snapshot.kek_id == row.kek_id)
+                       .values(kek_id=kek_id, wrapped_key=wrapped))
+        writer.commit()
 
 
 _OPENING = threading.Lock()  # one thread of a process opens a new snapshot; the others wait
@@ -219,9 +222,9 @@ def latest(session: Session, registry: Registry) -> Released | None:
 
 def ensure_scheduled(registry: Registry, session: Session | None = None,
                      delay: timedelta | None = None, *, running: int | None = None) -> bool:
-    """Queue a refresh job unless one is pending besides the ``running`` one, in ``session``
-    (committed: a request's own session, which on SQLite may hold the write lock) or a short
-    transaction of its own. ``refresh_seconds = 0`` (cron only) queues nothing."""
+    """Queue a refresh job unless one is pending besides the ``running`` one, committed at once:
+    in ``session`` (a reading request's: in a short transaction of its own) or, without one, in
+    a unit of work of its own. ``refresh_seconds = 0`` (cron only) queues nothing."""
     from . import config
 
     if config(registry).refresh_seconds <= 0:
@@ -229,13 +232,14 @@ def ensure_scheduled(registry: Registry, session: Session | None = None,
     if session is None:
         with unit_of_work(registry.sessions) as own:
             return ensure_scheduled(registry, own, delay, running=running)
-    pending = session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.kind == JOB, OutboxMessage.status == "pending",
-        OutboxMessage.id != (running or 0)).limit(1))
-    if pending is not None:
-        return False
-    enqueue(session, JOB, {}, max_attempts=5, delay=delay)
-    session.commit()
+    with side_write(session) as writer:
+        pending = writer.scalar(select(OutboxMessage.id).where(
+            OutboxMessage.kind == JOB, OutboxMessage.status == "pending",
+            OutboxMessage.id != (running or 0)).limit(1))
+        if pending is not None:
+            return False
+        enqueue(writer, JOB, {}, max_attempts=5, delay=delay)
+        writer.commit()
     return True
 
 

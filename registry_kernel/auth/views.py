@@ -42,7 +42,7 @@ from ..participants import (
     find_by_name_and_birth_date,
     personal_data,
 )
-from ..web import current_registry, registry_session
+from ..web import current_registry, registry_session, writes_on_get
 from . import recovery
 from .forms import (
     ConfirmForm,
@@ -314,6 +314,7 @@ def signup() -> Any:
 
 
 @bp.route("/verify/<token>")
+@writes_on_get  # the link is used up
 def verify_email(token: str) -> Any:
     db = registry_session()
     check = recovery.use_email_token(db, token, "verify")

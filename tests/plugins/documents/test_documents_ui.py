@@ -14,11 +14,13 @@ from registry_kernel.db import unit_of_work
 from registry_kernel.hookspecs import hookimpl
 from registry_kernel.models import Account
 from registry_kernel.testing import Factory
+from registry_kernel.web import writes_on_get
 
 login_bp = Blueprint("documents_test_login", __name__)
 
 
 @login_bp.get("/_test/documents-login/<int:account_id>")
+@writes_on_get
 def _login(account_id: int):
     from registry_kernel.auth.session import login_user
     from registry_kernel.web import registry_session
