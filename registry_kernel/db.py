@@ -92,21 +92,19 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        queued = writers is not None and mode == "IMMEDIATE" and not connection.info.get(_WRITING)
+        queued = writers is not None and mode == "IMMEDIATE" and _WRITING not in connection.info
         if queued:
-            writers.acquire()
-            connection.info[_WRITING] = True
+            connection.info[_WRITING] = writers.acquire()
         try:
             connection.exec_driver_sql(f"BEGIN {mode}")
         except BaseException:
             if queued:
-                connection.info.pop(_WRITING)
-                writers.release()
+                writers.release(connection.info.pop(_WRITING))
             raise
 
     def _leave_queue(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
-        if record is not None and record.info.pop(_WRITING, False):
-            writers.release()
+        if record is not None and _WRITING in record.info:
+            writers.release(record.info.pop(_WRITING))
 
     if writers is not None:  # the write turn ends when the connection is back in the pool
         event.listen(engine, "checkin", _leave_queue)

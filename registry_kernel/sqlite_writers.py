@@ -3,12 +3,14 @@
 SQLite has one write lock per database file. A connection that cannot take it sleeps in
 SQLite's busy handler, in back-off steps of up to 100 ms, and nobody wakes it when the lock is
 freed: with a few concurrent writers the slowest requests wait hundreds of milliseconds for a
-lock that is held a few milliseconds at a time. So the registry queues its own writers before
-``BEGIN IMMEDIATE``: the threads of a process on a lock that hands over at once, the processes
-(app servers, workers, the CLI) on an advisory lock of a file next to the database, for which
-only the one thread per process at the head of its queue waits. The writer keeps its place until
-its connection goes back to the pool, after ``COMMIT`` or ``ROLLBACK``. Other programs writing to
-the file still meet SQLite's own busy timeout.
+lock that is held a few milliseconds at a time. So the registry's writers (request threads of
+every app server, workers, the CLI) first take an advisory lock of a file next to the database,
+before ``BEGIN IMMEDIATE``. The operating system wakes the writers waiting for it as soon as it
+is released, and every waiting writer, whichever process it is in, has the same chance to be
+next. A writer that has to wait does so in a helper thread, so it can give up after ``timeout``
+as SQLite's busy timeout would. The writer keeps its turn until its connection goes back to the
+pool, after ``COMMIT`` or ``ROLLBACK``. Other programs writing to the file still meet SQLite's
+own busy timeout.
 """
 
 from __future__ import annotations
@@ -16,17 +18,45 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import time
-import weakref
+from concurrent.futures import ThreadPoolExecutor
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: threads of one process are queued only
     fcntl = None  # type: ignore[assignment]
 
-_FIRST_PAUSE = 0.0002
-_LONGEST_PAUSE = 0.002
-_QUEUES: weakref.WeakSet[WriterQueue] = weakref.WeakSet()
+
+
+_HELPERS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _helpers() -> ThreadPoolExecutor:
+    """This process's helper threads (a forked child makes its own)."""
+    pid = os.getpid()
+    pool = _HELPERS.get(pid)
+    if pool is None:
+        _HELPERS.clear()
+        pool = _HELPERS[pid] = ThreadPoolExecutor(max_workers=64,
+                                                  thread_name_prefix="sqlite-writer-wait")
+    return pool
+
+
+class _Wait:
+    """A writer waiting for the file lock, through a helper thread blocked in ``flock``."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.granted = threading.Event()
+        self.abandoned = False
+        self.decided = threading.Lock()
+
+    def run(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        with self.decided:
+            if not self.abandoned:
+                self.granted.set()
+                return
+        os.close(self.fd)  # the writer gave up: closing gives the lock back
 
 
 class WriterQueue:
@@ -35,54 +65,34 @@ class WriterQueue:
     def __init__(self, database_path: str, timeout: float = 30.0) -> None:
         self.lock_path = f"{database_path}-writers.lock"
         self.timeout = timeout
-        self._threads = threading.Lock()
-        self._fd: int | None = None
-        _QUEUES.add(self)
 
-    def acquire(self) -> None:
-        """Wait for this database's write turn; ``database is locked`` after ``timeout``."""
-        deadline = time.monotonic() + self.timeout
-        if not self._threads.acquire(timeout=self.timeout):
-            raise sqlite3.OperationalError("database is locked (waited for other writers)")
-        try:
-            self._lock_file(deadline)
-        except BaseException:
-            self._threads.release()
-            raise
-
-    def release(self) -> None:
-        if fcntl is not None and self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._threads.release()
-
-    def _lock_file(self, deadline: float) -> None:
+    def acquire(self) -> int | None:
+        """Wait for this database's write turn and return the descriptor that holds it (give it
+        to :meth:`release`); ``database is locked`` after ``timeout``."""
         if fcntl is None:
+            return None
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._wait(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    @staticmethod
+    def release(fd: int | None) -> None:
+        if fd is not None:
+            os.close(fd)  # closing the only descriptor of the lock releases it
+
+    def _wait(self, fd: int) -> None:
+        wait = _Wait(fd)
+        _helpers().submit(wait.run)
+        if wait.granted.wait(self.timeout):
             return
-        if self._fd is None:
-            self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        pause = _FIRST_PAUSE
-        while True:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with wait.decided:
+            if wait.granted.is_set():  # granted just now
                 return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise sqlite3.OperationalError(
-                        "database is locked (another process kept writing)") from None
-                time.sleep(pause)
-                pause = min(pause * 2, _LONGEST_PAUSE)
-
-    def _forget_parent(self) -> None:
-        """In a forked child: the parent's file description and thread lock are not ours (a lock
-        on a shared description would let two processes write at once)."""
-        self._threads = threading.Lock()
-        self._fd = None
-
-
-def _after_fork_in_child() -> None:
-    for queue in list(_QUEUES):
-        queue._forget_parent()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+            wait.abandoned = True
+        raise sqlite3.OperationalError("database is locked (another writer kept it)")

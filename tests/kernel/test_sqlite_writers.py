@@ -92,8 +92,10 @@ def test_a_writer_that_waits_too_long_is_told_the_database_is_locked(database):
     with pytest.raises(Exception, match="database is locked"):
         queue.acquire()
     os.close(fd)
-    queue.acquire()  # and the queue is usable afterwards
-    queue.release()
+    queue.release(queue.acquire())  # the queue is usable afterwards: the given-up wait ended
+    check = os.open(f"{database}-writers.lock", os.O_RDWR)
+    fcntl.flock(check, fcntl.LOCK_EX | fcntl.LOCK_NB)  # and nothing kept the lock
+    os.close(check)
 
 
 def test_a_failed_begin_gives_the_turn_back(database):
