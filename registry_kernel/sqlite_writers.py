@@ -16,29 +16,52 @@ own busy timeout.
 from __future__ import annotations
 
 import os
+import queue
 import sqlite3
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 
 try:
     import fcntl
-except ImportError:  # pragma: no cover - Windows: threads of one process are queued only
+except ImportError:  # pragma: no cover - Windows: no queue, SQLite's busy timeout only
     fcntl = None  # type: ignore[assignment]
 
 
+class _Helpers:
+    """Daemon threads that wait in ``flock`` for writers (reused; a daemon never holds up the
+    process's exit, even while it waits behind a writer that never finishes)."""
 
-_HELPERS: dict[int, ThreadPoolExecutor] = {}
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._idle = 0
+        self._count = threading.Lock()
+
+    def run(self, job: Callable[[], None]) -> None:
+        with self._count:
+            if self._idle:
+                self._idle -= 1
+            else:
+                threading.Thread(target=self._work, daemon=True,
+                                 name="sqlite-writer-wait").start()
+        self._jobs.put(job)
+
+    def _work(self) -> None:
+        while True:
+            self._jobs.get()()
+            with self._count:
+                self._idle += 1
 
 
-def _helpers() -> ThreadPoolExecutor:
+_HELPERS: dict[int, _Helpers] = {}
+
+
+def _helpers() -> _Helpers:
     """This process's helper threads (a forked child makes its own)."""
     pid = os.getpid()
-    pool = _HELPERS.get(pid)
-    if pool is None:
+    if pid not in _HELPERS:
         _HELPERS.clear()
-        pool = _HELPERS[pid] = ThreadPoolExecutor(max_workers=64,
-                                                  thread_name_prefix="sqlite-writer-wait")
-    return pool
+        _HELPERS[pid] = _Helpers()
+    return _HELPERS[pid]
 
 
 class _Wait:
@@ -75,7 +98,7 @@ class WriterQueue:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            self._wait(fd)
+            self._wait(fd)  # (if it gives up, the helper owns ``fd`` and closes it)
         except BaseException:
             os.close(fd)
             raise
@@ -88,7 +111,7 @@ class WriterQueue:
 
     def _wait(self, fd: int) -> None:
         wait = _Wait(fd)
-        _helpers().submit(wait.run)
+        _helpers().run(wait.run)
         if wait.granted.wait(self.timeout):
             return
         with wait.decided:
