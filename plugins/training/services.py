@@ -1156,16 +1156,18 @@ def enroll(session: Session, registry: Registry, event_id: int, participant: Par
                        enrollment_id=existing.id)
     if _take_seat(session, event.id):
         status = "enrolled"
+    elif not event.waitlist:
+        # Full, and nobody waits for a seat: refuse without queueing on the event's row lock
+        # (when a popular event fills, the many who still try are answered side by side).
+        raise Conflict(_("the event is full and has no waitlist"), reason="full")
     else:
         # Full: lock the event so a withdrawal in flight either finishes first (and its seat
         # is ours) or sees this waitlist entry when it promotes.
         locked = _lock_event(session, event.id)
         if locked.seats_taken < locked.capacity and _take_seat(session, event.id):
             status = "enrolled"
-        elif event.waitlist:
-            status = "waitlisted"
         else:
-            raise Conflict(_("the event is full and has no waitlist"), reason="full")
+            status = "waitlisted"
     now = utcnow()
     if existing is not None:
         existing.status, existing.queued_at, existing.withdrawn_at = status, now, None

@@ -147,3 +147,30 @@ def test_parallel_withdrawals_promote_the_waitlist_in_order(fresh_database, tmp_
         assert _seats(app, event_id)["seats_taken"] == 8
     finally:
         app.extensions["registry"].engine.dispose()
+
+
+def test_a_full_event_without_waitlist_answers_without_waiting_for_its_row_lock(
+        fresh_database, tmp_path):
+    """When a popular event is full, the many who still try are refused side by side: nobody
+    queues on the event's row lock (held here by a long withdrawal-like transaction)."""
+    app, token, event_id, people = _setup(fresh_database, tmp_path, 2, capacity=1,
+                                          waitlist=False)
+    engine = app.extensions["registry"].engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks: on SQLite every write takes the one write lock anyway")
+    assert _enroll_call(app, token, event_id, people[0].registry_id)()[0] == 201
+    with engine.connect() as other:
+        other.exec_driver_sql("SELECT id FROM training_events WHERE id = %s FOR UPDATE",
+                              (event_id,))
+        outcome: list[Any] = []
+        late = threading.Thread(target=lambda: outcome.append(
+            _enroll_call(app, token, event_id, people[1].registry_id)()))
+        late.start()
+        late.join(timeout=5)
+        answered_while_locked = bool(outcome)
+        other.rollback()
+    late.join()
+    assert answered_while_locked, "the refusal waited for the event's row lock"
+    assert outcome[0][0] == 409
+    assert outcome[0][1]["reason"] == "full"
+    assert _seats(app, event_id)["seats_taken"] == 1
