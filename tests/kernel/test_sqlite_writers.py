@@ -40,6 +40,11 @@ def increment(sessions) -> None:
         session.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
 
 
+def counter(sessions) -> int:
+    with sessions() as session:
+        return session.scalar(text("SELECT n FROM counter"))
+
+
 def test_threads_write_one_at_a_time_and_none_is_lost(database):
     engine = make_engine(f"sqlite:///{database}", pool_size=8)
     sessions = make_session_factory(engine)
@@ -49,8 +54,7 @@ def test_threads_write_one_at_a_time_and_none_is_lost(database):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    with sessions() as session:
-        assert session.scalar(text("SELECT n FROM counter")) == 200
+    assert counter(sessions) == 200
     engine.dispose()
 
 
@@ -70,8 +74,7 @@ def test_a_writer_waits_for_another_process_and_goes_as_soon_as_it_is_done(datab
     # its turn ended with its transaction: another process gets the lock at once
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     os.close(fd)
-    with sessions() as session:
-        assert session.scalar(text("SELECT n FROM counter")) == 1
+    assert counter(sessions) == 1
     engine.dispose()
 
 
