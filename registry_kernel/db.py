@@ -142,6 +142,30 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+_WRITER = "registry_writer"
+
+
+def writing_session(session: Session) -> Session:
+    """Make every transaction of ``session`` a writer's (:func:`begin_write`): the first, and
+    the next one after a commit part-way through a request (SQLite: ``BEGIN IMMEDIATE`` each
+    time, so a read never turns into a write that races)."""
+    session.info[_WRITER] = True
+    begin_write(session)
+    return session
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _writer_executes(state: Any) -> None:
+    if state.session.info.get(_WRITER):
+        begin_write(state.session)
+
+
+@event.listens_for(Session, "before_flush")
+def _writer_flushes(session: Session, *_args: Any) -> None:
+    if session.info.get(_WRITER):
+        begin_write(session)
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
     """A session that commits on success and rolls back on error (CLI, workers, scripts)."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import Flask, Response, abort, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
+from .db import writing_session
 from .read_only import mark_read_only
 
 if TYPE_CHECKING:
@@ -54,8 +55,8 @@ def registry_session() -> Session:
         session = registry.sessions()
         if has_request_context() and request_is_read_only():
             mark_read_only(session, strict=not registry.settings.production)
-        elif registry.engine.dialect.name == "sqlite":
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        else:
+            writing_session(session)
         g.registry_session = session
     return session
 

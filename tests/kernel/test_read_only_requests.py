@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Blueprint
-from sqlalchemy import func, make_url, select
+from sqlalchemy import event, func, make_url, select
 
 from registry_kernel import hookimpl
 from registry_kernel.app import create_app
@@ -42,6 +42,14 @@ class GetThatWrites:
         @writes_on_get
         def says_it_writes() -> str:
             return add("Declared")
+
+        @bp.get("/_t/commits-twice")
+        @writes_on_get
+        def commits_twice() -> str:
+            add("First")
+            session = registry_session()  # after a commit: a new transaction, still a writer's
+            session.scalar(select(func.count()).select_from(Organization))
+            return add("Second")
 
         return [bp]
 
@@ -133,3 +141,16 @@ def test_in_production_an_unannounced_write_is_logged_and_let_through(fresh_data
         names = set(session.scalars(select(Organization.name)))
     assert "Lenient" in names and "Strict" not in names
     registry.engine.dispose()
+
+
+def test_a_writing_request_that_commits_part_way_stays_a_writer(fresh_database, tmp_path):
+    app = committing_app(fresh_database, tmp_path, extra_plugins=(GetThatWrites(),))
+    engine = app.extensions["registry"].engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("BEGIN IMMEDIATE is SQLite's")
+    modes: list[str] = []
+    event.listen(engine, "begin",
+                 lambda conn: modes.append(conn.get_execution_options().get("sqlite_begin")))
+    assert app.test_client().get("/_t/commits-twice").status_code == 200
+    assert modes == ["IMMEDIATE", "IMMEDIATE"]
+    assert organizations_named(app, "Second") == 1
