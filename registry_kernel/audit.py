@@ -1,8 +1,10 @@
 """Append-only, hash-chained audit log: who read or changed personal data, when and why.
 
-Rows are written in the same transaction as the change they record (for reads: before the data
-is returned). They hold field names, never values. Each row's hash covers its content and the
-previous row's hash, so an edited or deleted row breaks the chain (``registry audit verify``).
+Rows are written in the same transaction as the change they record; a read is recorded before
+its data is returned, in a short transaction of its own when the request only reads
+(:func:`registry_kernel.read_only.side_write`). They hold field names, never values. Each
+row's hash covers its content and the previous row's hash, so an edited or deleted row breaks
+the chain (``registry audit verify``).
 """
 
 from __future__ import annotations
