@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -167,7 +167,7 @@ def _writer_flushes(session: Session, *_args: Any) -> None:
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
+def unit_of_work(factory: Callable[[], Session], *, write: bool = True) -> Iterator[Session]:
     """A session that commits on success and rolls back on error (CLI, workers, scripts)."""
     session = factory()
     try:

@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from .db import begin_write
+from .db import unit_of_work
 
 READ_ONLY = "registry_read_only"
 _LENIENT = "lenient"
@@ -67,16 +68,8 @@ def side_write(session: Session) -> Iterator[Session]:
         finally:
             session.info[READ_ONLY] = mode
         return
-    writer = Session(bind=bind, expire_on_commit=False)
-    try:
-        begin_write(writer)
+    with unit_of_work(partial(Session, bind=bind, expire_on_commit=False)) as writer:
         yield writer
-        writer.commit()
-    except BaseException:
-        writer.rollback()
-        raise
-    finally:
-        writer.close()
 
 
 @event.listens_for(Session, "before_flush")
