@@ -49,7 +49,6 @@ def log(message: str) -> None:
 
 
 def build(args: argparse.Namespace) -> dict[str, Any]:
-    from registry_plugins.profile import services as profile
     from registry_plugins.training import services as training
 
     from registry_kernel.accounts import create_account
@@ -59,7 +58,6 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     from registry_kernel.migrate import upgrade
     from registry_kernel.models import Account, Organization
     from registry_kernel.organizations import create_organization
-    from registry_kernel.participants import create_participant
 
     rng = random.Random(args.seed)
     n = sizes(args)
@@ -131,22 +129,12 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     log(f"{len(event_ids)} events")
 
     t = time.perf_counter()
-    participant_ids: list[str] = []
-    for start_index in range(0, n["participants"], BATCH):
-        with unit_of_work(registry.sessions) as session:
-            for i in range(start_index, min(n["participants"], start_index + BATCH)):
-                person = create_participant(
-                    session, registry, first_name=rng.choice(FIRST), last_name=rng.choice(LAST),
-                    email=f"p{i}@bench.test", birth_date=date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
-                    county=rng.choice(COUNTIES), preferred_language=rng.choice(["en", "es"]))
-                participant_ids.append(person.id)
-                profile.create_employment(session, registry, person, profile.EmploymentInput(
-                    employer_id=rng.choice(employers), position="Teacher",
-                    role_category=rng.choice(["teacher", "assistant", "lead_teacher"]),
-                    start_date=date(2015 + i % 10, 1, 1), hours_per_week=Decimal(rng.choice([20, 30, 40])),
-                    hourly_wage=Decimal(rng.choice(["18.50", "21.00", "24.75"]))), actor=None)
-        if start_index % 10_000 == 0:
-            log(f"participants {start_index}")
+    if args.workers > 1:
+        in_parallel(args, "participants", {"employers": employers})
+        with registry.sessions() as session:
+            participant_ids = employed_participants(session)
+    else:
+        participant_ids = make_participants(registry, rng, range(n["participants"]), employers)
     with unit_of_work(registry.sessions) as session:
         home_accounts = []
         for i in range(min(50, n["participants"])):
@@ -158,14 +146,22 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     log(f"{len(participant_ids)} participants")
 
     t = time.perf_counter()
-    made = make_enrollments(registry, rng, n["enrollments"], participant_ids, event_ids)
+    if args.workers > 1:
+        made = sum(in_parallel(args, "enrollments", {"participant_ids": participant_ids,
+                                                     "event_ids": event_ids}))
+    else:
+        made = make_enrollments(registry, rng, n["enrollments"], participant_ids, event_ids)
     timings["enrollments_s"] = time.perf_counter() - t
 
     if args.skip_documents:
         log("documents skipped (add them with --only documents)")
     else:
         t = time.perf_counter()
-        make_documents(registry, n["documents"], staff_id, participant_ids, home_accounts)
+        if args.workers > 1:
+            in_parallel(args, "documents", {"staff_id": staff_id, "home_accounts": home_accounts,
+                                            "participant_ids": participant_ids})
+        else:
+            make_documents(registry, n["documents"], staff_id, participant_ids, home_accounts)
         timings["documents_s"] = time.perf_counter() - t
 
     with registry.sessions() as session:
@@ -173,12 +169,93 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
                   "participants": len(participant_ids) + len(home_accounts) + n["sponsors"] + 1,
                   "events": len(event_ids), "enrollments": made, "documents": n["documents"]}
     result = {"database_url": args.database_url.split("@")[-1], "sizes": n, "counts": counts,
-              "timings": {k: round(v, 1) for k, v in timings.items()},
+              "workers": args.workers, "timings": {k: round(v, 1) for k, v in timings.items()},
               "total_s": round(time.perf_counter() - started, 1),
               "home_account_password": PASSWORD, "home_accounts": 50,
               "generated_at": datetime.now(UTC).isoformat()}
     registry.engine.dispose()
     return result
+
+
+def make_participants(registry: Any, rng: random.Random, indices: range, employers: list[int]
+                      ) -> list[str]:
+    """Register participant number ``i`` for each ``i`` of ``indices`` (profile and one
+    employment, through the services), 500 to a transaction; returns their ids."""
+    from registry_plugins.profile import services as profile
+
+    from registry_kernel.db import unit_of_work
+    from registry_kernel.participants import create_participant
+
+    participant_ids: list[str] = []
+    for chunk_start in range(0, len(indices), BATCH):
+        with unit_of_work(registry.sessions) as session:
+            for i in indices[chunk_start:chunk_start + BATCH]:
+                person = create_participant(
+                    session, registry, first_name=rng.choice(FIRST), last_name=rng.choice(LAST),
+                    email=f"p{i}@bench.test", birth_date=date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
+                    county=rng.choice(COUNTIES), preferred_language=rng.choice(["en", "es"]))
+                participant_ids.append(person.id)
+                profile.create_employment(session, registry, person, profile.EmploymentInput(
+                    employer_id=rng.choice(employers), position="Teacher",
+                    role_category=rng.choice(["teacher", "assistant", "lead_teacher"]),
+                    start_date=date(2015 + i % 10, 1, 1), hours_per_week=Decimal(rng.choice([20, 30, 40])),
+                    hourly_wage=Decimal(rng.choice(["18.50", "21.00", "24.75"]))), actor=None)
+        if (chunk_start // BATCH) % 20 == 0:
+            log(f"participants {len(participant_ids)} of {len(indices)}")
+    return participant_ids
+
+
+def employed_participants(session: Any) -> list[str]:
+    """The generated participants (those with an employment), in a stable order."""
+    from registry_plugins.profile.models import Employment
+
+    return list(session.scalars(select(Employment.participant_id).distinct()
+                                .order_by(Employment.participant_id)))
+
+
+def in_parallel(args: argparse.Namespace, phase: str, inputs: dict[str, Any]) -> list[Any]:
+    """Run ``phase`` in ``args.workers`` processes, each its own share (PostgreSQL: SQLite has
+    one writer at a time); returns each worker's result."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    if args.database_url.startswith("sqlite"):
+        raise SystemExit("--workers: SQLite has one writer at a time; use PostgreSQL")
+    settings = {"database_url": args.database_url, "instance": args.instance,
+                "plugins": args.plugins, "seed": args.seed, "sizes": sizes(args)}
+    with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(run_share, settings, phase, inputs, worker, args.workers)
+                   for worker in range(args.workers)]
+        return [future.result() for future in futures]
+
+
+def run_share(settings: dict[str, Any], phase: str, inputs: dict[str, Any], worker: int,
+              workers: int) -> Any:
+    """One worker's share of a phase: participants and documents by index (every
+    ``workers``-th), enrollments by count (each worker its own random sequence)."""
+    from registry_kernel.app import create_app
+
+    app = create_app({"database_url": settings["database_url"],
+                      "instance_path": settings["instance"], "mail_backend": "memory",
+                      "quiet_dev_keys": True,
+                      **({"plugins": settings["plugins"].split(",")} if settings["plugins"]
+                         else {})})
+    registry = app.extensions["registry"]
+    rng = random.Random(f"{settings['seed']}:{phase}:{worker}/{workers}")
+    n = settings["sizes"]
+    try:
+        if phase == "participants":
+            return len(make_participants(registry, rng, range(worker, n["participants"], workers),
+                                         inputs["employers"]))
+        if phase == "enrollments":
+            share = n["enrollments"] // workers + (worker < n["enrollments"] % workers)
+            return make_enrollments(registry, rng, share, inputs["participant_ids"],
+                                    inputs["event_ids"], batch=BATCH // 10)
+        make_documents(registry, n["documents"], inputs["staff_id"], inputs["participant_ids"],
+                       inputs["home_accounts"], share=(worker, workers))
+        return None
+    finally:
+        registry.engine.dispose()
 
 
 def add_events(session: Any, registry: Any, rng: random.Random, catalog: list[Any], who: Any,
@@ -203,10 +280,11 @@ def add_events(session: Any, registry: Any, rng: random.Random, catalog: list[An
 
 
 def make_enrollments(registry: Any, rng: random.Random, count: int, participant_ids: list[str],
-                     event_ids: list[int]) -> int:
+                     event_ids: list[int], batch: int = BATCH) -> int:
     """Enroll random participants in random events through the training service until
-    ``count`` places were given (a seat or the waitlist), 500 to a transaction; a duplicate is
-    skipped. Returns the number made."""
+    ``count`` places were given (a seat or the waitlist), ``batch`` to a transaction, in the
+    order of the events (so parallel workers lock event rows in the same order and never
+    deadlock); a duplicate is skipped. Returns the number made."""
     from registry_plugins.training import services as training
 
     from registry_kernel.db import unit_of_work
@@ -214,17 +292,19 @@ def make_enrollments(registry: Any, rng: random.Random, count: int, participant_
 
     made = 0
     while made < count:
+        draws = sorted((rng.choice(event_ids), rng.choice(participant_ids))
+                       for _ in range(min(batch, count - made)))
         with unit_of_work(registry.sessions) as session:
-            for _ in range(min(BATCH, count - made)):
-                person = session.get(Participant, rng.choice(participant_ids))
+            for event_id, participant_id in draws:
+                person = session.get(Participant, participant_id)
                 try:
                     with session.begin_nested():
-                        training.enroll(session, registry, rng.choice(event_ids), person,
+                        training.enroll(session, registry, event_id, person,
                                         actor=None, source="bench", notify=False)
                 except Exception:  # duplicate or full without waitlist: skip
                     continue
                 made += 1
-        if made % 10_000 < BATCH:
+        if made % 10_000 < batch:
             log(f"enrollments {made}")
     return made
 
@@ -235,7 +315,6 @@ def extend(registry: Any, seed: int, n: dict[str, int], phases: list[str]) -> di
     phase draws from its own random sequence (seeded by the seed, the phase and the count
     held), not a replay of the first run's."""
     from registry_plugins.documents.models import Document
-    from registry_plugins.profile.models import Employment
     from registry_plugins.training.models import Enrollment, Training, TrainingEvent
 
     from registry_kernel.accounts import account_by_email
@@ -277,8 +356,7 @@ def extend(registry: Any, seed: int, n: dict[str, int], phases: list[str]) -> di
         with registry.sessions() as session:
             have = session.scalar(select(func.count()).select_from(Enrollment).where(
                 Enrollment.source == "bench"))
-            participant_ids = list(session.scalars(
-                select(Employment.participant_id).distinct().order_by(Employment.participant_id)))
+            participant_ids = employed_participants(session)
             event_ids = list(session.scalars(select(TrainingEvent.id).where(ours)
                                              .order_by(TrainingEvent.id)))
         rng = random.Random(f"{seed}:enrollments:{have}")
@@ -354,17 +432,21 @@ def make_home_records(registry: Any, rng: random.Random, per_person: int = 5) ->
 
 
 def make_documents(registry: Any, count: int, staff_id: int, participant_ids: list[str],
-                   home_accounts: list[str], start: int = 0) -> None:
+                   home_accounts: list[str], start: int = 0, share: tuple[int, int] = (0, 1)
+                   ) -> None:
     """Upload and verify transcripts number ``start`` to ``count`` (one course each) through
     the documents plugin: the first go to the home-page accounts, the rest round the
-    participants."""
+    participants. ``share=(k, n)``: only every n-th transaction's worth, from the k-th."""
     from registry_plugins.documents import services as documents
 
     from registry_kernel.auth.actor import actor_for_account
     from registry_kernel.db import unit_of_work
     from registry_kernel.models import Account, Participant
 
-    for start_index in range(start, count, BATCH // 5):
+    worker, workers = share
+    for chunk, start_index in enumerate(range(start, count, BATCH // 5)):
+        if chunk % workers != worker:
+            continue
         with unit_of_work(registry.sessions) as session:
             staff_actor = actor_for_account(session, session.get(Account, staff_id),
                                             permission_roles=registry.permission_roles)
@@ -398,6 +480,9 @@ def main() -> None:
                         " requested size; 'home' gives the 50 home-page accounts an employment"
                         " and 5 enrollments each, like a generated person")
     parser.add_argument("--plugins", help="comma-separated plugins to enable (default: all)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes for the participants, enrollments and documents"
+                             " (PostgreSQL only: SQLite has one writer at a time)")
     parser.add_argument("--skip-documents", action="store_true",
                         help="leave the documents out (add them later, or in parallel, "
                              "with --only documents)")

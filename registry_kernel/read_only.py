@@ -26,6 +26,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from .db import unit_of_work
 
 READ_ONLY = "registry_read_only"
+_IN_PLACE = "registry_side_write_in_place"
 _LENIENT = "lenient"
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,12 @@ def is_read_only(session: Session) -> bool:
     return bool(session.info.get(READ_ONLY))
 
 
+def writes_in_place(session: Session) -> bool:
+    """True inside :func:`side_write` when the side write happens in the read-only session
+    itself (what it writes must be flushed before the block ends, not left for a commit)."""
+    return bool(session.info.get(_IN_PLACE))
+
+
 @contextmanager
 def side_write(session: Session) -> Iterator[Session]:
     """A session that may write next to ``session``.
@@ -61,12 +68,12 @@ def side_write(session: Session) -> Iterator[Session]:
     bind = session.get_bind()
     if isinstance(bind, Connection):
         mode = session.info[READ_ONLY]
-        session.info[READ_ONLY] = False
+        session.info.update({READ_ONLY: False, _IN_PLACE: True})
         try:
             yield session
             session.flush()
         finally:
-            session.info[READ_ONLY] = mode
+            session.info.update({READ_ONLY: mode, _IN_PLACE: False})
         return
     with unit_of_work(partial(Session, bind=bind, expire_on_commit=False)) as writer:
         yield writer

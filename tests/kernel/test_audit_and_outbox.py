@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import select, text, update
 
 from registry_kernel import audit, hookimpl
+from registry_kernel.app import create_app
 from registry_kernel.db import unit_of_work, utcnow
 from registry_kernel.models import AuditEvent, OutboxMessage
 from registry_kernel.outbox import enqueue
@@ -26,6 +28,50 @@ def test_audit_chain_verifies_and_detects_tampering(make_app):
         intact, _, broken = audit.verify_chain(session)
         assert not intact and broken == target.id
         session.rollback()
+
+
+def test_an_event_recorded_in_a_rolled_back_savepoint_is_dropped_with_it(make_app):
+    registry = make_app(plugins=[]).extensions["registry"]
+    with unit_of_work(registry.sessions) as session:
+        audit.record(session, actor=None, action="test.kept", resource_id="before")
+        with pytest.raises(LookupError), session.begin_nested():
+            audit.record(session, actor=None, action="test.undone", resource_id="inner")
+            raise LookupError("the change this event records failed")
+        with session.begin_nested():
+            audit.record(session, actor=None, action="test.kept", resource_id="after")
+    with registry.sessions() as session:
+        rows = session.scalars(select(AuditEvent).where(AuditEvent.action.like("test.%"))
+                               .order_by(AuditEvent.id)).all()
+        assert [(r.action, r.resource_id) for r in rows] == [("test.kept", "before"),
+                                                             ("test.kept", "after")]
+        assert rows[1].prev_hash == rows[0].row_hash
+        assert audit.verify_chain(session)[0]
+
+
+def test_audited_transactions_run_side_by_side_until_they_commit(fresh_database, tmp_path):
+    """Recording an event does not hold the chain's lock: a second audited transaction commits
+    while the first is still open, and the chain links them in commit order."""
+    app = create_app({"database_url": fresh_database(plugins=[]), "plugins": [],
+                      "instance_path": str(tmp_path / "instance"), "quiet_dev_keys": True})
+    registry = app.extensions["registry"]
+    try:
+        if registry.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has one writer at a time anyway")
+        with registry.sessions() as first:
+            audit.record(first, actor=None, action="test.slow", resource_id=1)
+            first.flush()  # the slow transaction is under way
+            with registry.sessions() as second:
+                second.execute(text("SET LOCAL lock_timeout = '3s'"))
+                audit.record(second, actor=None, action="test.quick", resource_id=2)
+                second.commit()  # before: waited for the first's chain lock, timed out
+            first.commit()
+        with registry.sessions() as session:
+            actions = session.scalars(select(AuditEvent.action).where(
+                AuditEvent.action.like("test.%")).order_by(AuditEvent.id)).all()
+            assert actions == ["test.quick", "test.slow"]
+            assert audit.verify_chain(session)[0]
+    finally:
+        registry.engine.dispose()
 
 
 def test_audit_rows_hold_field_names_never_values(factory):
