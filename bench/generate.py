@@ -8,6 +8,9 @@ Full size: 300,000 participants, 2,000 organizations, 500 training sponsors, 60,
 
 An interrupted or partial data set is topped up with ``--only``: each named phase (events,
 enrollments, documents) counts what the data set already holds and adds the difference.
+
+On PostgreSQL ``--workers N`` makes the participants, enrollments and documents in N processes
+(the statewide size: ``--scale 1 --workers 3`` on two cores).
 """
 
 from __future__ import annotations

@@ -67,7 +67,8 @@ def record(session: Session, *, actor: Actor | None, action: str,
     )
     reading = is_read_only(session)
     with side_write(session) as writer:
-        innermost = writer.get_nested_transaction() or writer.get_transaction()
+        innermost = (writer.get_nested_transaction() or writer.get_transaction()
+                     or writer.begin())  # (the event belongs to a transaction from here)
         writer.info.setdefault(_PENDING, []).append((event, innermost))
         if reading or writes_in_place(writer):  # not left for the request's commit
             _write_pending(writer)
@@ -103,10 +104,21 @@ def _write_pending(session: Session) -> None:
 @listens_for(Session, "after_soft_rollback")
 def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
     """Forget the events recorded in a transaction (or savepoint) that rolled back."""
+    _drop_recorded_in(session, previous_transaction)
+
+
+@listens_for(Session, "after_transaction_end")
+def _drop_uncommitted(session: Session, transaction: SessionTransaction) -> None:
+    """A session closed without committing leaves nothing queued for its next transaction."""
+    if transaction.parent is None:
+        _drop_recorded_in(session, transaction)
+
+
+def _drop_recorded_in(session: Session, transaction: SessionTransaction) -> None:
     pending = session.info.get(_PENDING)
     if pending:
         session.info[_PENDING] = [(event, tx) for event, tx in pending
-                                  if previous_transaction not in _lineage(tx)]
+                                  if transaction not in _lineage(tx)]
 
 
 def _lineage(transaction: SessionTransaction | None) -> list[SessionTransaction]:

@@ -48,6 +48,18 @@ def test_an_event_recorded_in_a_rolled_back_savepoint_is_dropped_with_it(make_ap
         assert audit.verify_chain(session)[0]
 
 
+def test_an_event_of_a_session_closed_without_commit_is_never_written(make_app):
+    registry = make_app(plugins=[]).extensions["registry"]
+    session = registry.sessions()
+    audit.record(session, actor=None, action="test.abandoned")
+    session.close()
+    with session.begin():  # the same session, used again
+        audit.record(session, actor=None, action="test.committed")
+    with registry.sessions() as reader:
+        assert reader.scalars(select(AuditEvent.action).where(
+            AuditEvent.action.like("test.%"))).all() == ["test.committed"]
+
+
 def test_audited_transactions_run_side_by_side_until_they_commit(fresh_database, tmp_path):
     """Recording an event does not hold the chain's lock: a second audited transaction commits
     while the first is still open, and the chain links them in commit order."""
