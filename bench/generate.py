@@ -78,7 +78,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
                                  permission_roles=registry.permission_roles)
 
     if args.only:  # top up the named phases of an existing data set
-        result = extend(registry, args.seed, n, args.only.split(","))
+        result = extend(registry, args, n, args.only.split(","))
         registry.engine.dispose()
         return {"database_url": args.database_url.split("@")[-1], "sizes": n, **result,
                 "total_s": round(time.perf_counter() - started, 1),
@@ -244,18 +244,20 @@ def run_share(settings: dict[str, Any], phase: str, inputs: dict[str, Any], work
                       **({"plugins": settings["plugins"].split(",")} if settings["plugins"]
                          else {})})
     registry = app.extensions["registry"]
-    rng = random.Random(f"{settings['seed']}:{phase}:{worker}/{workers}")
+    rng = random.Random(f"{settings['seed']}:{phase}:{inputs.get('start', '')}{worker}/{workers}")
     n = settings["sizes"]
     try:
         if phase == "participants":
             return len(make_participants(registry, rng, range(worker, n["participants"], workers),
                                          inputs["employers"]))
         if phase == "enrollments":
-            share = n["enrollments"] // workers + (worker < n["enrollments"] % workers)
+            total = inputs.get("count", n["enrollments"])
+            share = total // workers + (worker < total % workers)
             return make_enrollments(registry, rng, share, inputs["participant_ids"],
                                     inputs["event_ids"], batch=BATCH // 10)
         make_documents(registry, n["documents"], inputs["staff_id"], inputs["participant_ids"],
-                       inputs["home_accounts"], share=(worker, workers))
+                       inputs["home_accounts"], start=inputs.get("start", 0),
+                       share=(worker, workers))
         return None
     finally:
         registry.engine.dispose()
@@ -312,7 +314,8 @@ def make_enrollments(registry: Any, rng: random.Random, count: int, participant_
     return made
 
 
-def extend(registry: Any, seed: int, n: dict[str, int], phases: list[str]) -> dict[str, Any]:
+def extend(registry: Any, args: argparse.Namespace, n: dict[str, int], phases: list[str]
+           ) -> dict[str, Any]:
     """Top up an existing data set: each phase counts what the data set holds (the
     generator's own rows only) and adds what is missing, so an interrupted run resumes. Each
     phase draws from its own random sequence (seeded by the seed, the phase and the count
@@ -325,6 +328,7 @@ def extend(registry: Any, seed: int, n: dict[str, int], phases: list[str]) -> di
     from registry_kernel.db import unit_of_work
     from registry_kernel.models import Account, Participant, RoleGrant
 
+    seed = args.seed
     unknown = set(phases) - set(PHASES)
     if unknown:
         raise SystemExit(f"--only: unknown phase(s) {', '.join(sorted(unknown))}")
@@ -363,8 +367,14 @@ def extend(registry: Any, seed: int, n: dict[str, int], phases: list[str]) -> di
             event_ids = list(session.scalars(select(TrainingEvent.id).where(ours)
                                              .order_by(TrainingEvent.id)))
         rng = random.Random(f"{seed}:enrollments:{have}")
-        added["enrollments"] = make_enrollments(registry, rng, max(0, n["enrollments"] - have),
-                                                participant_ids, event_ids)
+        missing = max(0, n["enrollments"] - have)
+        if args.workers > 1 and missing:
+            added["enrollments"] = sum(in_parallel(args, "enrollments", {
+                "participant_ids": participant_ids, "event_ids": event_ids, "count": missing,
+                "start": have}))
+        else:
+            added["enrollments"] = make_enrollments(registry, rng, missing, participant_ids,
+                                                    event_ids)
         timings["enrollments_s"] = time.perf_counter() - t
         log(f"{added['enrollments']} enrollments added to {have}")
     if "documents" in phases:
@@ -376,8 +386,12 @@ def extend(registry: Any, seed: int, n: dict[str, int], phases: list[str]) -> di
                              .participant_id for i in range(50)]
             participant_ids = list(session.scalars(select(Participant.id).order_by(
                 Participant.id)))
-        make_documents(registry, n["documents"], staff_id, participant_ids, home_accounts,
-                       start=have)
+        if args.workers > 1 and have < n["documents"]:
+            in_parallel(args, "documents", {"staff_id": staff_id, "home_accounts": home_accounts,
+                                            "participant_ids": participant_ids, "start": have})
+        else:
+            make_documents(registry, n["documents"], staff_id, participant_ids, home_accounts,
+                           start=have)
         added["documents"] = max(0, n["documents"] - have)
         timings["documents_s"] = time.perf_counter() - t
     if "home" in phases:  # the sign-in accounts the suite measures get a typical person's data

@@ -75,7 +75,8 @@ def login(client: Client, email: str, password: str) -> None:
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     scenario, base = spec["scenario"], spec["base"]
-    warmup = spec.get("warmup", 0.0 if scenario == "enroll_contention" else 2.0)
+    warmup = spec.get("warmup", 2.0 if scenario != "enroll_contention"
+                      or spec.get("warmup_event_id") else 0.0)
     warmup_until = time.perf_counter() + warmup
     deadline = warmup_until + spec["seconds"]
     latencies: list[float] = []
@@ -83,6 +84,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     people = itertools.count()
+    warm_people = itertools.count()
     warm = [0]
 
     def worker(index: int) -> None:
@@ -103,12 +105,18 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             elif scenario == "report_pdf":
                 path = spec["path"]
                 headers["Authorization"] = "Bearer " + spec["tokens"][index % len(spec["tokens"])]
-            else:  # enroll_contention
-                n = next(people)
-                if n >= len(spec["people"]):
+            else:  # enroll_contention (warm-up: other people into an event with room)
+                warming = time.perf_counter() < warmup_until
+                n = next(warm_people) if warming else next(people)
+                queue = spec.get("warmup_people", []) if warming else spec["people"]
+                if n >= len(queue):
+                    if warming:
+                        time.sleep(0.01)
+                        continue
                     return
-                method, path = "POST", f"/api/v1/events/{spec['event_id']}/enrollments"
-                body = json.dumps({"registry_id": spec["people"][n]}).encode()
+                event_id = spec["warmup_event_id"] if warming else spec["event_id"]
+                method, path = "POST", f"/api/v1/events/{event_id}/enrollments"
+                body = json.dumps({"registry_id": queue[n]}).encode()
                 headers = {"Authorization": "Bearer " + spec["token"],
                            "Content-Type": "application/json"}
             started = time.perf_counter()
@@ -119,7 +127,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
                     errors.append(type(exc).__name__)
                 continue
             elapsed = (time.perf_counter() - started) * 1000
-            if started < warmup_until and scenario != "enroll_contention":
+            if started < warmup_until:
                 with lock:
                     warm[0] += 1
                 continue  # warm-up requests are not measured (but the server did them)

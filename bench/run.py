@@ -96,8 +96,11 @@ def prepare_tokens(env: dict[str, str], emails: list[str], scopes: str) -> list[
     return tokens
 
 
-def contention_event(env: dict[str, str], database_url: str) -> tuple[int, str, list[str]]:
-    """A 10-seat event without a waitlist and a sponsor token that enrolls people into it."""
+def contention_event(env: dict[str, str], database_url: str
+                     ) -> tuple[int, str, list[str], int, list[str]]:
+    """A 10-seat event without a waitlist, the sponsor's e-mail, 400 people to race for it,
+    and a roomy event with 1,000 other people for the warm-up (so the race meets warm workers,
+    as in production)."""
     sys.path.insert(0, str(HERE.parent))
     from registry_plugins.training import services as training
     from registry_plugins.training.models import Training
@@ -123,11 +126,15 @@ def contention_event(env: dict[str, str], database_url: str) -> tuple[int, str, 
                                        ends_at=start + timedelta(hours=2),
                                        capacity=10, waitlist=False,
                                        online_url="https://meet.example.org/bench")
-        people = [p.registry_id for p in session.scalars(select(Participant).limit(400))]
-        event_id = event.id
+        roomy = training.create_event(session, registry, course, who, starts_at=start,
+                                       ends_at=start + timedelta(hours=2), capacity=1000,
+                                       waitlist=True, online_url="https://meet.example.org/bench")
+        people = [p.registry_id for p in session.scalars(select(Participant)
+                                                         .order_by(Participant.id).limit(1400))]
+        event_id, warmup_event_id = event.id, roomy.id
         email = personal_data(session, registry, account.participant, fields=("email",)).email
     registry.engine.dispose()
-    return event_id, email, people
+    return event_id, email, people[:400], warmup_event_id, people[400:]
 
 
 def main() -> None:
@@ -174,9 +181,10 @@ def main() -> None:
     # database that holds events and nothing else, e.g. bench/calendar_bench.py's)
     home_emails = [f"home{i}@bench.test" for i in range(8)]
     me_tokens = prepare_tokens(env, home_emails, "me") if wanted("report_pdf") else []
-    event_id, sponsor_token, people = 0, "", []
+    event_id, sponsor_token, people, warmup_event_id, warmup_people = 0, "", [], 0, []
     if wanted("enroll_contention"):
-        event_id, director_email, people = contention_event(env, args.database_url)
+        event_id, director_email, people, warmup_event_id, warmup_people = contention_event(
+            env, args.database_url)
         sponsor_token = prepare_tokens(env, [director_email], "enrollments:write")[0]
 
     bare_port, app_port = free_port(), free_port()
@@ -192,7 +200,8 @@ def main() -> None:
             "report_pdf": ({"tokens": me_tokens,
                             "path": "/api/v1/me/education-report.pdf"}, None),
             "enroll_contention": ({"token": sponsor_token, "event_id": event_id,
-                                   "people": people}, None),
+                                   "people": people, "warmup_event_id": warmup_event_id,
+                                   "warmup_people": warmup_people}, None),
         }
         for name, (extra, base) in scenarios.items():
             if not wanted(name):
