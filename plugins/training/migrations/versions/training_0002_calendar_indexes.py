@@ -21,6 +21,7 @@ OLD = {"ix_training_events_county_start": ["county", "starts_at"],
        "ix_training_events_language_start": ["language", "starts_at"],
        "ix_training_events_area_start": ["competency_area", "starts_at"],
        "ix_training_events_org_start": ["organization_id", "starts_at"]}
+WORD_BATCH = 10_000
 FILTERS = ("county", "language", "competency_area", "organization_id")
 NEW = {"ix_training_events_cal_county": "county",
        "ix_training_events_cal_language": "language",
@@ -62,10 +63,6 @@ def upgrade() -> None:
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("word", "event_id", name=op.f("pk_training_event_words")),
     )
-    op.create_index("ix_training_event_words_event", "training_event_words",
-                    ["event_id", "word"])
-    op.create_index("ix_training_event_words_search", "training_event_words",
-                    ["word", "listed", "starts_at", "event_id"])
     bind = op.get_bind()
     events = sa.table("training_events", sa.column("id"), sa.column("search_text"),
                       sa.column("visibility"), sa.column("status"),
@@ -73,14 +70,23 @@ def upgrade() -> None:
     words = sa.table("training_event_words", sa.column("word"), sa.column("event_id"),
                      sa.column("listed"),
                      sa.column("starts_at", registry_kernel.db.UTCDateTime()))
-    rows = []
-    for event in bind.execute(sa.select(events)):
+    # the keyword rows are written a batch at a time (memory stays flat: a statewide calendar
+    # has over a million of them), and the indexes built once they are all in
+    rows: list[dict[str, object]] = []
+    for event in bind.execute(sa.select(events).order_by(events.c.id)).yield_per(5000):
         found = _tokens(event.search_text or "")
         listed = event.visibility == "published" and event.status == "scheduled"
         rows += [{"word": w, "event_id": event.id, "listed": listed,
                   "starts_at": event.starts_at} for w in found]
+        if len(rows) >= WORD_BATCH:
+            op.bulk_insert(words, rows)
+            rows = []
     if rows:
         op.bulk_insert(words, rows)
+    op.create_index("ix_training_event_words_event", "training_event_words",
+                    ["event_id", "word"])
+    op.create_index("ix_training_event_words_search", "training_event_words",
+                    ["word", "listed", "starts_at", "event_id"])
 
 
 def downgrade() -> None:
