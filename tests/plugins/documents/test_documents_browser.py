@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from documents_helpers import COURSE, bearer, pdf_bytes
+from playwright.sync_api import expect
 
 from registry_kernel.testing import Factory
 
@@ -52,7 +53,7 @@ def test_upload_in_the_browser_then_verified_records_on_the_report(page, live, t
     page.get_by_label("File (PDF, JPEG or PNG)").set_input_files(str(scan))
     page.get_by_role("button", name="Upload").click()
     row = page.locator("tr[data-document-id]")
-    assert row.count() == 1
+    expect(row).to_have_count(1)  # (waits for the page the upload redirects to)
     assert "Unverified" in row.inner_text() and "my transcript.pdf" in row.inner_text()
     document_id = row.get_attribute("data-document-id")
     axe_check(page)
