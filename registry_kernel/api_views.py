@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from flask import Blueprint, current_app, jsonify
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_validator
 
+from . import clock, registry_id
 from . import participants as svc
-from . import registry_id
 from .api import ApiModel, ProblemError, api_route, conflict, current_actor
 from .counties import canonical_county
 from .web import current_registry, registry_session
@@ -39,7 +39,7 @@ class ParticipantIn(ApiModel):
     @field_validator("birth_date")
     @classmethod
     def _plausible_birth_date(cls, value: date | None) -> date | None:
-        if value is not None and not date(1900, 1, 1) <= value <= date.today():
+        if value is not None and not date(1900, 1, 1) <= value <= clock.today():
             raise ValueError("birth date must be between 1900-01-01 and today")
         return value
 

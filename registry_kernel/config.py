@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The registry's own time zone unless ``[registry] timezone`` says otherwise (see clock.py).
+DEFAULT_TIMEZONE = "America/Los_Angeles"
+
 
 class ConfigError(RuntimeError):
     """The configuration cannot start a registry; the message says what to fix."""
@@ -33,7 +36,7 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     registry_name: str = "Open ECE Workforce Registry"
     theme_path: Path | None = None
-    timezone: str = "America/Los_Angeles"
+    timezone: str = DEFAULT_TIMEZONE
     grade_threshold_report: str = "C-"
     grade_threshold_permit: str = "C"
     drain_outbox_in_process: bool = True
@@ -151,7 +154,7 @@ def load_settings(overrides: dict[str, Any] | None = None,
         base_url=str(_env_or(env, "base_url", registry.get("base_url", "http://127.0.0.1:5000"))),
         registry_name=str(registry.get("name", "Open ECE Workforce Registry")),
         theme_path=Path(theme) if theme else None,
-        timezone=str(registry.get("timezone", "America/Los_Angeles")),
+        timezone=str(registry.get("timezone", DEFAULT_TIMEZONE)),
         grade_threshold_report=str(registry.get("grade_threshold_report", "C-")),
         grade_threshold_permit=str(registry.get("grade_threshold_permit", "C")),
         drain_outbox_in_process=bool(registry.get("drain_outbox_in_process", True)),
@@ -172,4 +175,17 @@ def load_settings(overrides: dict[str, Any] | None = None,
     if settings.mail_backend not in ("folder", "console", "smtp", "memory"):
         raise ConfigError(f"mail backend must be folder, console, smtp or memory, "
                           f"not {settings.mail_backend!r}")
+    _check_timezone(settings.timezone)
     return settings
+
+
+def _check_timezone(name: str) -> None:
+    """Refuse to start with a time zone the machine does not know (a typo would otherwise
+    surface as a 500 on the first page that shows a date)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"[registry] timezone {name!r} is not a known time zone "
+                          f"(use an IANA name such as America/Los_Angeles)") from exc

@@ -8,6 +8,7 @@ Fixtures:
   a live server or migration history (SQLite file or a throw-away PostgreSQL database).
 * ``factory``: makes organizations, accounts, participants and bearer tokens.
 * ``TestLogin`` + ``WebClient(app, account)``: a signed-in test client that posts forms with CSRF.
+* ``local_evening()``: an instant in the registry's evening, when its date and UTC's differ.
 * ``live_server``, ``chromium``, ``page``, ``phone_page``, ``axe_check``: browser tests against
   a live registry (:mod:`registry_kernel.testing_live`).
 
@@ -20,6 +21,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from .clock import zone
+from .config import DEFAULT_TIMEZONE
 from .crypto import generate_key_text
 from .hookspecs import hookimpl
 from .web import writes_on_get
@@ -242,6 +246,17 @@ class Factory:
 def factory(make_app: Callable[..., Flask]) -> Factory:
     """A factory over an app with every built-in plugin enabled."""
     return Factory(make_app())
+
+
+def local_evening(zone_name: str = DEFAULT_TIMEZONE, hour: int = 19) -> datetime:
+    """The latest ``hour`` o'clock in ``zone_name`` at or before now: in California's evening
+    a server on UTC is already in tomorrow, so date rules tested then show whose "today" they
+    use. It lies in the past, so tokens issued before the travel are still valid. Travel to
+    it in UTC, ``time_machine.travel(evening.astimezone(UTC))``: given a ZoneInfo time,
+    time-machine also moves the process's local zone there and hides server-date bugs."""
+    now = datetime.now(zone(zone_name))
+    evening = now.replace(hour=hour, minute=30, second=0, microsecond=0)
+    return evening if evening <= now else evening - timedelta(days=1)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -26,7 +26,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from registry_kernel import audit
+from registry_kernel import audit, clock
 from registry_kernel.db import new_uuid, utcnow
 from registry_kernel.models import Participant
 from registry_kernel.read_only import side_write
@@ -734,7 +734,7 @@ def course_json(c: Course) -> dict[str, Any]:
 
 
 def permit_json(p: Permit, today: date | None = None) -> dict[str, Any]:
-    today = today or date.today()
+    today = today or clock.today()
     if p.kind == "cd_permit":
         name = "Child Development Permit: " + PERMIT_LEVELS.get(p.level or "", p.level or "")
     else:
@@ -1112,7 +1112,7 @@ def permit_guidance(education: VerifiedEducation, training: list[dict[str, Any]]
                     today: date | None = None) -> dict[str, Any]:
     """Renewal progress of the current Child Development Permit (105 hours of professional
     growth in its five-year window) and which levels the verified education appears to meet."""
-    today = today or date.today()
+    today = today or clock.today()
     levels = []
     for level, requirements in PERMIT_EDUCATION:
         missing = _missing_for(requirements, education)

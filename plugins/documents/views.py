@@ -3,7 +3,6 @@ check. Views are thin: they validate forms and call :mod:`.services`."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from registry_kernel import clock
 from registry_kernel import participants as participant_svc
 from registry_kernel import registry_id as rid
 from registry_kernel.auth.session import (
@@ -399,4 +399,4 @@ def check(code: str | None = None) -> Any:
     result = svc.check_code(registry_session(), code) if code else None
     status = 404 if code and result is None else 200
     return render_template("documents/check.html", code=code, result=result,
-                           today=date.today()), status
+                           today=clock.today()), status

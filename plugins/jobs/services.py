@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry_kernel import accounts as kernel_accounts
-from registry_kernel import audit
+from registry_kernel import audit, clock
 from registry_kernel import participants as kernel_participants
+from registry_kernel.clock import local_today
 from registry_kernel.counties import canonical_county
 from registry_kernel.db import utcnow
 from registry_kernel.extension import EnrollmentOutcome, EnrollmentRefused, TrainingOffering
@@ -104,10 +104,6 @@ def settings(registry: Registry) -> Any:
     from . import JobsConfig
 
     return registry.plugin_config("jobs") or JobsConfig()
-
-
-def local_today(registry: Registry) -> date:
-    return datetime.now(ZoneInfo(registry.settings.timezone)).date()
 
 
 _PYDANTIC_MESSAGES = {
@@ -429,7 +425,7 @@ class StaffRow:
 
     @property
     def current(self) -> bool:
-        return self.end_date is None or self.end_date >= date.today()
+        return self.end_date is None or self.end_date >= clock.today()
 
     def as_json(self) -> dict[str, Any]:
         return {"employment_id": self.employment_id, "registry_id": self.registry_id,
@@ -691,7 +687,8 @@ def qualifications_of(session: Session, registry: Registry, org_id: int, row: St
         verified_documents = [
             {"id": d.id, "type": d.type,
              "type_label": documents.DOCUMENT_TYPE_LABELS.get(d.type, d.type),
-             "verified_on": d.decided_at.date().isoformat() if d.decided_at else None}
+             "verified_on": (d.decided_at.astimezone(clock.current_zone()).date().isoformat()
+                             if d.decided_at else None)}
             for d in sorted(own, key=lambda d: (d.decided_at is None, d.decided_at))
             if d.status == "verified" and not d.hidden_from_employers]
     training = _training_items(session, registry, participant, education)

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, url_for
 from pydantic import EmailStr, Field, StringConstraints, field_validator
 from sqlalchemy import select
 
+from registry_kernel import clock, registry_id
 from registry_kernel import participants as kernel_participants
-from registry_kernel import registry_id
 from registry_kernel.api import (
     ApiModel,
     PageQuery,
@@ -67,7 +67,7 @@ class ProfilePatch(ApiModel):
     @field_validator("birth_date")
     @classmethod
     def _birth_date(cls, value: date | None) -> date | None:
-        if value is not None and not date(1900, 1, 1) <= value <= date.today():
+        if value is not None and not date(1900, 1, 1) <= value <= clock.today():
             raise ValueError("birth date must be between 1900-01-01 and today")
         return value
 

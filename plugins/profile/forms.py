@@ -6,7 +6,6 @@ put next to the fields they name.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -26,6 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, Length, Optional
 
+from registry_kernel import clock
 from registry_kernel.counties import CALIFORNIA_COUNTIES
 
 DECLINED_LABEL = _l("Prefer not to say")
@@ -88,7 +88,7 @@ class PersonalForm(FlaskForm):
 
 
 def _year_choices() -> list[Any]:
-    return [(str(y), str(y)) for y in range(date.today().year, 1939, -1)]
+    return [(str(y), str(y)) for y in range(clock.today().year, 1939, -1)]
 
 
 class ExperienceForm(FlaskForm):

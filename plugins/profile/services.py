@@ -12,17 +12,17 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from registry_kernel import audit
+from registry_kernel import audit, clock
 from registry_kernel import participants as kernel_participants
+from registry_kernel.clock import local_today
 from registry_kernel.counties import canonical_county
 from registry_kernel.db import utcnow
 from registry_kernel.mail import send_mail
@@ -87,10 +87,6 @@ class NotAllowed(PermissionError):
     """The actor may not confirm employment at this employer."""
 
 
-def local_today(registry: Registry) -> date:
-    return datetime.now(ZoneInfo(registry.settings.timezone)).date()
-
-
 def _messages(exc: ValidationError, prefix: str = "") -> dict[str, str]:
     errors: dict[str, str] = {}
     for err in exc.errors():
@@ -137,8 +133,9 @@ class ExperienceSection(Section):
     @field_validator("first_year_in_field")
     @classmethod
     def _year(cls, value: Any) -> Any:
-        if isinstance(value, int) and not 1940 <= value <= date.today().year:
-            raise ValueError(f"must be a year between 1940 and {date.today().year}")
+        this_year = clock.today().year
+        if isinstance(value, int) and not 1940 <= value <= this_year:
+            raise ValueError(f"must be a year between 1940 and {this_year}")
         return value
 
     @field_validator("current_roles")

@@ -23,8 +23,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from registry_kernel import clock, registry_id
 from registry_kernel import participants as kernel_participants
-from registry_kernel import registry_id
 from registry_kernel.auth.session import web_actor
 from registry_kernel.models import Participant
 from registry_kernel.web import current_registry, registry_session, writes_on_get
@@ -121,7 +121,7 @@ def edit_personal() -> Any:
         errors = {}
         if change.phone and not re.fullmatch(r"[0-9+()\-. ]{7,32}", change.phone):
             errors["phone"] = _("Use digits, spaces and + ( ) - . only.")
-        if change.birth_date and not date(1900, 1, 1) <= change.birth_date <= date.today():
+        if change.birth_date and not date(1900, 1, 1) <= change.birth_date <= clock.today():
             errors["birth_date"] = _("Birth date must be between 1900 and today.")
         if change.address and change.address.get("zip") and not \
                 re.fullmatch(r"\d{5}(-\d{4})?", change.address["zip"]):

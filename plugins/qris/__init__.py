@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from registry_kernel import clock
 from registry_kernel.extension import MigrationLocation, Permission, PluginInfo, Scope
 from registry_kernel.hookspecs import hookimpl
 
@@ -115,7 +116,7 @@ def participants_merged(session: Any, survivor_id: str, merged_id: str) -> None:
 @hookimpl
 def demo_data(session: Any, registry: Any, demo: Any) -> None:
     """QRIS switched on for the demo county, and a validation date for the demo center."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from registry_kernel import counties
 
@@ -127,5 +128,5 @@ def demo_data(session: Any, registry: Any, demo: Any) -> None:
     counties.activate(session, "qris", county_org.county, None)
     if center is not None and center.kind in ("employer_center", "employer_fcc"):
         session.add(ValidationDate(organization_id=center.id,
-                                   validated_on=date.today() - timedelta(days=30)))
+                                   validated_on=clock.local_today(registry) - timedelta(days=30)))
     session.flush()

@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry_kernel import audit, counties
+from registry_kernel import audit, clock, counties
+from registry_kernel.clock import local_today
 from registry_kernel.counties import canonical_county
 from registry_kernel.db import utcnow
 from registry_kernel.models import Organization, Participant
@@ -304,12 +305,6 @@ def visible_sites(session: Session, registry: Registry, actor: Actor, *,
 
 # --- facts from other plugins ---------------------------------------------------------------
 
-def local_today(registry: Registry) -> date:
-    from registry_plugins.profile.services import local_today as today
-
-    return today(registry)
-
-
 def _months_back(day: date, months: int) -> date:
     year, month = divmod(day.month - 1 - months, 12)
     year, month = day.year + year, month + 1
@@ -393,7 +388,7 @@ def _attended_training(session: Session, registry: Registry, participant_id: str
         event = enrollment.event
         items.append({"kind": "training", "source": "training", "id": enrollment.id,
                       "title": getattr(getattr(event, "training", None), "title", None),
-                      "completed_on": event.starts_at.date().isoformat(),
+                      "completed_on": event.starts_at.astimezone(clock.current_zone()).date().isoformat(),
                       "hours": str(Decimal(enrollment.hours_granted).quantize(R.TWO)),
                       "verification_status": "attended"})
     return items
@@ -517,7 +512,7 @@ def set_lead_teacher(session: Session, actor: Actor, org: Organization, registry
     (``None`` removes the correction: the role category decides again)."""
     if not can_correct(actor, org):
         raise QrisError(403, "Forbidden", "only the site's program administrator can do this")
-    member = next((m for m in current_staff(session, org, today or date.today())
+    member = next((m for m in current_staff(session, org, today or clock.today())
                    if m.registry_id == registry_id), None)
     if member is None:
         raise QrisError(422, "Unprocessable Content",

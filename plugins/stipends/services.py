@@ -25,8 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry_kernel import audit, counties
+from registry_kernel import audit, clock, counties
 from registry_kernel.app import MAX_DATABASE_INT
+from registry_kernel.clock import local_today
 from registry_kernel.db import utcnow
 from registry_kernel.models import Organization, Participant
 
@@ -54,12 +55,6 @@ class StipendError(Exception):
 
 def not_found(what: str = "stipend program") -> StipendError:
     return StipendError(404, "Not Found", f"no such {what}")
-
-
-def local_today(registry: Registry) -> date:
-    from registry_plugins.profile.services import local_today as today
-
-    return today(registry)
 
 
 def money(value: Decimal | None) -> str | None:
@@ -599,7 +594,7 @@ def payment_rows(session: Session, registry: Registry, actor: Actor,
                                               Application.id == Payment.application_id)
             .where(Application.program_id == program.id).order_by(Payment.id)).all()
         for payment, application in rows:
-            created = payment.created_at.date()
+            created = payment.created_at.astimezone(clock.current_zone()).date()
             if params.get("from") and created < params["from"]:
                 continue
             if params.get("to") and created > params["to"]:

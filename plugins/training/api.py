@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from flask import Blueprint, request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from registry_kernel import clock
 from registry_kernel import participants as kernel_participants
 from registry_kernel import registry_id as rid
 from registry_kernel.api import ApiModel, PageQuery, ProblemError, api_route, current_actor
@@ -510,7 +511,7 @@ def calendar(query: CalendarQuery) -> Any:
 
 
 def _aware(value: datetime | None, *, end: bool = False) -> datetime | None:
-    """A date or naive time is read in America/Los_Angeles; ``to`` given as a date includes
+    """A date or naive time is read in the registry's time zone; ``to`` given as a date includes
     that whole day."""
     if value is None:
         return None
@@ -518,7 +519,7 @@ def _aware(value: datetime | None, *, end: bool = False) -> datetime | None:
         from datetime import timedelta
 
         raw = request.args.get("to" if end else "from", "")
-        local = value.replace(tzinfo=svc.LOCAL_TZ)
+        local = value.replace(tzinfo=clock.current_zone())
         if end and len(raw) == 10:
             local += timedelta(days=1)
         return local

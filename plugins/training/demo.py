@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from registry_kernel import clock
 from registry_kernel.auth.actor import SYSTEM
 from registry_kernel.organizations import create_organization
 
@@ -79,8 +80,8 @@ SERIES_TITLE = "Infant/Toddler Caregiving Series (4 weeks)"
 
 
 def _at(days: int, hour: int, minutes: int = 0) -> datetime:
-    day = (datetime.now(UTC) + timedelta(days=days)).astimezone(svc.LOCAL_TZ).date()
-    return datetime.combine(day, time(hour, minutes), tzinfo=svc.LOCAL_TZ)
+    day = (datetime.now(UTC) + timedelta(days=days)).astimezone(clock.current_zone()).date()
+    return datetime.combine(day, time(hour, minutes), tzinfo=clock.current_zone())
 
 
 def load(session: Any, registry: Any, demo: Any) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from registry_kernel import clock
 from registry_kernel.counties import canonical_county
 from registry_kernel.extension import ReportDefinition
 from registry_kernel.models import Organization, Participant
@@ -184,9 +185,9 @@ def _window(params: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
         raise svc.Invalid(_("'from' must not be after 'to'"),
                           {"to": _("on or after 'from'")})
     if isinstance(start, date):
-        start = datetime.combine(start, time(0), tzinfo=svc.LOCAL_TZ)
+        start = datetime.combine(start, time(0), tzinfo=clock.current_zone())
     if isinstance(end, date):
-        end = datetime.combine(end, time(0), tzinfo=svc.LOCAL_TZ) + timedelta(
+        end = datetime.combine(end, time(0), tzinfo=clock.current_zone()) + timedelta(
             days=1 if end < date.max else 0)
     if start and end and end - start > MAX_RANGE:
         raise svc.Invalid(_("a report covers at most three years"),
@@ -286,7 +287,7 @@ class PeopleFacts:
         for key in ("gender", "age_band", "primary_language", "county_of_work"):
             value = demographics.get(key) or ""
             facts[key] = "Declined to state" if value == "declined" else str(value)
-        today = svc.now_utc().date()
+        today = clock.today()
         current = [r for r in profile.list_employment(session, participant_id)
                    if r.status != "rejected" and (r.end_date is None or r.end_date >= today)]
         job = next((r for r in current if r.status == "confirmed"), None) or next(

@@ -19,13 +19,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from registry_kernel import audit
+from registry_kernel import audit, clock
 from registry_kernel.accounts import grant_role, revoke_role
 from registry_kernel.counties import canonical_county
 from registry_kernel.db import begin_write, utcnow
@@ -48,8 +47,6 @@ from .models import (
 if TYPE_CHECKING:
     from registry_kernel.auth.actor import Actor
     from registry_kernel.runtime import Registry
-
-LOCAL_TZ = ZoneInfo("America/Los_Angeles")
 
 # The 12 California Early Childhood Educator Competency areas (codes are ours, labels CDE's).
 COMPETENCY_AREAS: dict[str, str] = {
@@ -116,14 +113,14 @@ class Forbidden(TrainingError):
 # --- small helpers ---------------------------------------------------------------------------
 
 def local_time(value: datetime | None) -> datetime | None:
-    """A UTC time in America/Los_Angeles, for display."""
-    return value.astimezone(LOCAL_TZ) if value is not None else None
+    """A UTC time in the registry's time zone, for display."""
+    return value.astimezone(clock.current_zone()) if value is not None else None
 
 
 def format_local(value: datetime | None, fmt: str = "%a %b %d, %Y %I:%M %p") -> str:
     if value is None:
         return ""
-    local = value.astimezone(LOCAL_TZ)
+    local = value.astimezone(clock.current_zone())
     return local.strftime(fmt).replace(" 0", " ") + " " + (local.tzname() or "")
 
 
@@ -714,7 +711,7 @@ def describe_sessions(event: TrainingEvent) -> list[str]:
 def _describe(sessions: list[SessionTime]) -> list[str]:
     lines = []
     for item in sessions:
-        start, end = item.starts_at.astimezone(LOCAL_TZ), item.ends_at.astimezone(LOCAL_TZ)
+        start, end = local_time(item.starts_at), local_time(item.ends_at)
         until = (format_local(item.ends_at, "%I:%M %p").lstrip("0")
                  if start.date() == end.date() else format_local(item.ends_at))
         lines.append(format_local(item.starts_at).rsplit(" ", 1)[0] + " – " + until)

@@ -20,6 +20,7 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
+from registry_kernel import clock
 from registry_kernel.auth.session import web_actor
 from registry_kernel.models import Account, Organization, Participant
 from registry_kernel.web import current_registry, registry_session, writes_on_get
@@ -95,7 +96,7 @@ def _date_arg(name: str, *, end: bool = False) -> datetime | None:
     if not raw:
         return None
     try:
-        day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=svc.LOCAL_TZ)
+        day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=clock.current_zone())
     except ValueError:
         return None
     return day + timedelta(days=1) if end else day
@@ -577,7 +578,7 @@ def events(org_id: int) -> Any:
 
 
 def _local_datetime(day: Any, time: Any) -> datetime:
-    return datetime.combine(day, time).replace(tzinfo=svc.LOCAL_TZ)
+    return datetime.combine(day, time).replace(tzinfo=clock.current_zone())
 
 
 def _session_rows(form: EventForm) -> tuple[list[tuple[datetime, datetime]], list[Any]] | None:
@@ -661,8 +662,8 @@ def _event_form(org: Organization, event: TrainingEvent | None) -> EventForm:
             form.sessions.entries = []
             form.sessions.last_index = -1
             for item in svc.event_sessions(event):
-                start = item.starts_at.astimezone(svc.LOCAL_TZ)
-                end = item.ends_at.astimezone(svc.LOCAL_TZ)
+                start = item.starts_at.astimezone(clock.current_zone())
+                end = item.ends_at.astimezone(clock.current_zone())
                 form.sessions.append_entry({"date": start.date(), "start": start.time(),
                                             "end": end.time()})
             form.mode.data = "online" if event.online_url else "in_person"
@@ -685,8 +686,8 @@ def _event_form(org: Organization, event: TrainingEvent | None) -> EventForm:
 def _multi_day(event: TrainingEvent | None) -> bool:
     """Whether a session runs over several days (the form's rows are one day each)."""
     return event is not None and any(
-        item.starts_at.astimezone(svc.LOCAL_TZ).date()
-        != item.ends_at.astimezone(svc.LOCAL_TZ).date() for item in svc.event_sessions(event))
+        item.starts_at.astimezone(clock.current_zone()).date()
+        != item.ends_at.astimezone(clock.current_zone()).date() for item in svc.event_sessions(event))
 
 
 def _save_event(org: Organization, event: TrainingEvent | None, form: EventForm

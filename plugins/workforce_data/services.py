@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry_kernel import clock
 from registry_kernel.counties import CALIFORNIA_COUNTIES, canonical_county
 from registry_kernel.models import DataKey, Organization, Participant
 
@@ -360,7 +361,7 @@ def release(people: Sequence[Person], min_cell_size: int,
                 pending += members
     records = [Record(key=k, wage=p.wage, pd_hours=tuple(sorted(p.pd_hours.items())))
                for p, k in zip(people, chosen, strict=True) if k is not None]
-    return Released(order, records, min_cell_size, today or date.today(), documents)
+    return Released(order, records, min_cell_size, today or clock.today(), documents)
 
 
 def released(session: Session, registry: Registry, *, min_cell_size: int,
@@ -368,7 +369,7 @@ def released(session: Session, registry: Registry, *, min_cell_size: int,
              cache_seconds: int = 0) -> Released:
     """The released population of today, cached on the registry for ``cache_seconds`` so that
     the tables of one dashboard visit (and of visits close together) come from one release."""
-    from ..profile.services import local_today
+    from registry_kernel.clock import local_today
 
     today = today or local_today(registry)
     cache: dict[Any, Any] = registry.__dict__.setdefault("_workforce_release_cache", {})

@@ -130,7 +130,8 @@ class RefreshResult:
 def refresh(registry: Registry) -> RefreshResult:
     """Build today's release from the whole population and store it sealed, replacing older
     snapshots. Runs outside any request (CLI, outbox job); minutes at statewide size."""
-    from ..profile.services import local_today
+    from registry_kernel.clock import local_today
+
     from . import config
 
     settings = config(registry)

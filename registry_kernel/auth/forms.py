@@ -6,7 +6,6 @@ the page's language.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -30,6 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .. import clock
 from ..counties import CALIFORNIA_COUNTIES
 from ..passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 
@@ -67,7 +67,7 @@ class PasswordPolicy:
 
 class NotInFuture:
     def __call__(self, form: FlaskForm, field: Any) -> None:
-        if field.data and field.data > date.today():
+        if field.data and field.data > clock.today():
             raise ValidationError(str(_l("The birth date cannot be in the future.")))
         if field.data and field.data.year < 1900:
             raise ValidationError(str(_l("Check the year of your birth date.")))

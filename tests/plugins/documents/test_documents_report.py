@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from registry_plugins.documents import services as svc
 
+from registry_kernel import clock
 from registry_kernel.extension import ReportSection
 from registry_kernel.hookspecs import hookimpl
 
@@ -202,9 +203,9 @@ def test_property_no_grade_below_c_minus_and_totals_are_sums(world, courses):
 
 
 def test_permit_renewal_progress_and_levels_met(world):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    issued = date.today() - timedelta(days=365 * 4)
+    issued = clock.today() - timedelta(days=365 * 4)
     expires = issued.replace(year=issued.year + 5)
     document_id = world.upload().get_json()["id"]
     courses = [{**COURSE, "course_number": f"CD {i}", "core_area": area, "units": "4"}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from registry_kernel import clock
 from registry_kernel.testing import Factory, TestLogin, WebClient, bearer  # noqa: F401 (re-exported)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -16,7 +17,7 @@ def posting(**overrides: Any) -> dict[str, Any]:
     body = {"title": "Preschool Teacher", "position": "teacher", "county": "Alameda",
             "city": "Oakland", "schedule": "full_time", "pay_min": "22.00", "pay_max": "27.50",
             "description": "Play-based classroom.",
-            "closing_date": (date.today() + timedelta(days=30)).isoformat()}
+            "closing_date": (clock.today() + timedelta(days=30)).isoformat()}
     body.update(overrides)
     return body
 
@@ -58,7 +59,7 @@ def verify_permit(app, jf, account, staff_token, *, expires_on, issued_on, hidde
                      "grade": "A", "completed_on": "2019-05-20", "category": "ece",
                      "core_area": "child_growth"}],
         "training": [{"sponsor": "R&R", "title": "Positive Guidance",
-                      "completed_on": (date.today() - timedelta(days=30)).isoformat(),
+                      "completed_on": (clock.today() - timedelta(days=30)).isoformat(),
                       "hours": "6", "competency_area": "RIG"}]},
         headers=bearer(staff_token))
     assert verified.status_code == 200, verified.get_json()

@@ -5,11 +5,12 @@ staff qualifications (audited) and the verified staff report."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from jobs_helpers import PDF, WebClient, report_employment, text_of, verify_permit
 from sqlalchemy import select
 
+from registry_kernel import clock
 from registry_kernel.db import unit_of_work
 from registry_kernel.models import Account, AuditEvent, RoleGrant
 from registry_kernel.testing import Factory, bearer
@@ -145,12 +146,12 @@ def test_confirm_decline_and_end_date(app, jf, center, admin):
     record = app.test_client().get("/api/v1/me/employment", headers=bearer(me)).get_json()
     items = record["items"] if isinstance(record, dict) else record
     assert items[0]["status"] == "confirmed"
-    future = (date.today() + timedelta(days=5)).isoformat()
+    future = (clock.today() + timedelta(days=5)).isoformat()
     web.post(f"/jobs/admin/{center.id}/staff/{ana_job}/end", data={"end_date": future})
     record = app.test_client().get("/api/v1/me/employment", headers=bearer(me)).get_json()
     items = record["items"] if isinstance(record, dict) else record
     assert items[0]["end_date"] is None
-    last_day = (date.today() - timedelta(days=1)).isoformat()
+    last_day = (clock.today() - timedelta(days=1)).isoformat()
     web.post(f"/jobs/admin/{center.id}/staff/{ana_job}/end", data={"end_date": last_day})
     record = app.test_client().get("/api/v1/me/employment", headers=bearer(me)).get_json()
     items = record["items"] if isinstance(record, dict) else record
@@ -211,15 +212,15 @@ def test_staff_qualifications_flags_audit_and_report(docs_app):
     ana = jf.account(first_name="Ana", last_name="Ruiz")
     ben = jf.account(first_name="Ben", last_name="Cho")
     pending = jf.account(first_name="Pending", last_name="Person")
-    expiring = (date.today() + timedelta(days=40)).isoformat()
+    expiring = (clock.today() + timedelta(days=40)).isoformat()
     verify_permit(app, jf, ana, staff_token, expires_on=expiring,
-                  issued_on=(date.today() - timedelta(days=1800)).isoformat())
+                  issued_on=(clock.today() - timedelta(days=1800)).isoformat())
     verify_permit(app, jf, ben, staff_token,
-                  expires_on=(date.today() - timedelta(days=3)).isoformat(),
-                  issued_on=(date.today() - timedelta(days=1900)).isoformat())
+                  expires_on=(clock.today() - timedelta(days=3)).isoformat(),
+                  issued_on=(clock.today() - timedelta(days=1900)).isoformat())
     cara = jf.account(first_name="Cara", last_name="Diaz")
     verify_permit(app, jf, cara, staff_token, expires_on=expiring, hidden=True,
-                  issued_on=(date.today() - timedelta(days=1800)).isoformat())
+                  issued_on=(clock.today() - timedelta(days=1800)).isoformat())
     web = WebClient(app, admin)
     for person in (ana, ben, cara):
         job = report_employment(app, person, center)
@@ -275,8 +276,8 @@ def test_program_minimums_flag_staff_below_them(docs_app):
     ana = jf.account(first_name="Ana", last_name="Ruiz")  # a Teacher permit, role teacher
     ben = jf.account(first_name="Ben", last_name="Cho")  # no permit, role teacher
     verify_permit(app, jf, ana, staff_token,
-                  expires_on=(date.today() + timedelta(days=900)).isoformat(),
-                  issued_on=(date.today() - timedelta(days=900)).isoformat())
+                  expires_on=(clock.today() + timedelta(days=900)).isoformat(),
+                  issued_on=(clock.today() - timedelta(days=900)).isoformat())
     web = WebClient(app, admin)
     for person in (ana, ben):
         job = report_employment(app, person, center)

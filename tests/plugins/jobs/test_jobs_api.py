@@ -3,11 +3,12 @@ client) and the public search; bad input is a 422 naming the fields."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from jobs_helpers import post_job, posting
 
+from registry_kernel import clock
 from registry_kernel.db import unit_of_work
 from registry_kernel.testing import bearer
 
@@ -54,7 +55,7 @@ def test_expired_and_closed_postings_leave_search(app, jf, admin_token):
     old = post_job(app, admin_token, title="Old job").get_json()["id"]
     closed = post_job(app, admin_token, title="Closed job").get_json()["id"]
     with unit_of_work(jf.registry.sessions) as session:  # time passes
-        session.get(JobPosting, old).closing_date = date.today() - timedelta(days=2)
+        session.get(JobPosting, old).closing_date = clock.today() - timedelta(days=2)
     response = app.test_client().patch(f"/api/v1/jobs/{closed}", json={"status": "closed"},
                                        headers=bearer(admin_token))
     assert response.status_code == 200 and response.get_json()["status"] == "closed"
@@ -68,7 +69,7 @@ def test_expired_and_closed_postings_leave_search(app, jf, admin_token):
 
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"pay_min": "30.00", "pay_max": "20.00"}, "pay_max"),
-    ({"closing_date": (date.today() - timedelta(days=1)).isoformat()}, "closing_date"),
+    ({"closing_date": (clock.today() - timedelta(days=1)).isoformat()}, "closing_date"),
     ({"position": "chef"}, "position"),
     ({"schedule": "weekends"}, "schedule"),
     ({"county": "Atlantis"}, "county"),

@@ -6,14 +6,16 @@ reconfirmation reminder reaches administrators on their home page and by mail.""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, timedelta
 
 import pytest
+import time_machine
 from jobs_helpers import WebClient, post_job, report_employment, text_of
 from sqlalchemy import select
 
+from registry_kernel import clock
 from registry_kernel.db import unit_of_work
-from registry_kernel.testing import bearer
+from registry_kernel.testing import bearer, local_evening
 
 
 def mails(jf) -> list:
@@ -128,14 +130,14 @@ def test_posting_is_listed_through_its_closing_date_and_gone_the_day_after(app, 
     from registry_plugins.jobs.models import JobPosting
 
     today = post_job(app, admin_token, title="Closes today",
-                     closing_date=date.today().isoformat())
+                     closing_date=clock.today().isoformat())
     assert today.status_code == 201, today.get_json()
     job_id = today.get_json()["id"]
     client = app.test_client()
     assert client.get(f"/api/v1/jobs/{job_id}").status_code == 200
     assert "Closes today" in text_of(client.get("/jobs/"))
     with unit_of_work(jf.registry.sessions) as session:  # a day passes
-        session.get(JobPosting, job_id).closing_date = date.today() - timedelta(days=1)
+        session.get(JobPosting, job_id).closing_date = clock.today() - timedelta(days=1)
     assert client.get(f"/api/v1/jobs/{job_id}").status_code == 404
     assert client.get(f"/jobs/{job_id}").status_code == 404
     assert client.get("/api/v1/jobs").get_json()["total"] == 0
@@ -146,8 +148,31 @@ def test_posting_is_listed_through_its_closing_date_and_gone_the_day_after(app, 
     assert mine.get_json()["items"][0]["status"] == "expired"
     # an expired posting cannot be moved to a closing date in the past
     stale = client.patch(f"/api/v1/jobs/{job_id}", headers=bearer(admin_token),
-                         json={"closing_date": (date.today() - timedelta(days=3)).isoformat()})
+                         json={"closing_date": (clock.today() - timedelta(days=3)).isoformat()})
     assert stale.status_code == 422 and "closing_date" in stale.get_json()["errors"]
+
+
+def test_the_closing_date_is_a_california_day_not_a_utc_one(app, jf, center, admin):
+    """A posting closing today (California) can still be posted in the evening, when UTC is
+    already in tomorrow, and stays on the board until midnight in California."""
+    evening = local_evening()
+    client = app.test_client()
+    with time_machine.travel(evening.astimezone(UTC), tick=False) as traveller:
+        token = jf.token(admin, "jobs:write", org=center, ttl=86_400)
+        yesterday = post_job(app, token, closing_date=(evening.date() - timedelta(days=1))
+                             .isoformat())
+        assert yesterday.status_code == 422
+        assert "closing_date" in yesterday.get_json()["errors"]
+        posted = post_job(app, token, title="Closes tonight",
+                          closing_date=evening.date().isoformat())
+        assert posted.status_code == 201, posted.get_json()
+        job_id = posted.get_json()["id"]
+        traveller.shift(timedelta(hours=4))  # 11:30 PM in California
+        assert client.get(f"/api/v1/jobs/{job_id}").status_code == 200
+        assert "Closes tonight" in text_of(client.get("/jobs/"))
+        traveller.shift(timedelta(hours=1))  # 12:30 AM: the closing date has passed
+        assert client.get(f"/api/v1/jobs/{job_id}").status_code == 404
+        assert "Closes tonight" not in text_of(client.get("/jobs/"))
 
 
 # --- HTML or script in a posting --------------------------------------------------------------

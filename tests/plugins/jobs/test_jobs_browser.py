@@ -4,12 +4,13 @@ report, and posts a job that a participant then finds on the public Job Board (p
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from registry_kernel import clock
 from registry_kernel.testing import Factory, bearer
 
 pytestmark = pytest.mark.browser
@@ -107,7 +108,7 @@ def test_administrator_flow_and_job_found_by_a_participant(live, tmp_path, new_p
     page.get_by_label("Lowest hourly pay ($)").fill("25.00")
     page.get_by_label("Highest hourly pay ($)").fill("22.00")
     page.get_by_label("Description (plain text)").fill("Play-based classroom")
-    page.get_by_label("Closing date").fill((date.today() + timedelta(days=30)).isoformat())
+    page.get_by_label("Closing date").fill((clock.today() + timedelta(days=30)).isoformat())
     page.get_by_role("button", name="Post job").click()
     assert "cannot be below the lowest" in page.locator("main").inner_text()
     page.get_by_label("Highest hourly pay ($)").fill("29.00")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from registry_kernel import clock
 from registry_kernel.db import unit_of_work
 from registry_kernel.models import AuditEvent
 from registry_kernel.testing import Factory, bearer
@@ -38,11 +39,11 @@ class Program:
         self.ben = jf.account(first_name="偉", last_name="陳")
         self.cai = jf.account(first_name="Cai", last_name="Lin")
         verify_permit(app, jf, self.ana, staff_token,
-                      expires_on=(date.today() + timedelta(days=40)).isoformat(),
-                      issued_on=(date.today() - timedelta(days=1800)).isoformat())
+                      expires_on=(clock.today() + timedelta(days=40)).isoformat(),
+                      issued_on=(clock.today() - timedelta(days=1800)).isoformat())
         verify_permit(app, jf, self.ben, staff_token,
-                      expires_on=(date.today() - timedelta(days=3)).isoformat(),
-                      issued_on=(date.today() - timedelta(days=1900)).isoformat())
+                      expires_on=(clock.today() - timedelta(days=3)).isoformat(),
+                      issued_on=(clock.today() - timedelta(days=1900)).isoformat())
         self.web = WebClient(app, self.admin)
         for person in (self.ana, self.ben, self.cai):
             job = report_employment(app, person, self.center)
@@ -209,7 +210,7 @@ def test_qualifications_api_shows_only_what_the_role_needs(program):
     by_name = {item["name"]: item for item in body["items"]}
     documents = by_name["Ana Ruiz"]["verified_documents"]
     assert [(d["type"], d["verified_on"]) for d in documents] == [
-        ("permit", date.today().isoformat())]  # which documents were verified, not the files
+        ("permit", clock.today().isoformat())]  # which documents were verified, not the files
     assert not {"url", "blob", "filename", "file"} & set(documents[0])
     assert by_name["Cai Lin"]["verified_documents"] == []
     page = text_of(program.web.get(f"/jobs/admin/{program.center.id}/qualifications"))
@@ -222,8 +223,8 @@ def test_documents_hidden_from_employers_are_not_listed(docs_app):
     admin = jf.account("program_admin", org=center)
     person = jf.account(first_name="Dee", last_name="Kay")
     verify_permit(docs_app, jf, person, jf.token(jf.account("registry_staff"), "verification"),
-                  expires_on=(date.today() + timedelta(days=900)).isoformat(),
-                  issued_on=(date.today() - timedelta(days=900)).isoformat(), hidden=True)
+                  expires_on=(clock.today() + timedelta(days=900)).isoformat(),
+                  issued_on=(clock.today() - timedelta(days=900)).isoformat(), hidden=True)
     web = WebClient(docs_app, admin)
     job = report_employment(docs_app, person, center)
     web.post(f"/jobs/admin/{center.id}/staff/{job}/confirm")

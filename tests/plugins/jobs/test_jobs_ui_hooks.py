@@ -3,11 +3,12 @@ the plugin's hooks (quick links, navigation, attention items, demo data, erase, 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from jobs_helpers import WebClient, post_job, report_employment, text_of
 from sqlalchemy import select
 
+from registry_kernel import clock
 from registry_kernel.db import unit_of_work
 
 
@@ -16,7 +17,7 @@ def form_data(**overrides):
             "city": "Oakland", "schedule": "full_time", "pay_min": "24.00",
             "pay_max": "29.00", "description": "Bilingual classroom <b>bold</b>",
             "how_to_apply": "Email jobs@example.org",
-            "closing_date": (date.today() + timedelta(days=20)).isoformat(),
+            "closing_date": (clock.today() + timedelta(days=20)).isoformat(),
             "age_groups": ["preschool", "toddler"], "required_permit": "teacher"}
     data.update(overrides)
     return data

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, timedelta
 
 import pytest
+import time_machine
 
-from registry_kernel.testing import bearer
+from registry_kernel import clock
+from registry_kernel.testing import bearer, local_evening
 
 JOB = {"position": "Preschool Teacher", "role_category": "teacher",
        "start_date": "2018-08-15", "hours_per_week": "40", "hourly_wage": "23.75",
@@ -84,11 +86,25 @@ def test_bad_input_is_422_naming_the_field(app, token, fields, bad):
 
 
 def test_future_dates_are_refused(app, token):
-    future = (date.today() + timedelta(days=40)).isoformat()
+    future = (clock.today() + timedelta(days=40)).isoformat()
     response = add(app.test_client(), token, employer_name="X", start_date=future)
     assert response.status_code == 422 and "start_date" in response.get_json()["errors"]
     response = add(app.test_client(), token, employer_name="X", end_date=future)
     assert response.status_code == 422 and "end_date" in response.get_json()["errors"]
+
+
+def test_a_job_started_today_in_california_is_accepted_in_its_evening(app, token):
+    """At 7:30 PM in California a UTC server is in tomorrow: a job started today (California)
+    is not in the future, one starting on the UTC date is."""
+    evening = local_evening()
+    with time_machine.travel(evening.astimezone(UTC), tick=True):
+        today = add(app.test_client(), token, employer_name="X",
+                    start_date=evening.date().isoformat())
+        assert today.status_code == 201, today.get_json()
+        tomorrow = add(app.test_client(), token, employer_name="Y",
+                       start_date=(evening.date() + timedelta(days=1)).isoformat())
+        assert tomorrow.status_code == 422
+        assert "start_date" in tomorrow.get_json()["errors"]
 
 
 def test_an_organization_that_is_not_an_employer_is_an_unknown_employer_id(app, pf, token):

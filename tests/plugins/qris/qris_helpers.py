@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from registry_kernel import clock
 from registry_kernel.testing import Factory, TestLogin, WebClient, bearer  # noqa: F401 (re-exported)
 
 PLUGINS = ["profile", "documents", "training", "qris"]
@@ -76,13 +77,13 @@ def ge_courses(total: str | Decimal) -> list[dict[str, Any]]:
 def training(hours: str | Decimal, *, days_ago: int = 30, title: str = "Workshop"
              ) -> dict[str, Any]:
     return {"sponsor": "Alameda R&R", "title": title,
-            "completed_on": (date.today() - timedelta(days=days_ago)).isoformat(),
+            "completed_on": (clock.today() - timedelta(days=days_ago)).isoformat(),
             "hours": str(hours), "competency_area": "CDL"}
 
 
 def permit(level: str) -> dict[str, Any]:
     return {"level": level, "number": f"P-{level[:6]}", "issued_on": "2022-01-01",
-            "expires_on": (date.today() + timedelta(days=700)).isoformat()}
+            "expires_on": (clock.today() + timedelta(days=700)).isoformat()}
 
 
 def degree(level: str, *, ece: bool = False, accredited: bool = True) -> dict[str, Any]:

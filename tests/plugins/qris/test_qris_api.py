@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from qris_helpers import degree, ece_courses, ge_courses, make_world, permit, training
 
+from registry_kernel import clock
 from registry_kernel.testing import bearer
 
 
@@ -148,7 +149,7 @@ def test_program_admin_corrects_who_counts_as_lead_teacher(world):
 def test_pd_year_runs_between_validation_dates(world):
     teacher = world.person(world.center)
     token = world.token(world.program_admin, "qris:read qris:write", org=world.center)
-    today = date.today()
+    today = clock.today()
     for day in (today - timedelta(days=400), today - timedelta(days=20)):
         response = world.client().post(
             f"/api/v1/qris/sites/{world.center.slug}/validation-dates",

@@ -6,12 +6,12 @@ audit log and every recorded score names the rule set and version that produced 
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from qris_helpers import ece_courses, ge_courses, make_world, permit, training
 from sqlalchemy import select
 
+from registry_kernel import clock
 from registry_kernel.config import ConfigError
 from registry_kernel.db import unit_of_work
 from registry_kernel.testing import bearer
@@ -153,7 +153,7 @@ def test_levels_are_cumulative_unless_the_county_file_says_highest(world):
     ``levels = "highest"`` scores 3, and every score records which way it was computed."""
     from registry_plugins.qris.models import Score
 
-    teacher = world.person(world.center, start=date.today().isoformat())
+    teacher = world.person(world.center, start=clock.today().isoformat())
     world.verify(teacher, courses=ece_courses(24, core=False) + ge_courses(16),
                  training=[training(21)])
     element = world.element(world.center, 3)

@@ -6,12 +6,13 @@ levels (the statewide rules) and with "highest" levels."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from qris_helpers import make_world
 
+from registry_kernel import clock
 from registry_kernel.db import unit_of_work
 
 CORE = ["child_growth", "child_family_community", "curriculum", "administration",
@@ -37,15 +38,15 @@ degrees = st.builds(
     st.booleans())
 permits = st.builds(
     lambda level, days: {"level": level, "number": f"P-{level[:5]}", "issued_on": "2021-01-01",
-                         "expires_on": (date.today() + timedelta(days=days)).isoformat()},
+                         "expires_on": (clock.today() + timedelta(days=days)).isoformat()},
     st.sampled_from(PERMITS), st.sampled_from([-30, 400, 900]))
 credentials = st.builds(
     lambda kind: {"type": kind, "number": "C-1", "issued_on": "2020-01-01",
-                  "expires_on": (date.today() + timedelta(days=500)).isoformat()},
+                  "expires_on": (clock.today() + timedelta(days=500)).isoformat()},
     st.sampled_from(["cda", "administrative_services_credential"]))
 training = st.builds(
     lambda hours, days: {"sponsor": "R&R", "title": "Workshop", "hours": str(hours),
-                         "completed_on": (date.today() - timedelta(days=days)).isoformat(),
+                         "completed_on": (clock.today() - timedelta(days=days)).isoformat(),
                          "competency_area": "CDL"},
     st.decimals(1, 15, places=1), st.sampled_from([10, 200, 500]))
 
@@ -88,7 +89,7 @@ def test_verifying_one_more_record_never_lowers_points(make_app):
     @given(first=records, added=one_more, element=st.sampled_from([3, 7]),
            months=st.sampled_from([3, 12, 60]))
     def check(first, added, element, months):
-        start = (date.today() - timedelta(days=31 * months)).isoformat()
+        start = (clock.today() - timedelta(days=31 * months)).isoformat()
         account = world.person(world.center, roles[element], start=start)
         if any(first.values()):
             world.verify(account, **first)

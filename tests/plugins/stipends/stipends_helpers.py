@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from registry_kernel import clock
 from registry_kernel.testing import Factory, TestLogin, WebClient, bearer  # noqa: F401 (re-exported)
 
 PLUGINS = ["profile", "documents", "stipends"]
@@ -21,17 +22,17 @@ def sample_pdf() -> bytes:
 
 def training(hours: str, *, days_ago: int = 30) -> dict[str, Any]:
     return {"sponsor": "Alameda R&R", "title": "Workshop",
-            "completed_on": (date.today() - timedelta(days=days_ago)).isoformat(),
+            "completed_on": (clock.today() - timedelta(days=days_ago)).isoformat(),
             "hours": str(hours), "competency_area": "CDL"}
 
 
 def permit(level: str) -> dict[str, Any]:
     return {"level": level, "number": f"P-{level[:6]}", "issued_on": "2022-01-01",
-            "expires_on": (date.today() + timedelta(days=700)).isoformat()}
+            "expires_on": (clock.today() + timedelta(days=700)).isoformat()}
 
 
 def program_body(**overrides: Any) -> dict[str, Any]:
-    today = date.today()
+    today = clock.today()
     body = {"name": "Workforce Pathways", "funding_year": str(today.year),
             "opens_on": (today - timedelta(days=5)).isoformat(),
             "closes_on": (today + timedelta(days=30)).isoformat(),

@@ -4,12 +4,13 @@ payment, export, and the taxpayer ID never stored or shown in clear."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 from stipends_helpers import make_world, program_body
 
+from registry_kernel import clock
 from registry_kernel.db import unit_of_work
 from registry_kernel.models import AuditEvent
 from registry_kernel.testing import bearer
@@ -84,7 +85,7 @@ def test_eligible_applicant_applies_once_with_a_masked_ssn(world):
 def test_ineligible_applicant_sees_every_unmet_rule_and_nothing_is_stored(world):
     program = world.program()
     person = world.person(role="assistant", hours="10", start=(
-        date.today() - timedelta(days=60)).isoformat(), permit_level=None, training_hours="5")
+        clock.today() - timedelta(days=60)).isoformat(), permit_level=None, training_hours="5")
     refused = world.apply(person, program["id"], tier="pd21")
     assert refused.status_code == 422
     problem = refused.get_json()
@@ -128,7 +129,7 @@ def test_bad_input_is_refused_without_echoing_the_id(world):
     refused = world.apply(world.person(), no_itin["id"], tin="912-70-1234", tin_kind="itin",
                           tier="pd21")
     assert refused.status_code == 422 and "tin_kind" in refused.get_json()["errors"]
-    closed = world.program(name="Later", opens_on=(date.today() + timedelta(days=3)).isoformat())
+    closed = world.program(name="Later", opens_on=(clock.today() + timedelta(days=3)).isoformat())
     late = world.apply(world.person(), closed["id"], tier="pd21")
     assert late.status_code == 422 and "window" in str(late.get_json()["errors"])
     assert world.apply(person, 999999, tier="pd21").status_code == 404
@@ -186,10 +187,10 @@ def test_review_decision_payment_and_excel_export(world):
     assert "123-45-6789" not in flat and "123456789" not in flat
 
     paid = world.admin("post", f"/api/v1/stipends/payments/{payment['id']}/paid",
-                       json={"paid_on": date.today().isoformat()})
+                       json={"paid_on": clock.today().isoformat()})
     assert paid.status_code == 200 and paid.get_json()["status"] == "paid"
     assert world.admin("post", f"/api/v1/stipends/payments/{payment['id']}/paid",
-                       json={"paid_on": date.today().isoformat()}).status_code == 409
+                       json={"paid_on": clock.today().isoformat()}).status_code == 409
 
 
 def test_another_countys_administrator_gets_404(world):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from sqlalchemy import inspect, text
 from stipends_helpers import PLUGINS, World
 
+from registry_kernel import clock
 from registry_kernel.testing import Factory
 
 pytestmark = pytest.mark.browser
@@ -66,8 +67,8 @@ def test_program_applications_payment_and_plan_in_a_real_browser(
                  last_name="Ruiz")
     world.person(email="ben@example.org", password=PASSWORD, first_name="Ben",
                  last_name="Lee", role="assistant", hours="10", permit_level=None,
-                 training_hours="5", start=(date.today() - timedelta(days=40)).isoformat())
-    today = date.today()
+                 training_hours="5", start=(clock.today() - timedelta(days=40)).isoformat())
+    today = clock.today()
 
     # --- a county administrator switches stipends on and defines a program ---------------------
     admin = new_page(viewport={"width": 1280, "height": 900})

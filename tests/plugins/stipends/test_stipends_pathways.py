@@ -6,24 +6,26 @@ return; bad input changes nothing; another county sees nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
+import time_machine
 from sqlalchemy import func, select
 from stipends_helpers import World, make_world, training
 
+from registry_kernel import clock
 from registry_kernel.db import unit_of_work
 from registry_kernel.extension import ReportSection
 from registry_kernel.hookspecs import hookimpl
 from registry_kernel.models import AuditEvent
-from registry_kernel.testing import bearer
+from registry_kernel.testing import bearer, local_evening
 
 
 def course(number: str, title: str, units: str, *, core_area: str | None = None,
            category: str = "ece", grade: str = "B", days_ago: int = 10) -> dict[str, Any]:
     record = {"institution": "Laney College", "course_number": number, "title": title,
               "units": units, "unit_system": "semester", "grade": grade,
-              "completed_on": (date.today() - timedelta(days=days_ago)).isoformat(),
+              "completed_on": (clock.today() - timedelta(days=days_ago)).isoformat(),
               "category": category}
     if core_area:
         record["core_area"] = core_area
@@ -42,7 +44,7 @@ def approved(world: World, **person: Any) -> tuple[Any, dict[str, Any]]:
 
 PLAN = {
     "title": "Toward the Master Teacher Permit",
-    "target_date": (date.today() + timedelta(days=365)).isoformat(),
+    "target_date": (clock.today() + timedelta(days=365)).isoformat(),
     "goals": [
         {"kind": "permit_level", "permit_level": "master_teacher",
          "steps": [{"kind": "course", "title": "ECE 60", "amount": "3"},
@@ -54,13 +56,24 @@ PLAN = {
 }
 
 
+def test_a_plan_written_in_a_california_evening_starts_on_californias_date(world):
+    _, application = approved(world)
+    evening = local_evening()
+    with time_machine.travel(evening.astimezone(UTC), tick=True):
+        created = world.admin("post",
+                              f"/api/v1/stipends/applications/{application['id']}/pathway",
+                              json=PLAN)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["starts_on"] == evening.date().isoformat()
+
+
 def test_staff_write_a_plan_and_progress_follows_verified_records(world):
     person, application = approved(world)
     created = world.admin("post", f"/api/v1/stipends/applications/{application['id']}/pathway",
                           json=PLAN)
     assert created.status_code == 201, created.get_json()
     plan = created.get_json()
-    assert plan["status"] == "active" and plan["starts_on"] == date.today().isoformat()
+    assert plan["status"] == "active" and plan["starts_on"] == clock.today().isoformat()
     permit, units, hours = plan["goals"]
     # a verified Teacher permit and 24 training hours (CDL, 30 days ago) from the helper:
     # nothing yet toward the master teacher education, no specialization units, and the CDL
@@ -70,7 +83,7 @@ def test_staff_write_a_plan_and_progress_follows_verified_records(world):
     assert any("adult supervision" in text for text in permit["needs_text"])
     assert [s["done"] for s in permit["steps"]] == [False, False]
     assert units == {**units, "have": "0.00", "need": "6.00", "percent": 0, "met": False}
-    assert hours["have"] == "0.00" and hours["since"] == date.today().isoformat()
+    assert hours["have"] == "0.00" and hours["since"] == clock.today().isoformat()
 
     # the participant sees the same plan
     mine = world.client().get("/api/v1/me/stipend-pathways",
@@ -107,8 +120,8 @@ def test_staff_write_a_plan_and_progress_follows_verified_records(world):
 
     # the permit itself arrives: that goal is met
     world.verify(person, permits=[{"level": "master_teacher", "number": "MT-1",
-                                   "issued_on": date.today().isoformat(),
-                                   "expires_on": (date.today() + timedelta(days=1800)
+                                   "issued_on": clock.today().isoformat(),
+                                   "expires_on": (clock.today() + timedelta(days=1800)
                                                   ).isoformat()}])
     permit = world.client().get(f"/api/v1/me/stipend-pathways/{plan['id']}",
                                 headers=bearer(person.me_token)).get_json()["goals"][0]
@@ -228,7 +241,7 @@ class AttendedTraining:
     def education_report_sections(self, session, registry, participant):
         return ReportSection(key="training", title="Trainings attended", order=40, data=[
             {"title": "Safe Sleep", "sponsor": "Alameda R&R", "hours": "6.00",
-             "completed_on": date.today().isoformat(), "competency_area": "HSN"}])
+             "completed_on": clock.today().isoformat(), "competency_area": "HSN"}])
 
 
 def test_training_hours_from_other_plugins_count_but_unverified_uploads_do_not(make_app):

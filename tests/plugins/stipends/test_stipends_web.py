@@ -5,10 +5,11 @@ stipends on, defines a program and decides in the queue; demo data."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from stipends_helpers import TestLogin, WebClient, make_world
 
+from registry_kernel import clock
 from registry_kernel.testing import bearer
 
 
@@ -29,7 +30,7 @@ def test_participant_sees_programs_applies_and_sees_unmet_rules(world):
     assert "submitted" in page and "You applied." in page and "6789" not in page
 
     newcomer = world.person(role="assistant", hours="8", permit_level=None, training_hours=None,
-                            start=(date.today() - timedelta(days=20)).isoformat())
+                            start=(clock.today() - timedelta(days=20)).isoformat())
     web = WebClient(world.app, newcomer)
     listing = web.get("/stipends/").get_data(as_text=True)
     assert "Not yet eligible:" in listing and "At least 20 hours a week required" in listing
@@ -67,7 +68,7 @@ def test_county_admin_switches_on_defines_program_and_decides(make_app):
     assert web.post("/stipends/admin", data={"act-active": "y", "act-submit": "Save"}
                     ).status_code == 302
     assert "stipends are on" in web.get("/stipends/admin").get_data(as_text=True)
-    today = date.today()
+    today = clock.today()
     fields = {"name": "Retention Stipend", "funding_year": str(today.year),
               "opens_on": (today - timedelta(days=1)).isoformat(),
               "closes_on": (today + timedelta(days=10)).isoformat(),

@@ -110,6 +110,18 @@ def test_event_times_keep_the_instant_and_are_stored_utc(sponsor):
     assert "9:00 AM PDT" in event["starts_at_local"]
 
 
+def test_times_are_shown_and_read_in_the_registrys_own_time_zone(make_app):
+    """A registry configured for Hawaii shows and reads local times in Hawaii, not California."""
+    sponsor = make_sponsor(Factory(make_app(plugins=["training"], timezone="Pacific/Honolulu")))
+    event = sponsor.event(starts_at="2031-03-10T09:00:00-10:00",
+                          ends_at="2031-03-10T12:30:00-10:00")
+    assert event["starts_at"] == "2031-03-10T19:00:00Z"
+    assert "9:00 AM HST" in event["starts_at_local"]
+    found = sponsor.client.get("/api/v1/calendar?from=2031-03-10T08:00:00&to=2031-03-10T10:00:00",
+                               headers=sponsor.headers).get_json()
+    assert [item["event_id"] for item in found["items"]] == [event["id"]]
+
+
 @pytest.mark.parametrize(("changes", "field"), [
     ({"starts_at": iso(-1), "ends_at": iso(-1, 2)}, "starts_at"),
     ({"starts_at": iso(5), "ends_at": iso(4)}, "ends_at"),

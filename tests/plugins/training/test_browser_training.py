@@ -6,12 +6,13 @@ on a full event is waitlisted with their position."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from registry_kernel import clock
 from registry_kernel.testing import Factory
 
 pytestmark = pytest.mark.browser
@@ -66,7 +67,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(new_page, live_serve
                     password=PASSWORD)
     for email in ("ana@example.org", "ben@example.org", "cy@example.org"):
         factory.account(email=email, password=PASSWORD)
-    in_a_week = date.today() + timedelta(days=7)
+    in_a_week = clock.today() + timedelta(days=7)
     days = [(in_a_week + timedelta(days=7 * n)).isoformat() for n in range(3)]
 
     # (a) the sponsor manager builds the catalog and schedules three events
@@ -191,7 +192,7 @@ def test_sessions_are_added_without_javascript_too(new_page, live_server):
     page.get_by_label("Hours").fill("4")
     page.get_by_role("button", name="Save").click()
     page.goto(live.url + f"/training/manage/{org.id}/events/new")
-    first = date.today() + timedelta(days=10)
+    first = clock.today() + timedelta(days=10)
     schedule(page, "Toddler Development", [(first.isoformat(), "09:00", "11:00"),
                                            ((first + timedelta(days=1)).isoformat(), "09:00",
                                             "11:00")], capacity=10, javascript=False)
@@ -247,7 +248,7 @@ def test_instructor_publishes_a_profile_and_schedules_an_event(new_page, live_se
     page.get_by_role("link", name="Schedule an event").first.click()
     axe_check(page)
     schedule(page, "Supporting Dual-Language Learners",
-             [((date.today() + timedelta(days=12)).isoformat(), "18:00", "20:00")],
+             [((clock.today() + timedelta(days=12)).isoformat(), "18:00", "20:00")],
              capacity=15, online=True)
     assert "Event scheduled" in page.locator("main").inner_text()
     page.get_by_role("link", name="Edit the event").click()

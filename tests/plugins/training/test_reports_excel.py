@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 
 import pytest
 from conftest import client_token, iso, make_sponsor, shift_event, sign_in
 from openpyxl import load_workbook
 
+from registry_kernel import clock
 from registry_kernel.db import unit_of_work
 from registry_kernel.models import AuditEvent, Participant
 from registry_kernel.testing import Factory, bearer
@@ -302,7 +302,7 @@ def test_report_pages_ranges_scopes_and_audit(tf):
     across = _xlsx(tf.app.test_client(), bearer(staff_token), "funding")
     assert across[-1] == ["Total", 2, 2, 6.0]
     in_range = _xlsx(tf.app.test_client(), bearer(staff_token), "attendance",
-                     **{"from": iso(-30)[:10], "to": date.today().isoformat()})
+                     **{"from": iso(-30)[:10], "to": clock.today().isoformat()})
     assert len(in_range) == 4
     with unit_of_work(tf.registry.sessions) as session:
         exports = session.query(AuditEvent).filter(AuditEvent.action == "report.export").all()

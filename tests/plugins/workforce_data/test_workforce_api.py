@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from wf_helpers import NO_CACHE, many, person
 
+from registry_kernel import clock
 from registry_kernel.testing import Factory
 
 PLUGINS = ["profile", "workforce_data"]
@@ -101,7 +102,7 @@ def test_program_type_from_the_employer(factory):
 
 
 def test_years_in_field_self_reported_else_first_job(factory):
-    this_year = __import__("datetime").date.today().year
+    this_year = clock.today().year
     many(factory, 11, first_year=this_year - 1)
     many(factory, 11, role="teacher")  # first confirmed job in 2020
     found = cells(get(factory, by="years_in_field").get_json())

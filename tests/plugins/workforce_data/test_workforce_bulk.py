@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from registry_kernel import clock
 from registry_kernel.testing import Factory
 
 PLUGINS = ["profile", "documents", "training", "workforce_data"]
@@ -43,7 +44,7 @@ def test_documents_bulk_facts_are_verified_education(population):
     from registry_plugins.documents.workforce_facts import education_facts
 
     registry, ids = population
-    today = date.today()
+    today = clock.today()
     threshold = registry.settings.grade_threshold_permit
     with registry.sessions() as session:
         bulk = education_facts(session, ids, grade_threshold=threshold, today=today)

@@ -5,11 +5,12 @@ Education & Training Report (the ``education_report_sections`` hook)."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from wf_helpers import NO_CACHE, many
 
+from registry_kernel import clock
 from registry_kernel.extension import ReportSection
 from registry_kernel.hookspecs import hookimpl
 from registry_kernel.testing import Factory, bearer
@@ -33,7 +34,7 @@ def verified(factory, client, staff_token, records):
 
 
 def records(n, expires, *, old_permit=False, renewed_from=None):
-    today = date.today()
+    today = clock.today()
     permits = [{"level": "teacher", "number": f"P-{n}", "issued_on": "2022-01-01",
                 "expires_on": expires.isoformat()}]
     if renewed_from:  # the permit it renewed runs out soon, but the renewal does not
@@ -65,7 +66,7 @@ def factory(make_app):
 def test_permits_education_and_certificate_hours(factory):
     client = factory.app.test_client()
     staff_token = factory.token(factory.account("registry_staff"), "verification")
-    soon, later = date.today() + timedelta(days=100), date.today() + timedelta(days=500)
+    soon, later = clock.today() + timedelta(days=100), clock.today() + timedelta(days=500)
     for n in range(11):
         verified(factory, client, staff_token, records(n, soon, old_permit=n == 0))
     for n in range(12):
@@ -95,7 +96,7 @@ class TrainingSection:
 
     @hookimpl
     def education_report_sections(self, session, registry, participant):
-        day = (date.today() - timedelta(days=10)).isoformat()
+        day = (clock.today() - timedelta(days=10)).isoformat()
         return ReportSection(key="training", title="Trainings attended", order=40,
                              data=[{"title": "Dual language", "hours": "2.5",
                                     "completed_on": day, "competency_area": "DLD"},
@@ -108,7 +109,7 @@ class OtherSection:
     @hookimpl
     def education_report_sections(self, session, registry, participant):
         return ReportSection(key="memberships", title="Memberships", order=50,
-                             data=[{"hours": "99", "completed_on": date.today().isoformat()}],
+                             data=[{"hours": "99", "completed_on": clock.today().isoformat()}],
                              columns=[], rows=[])
 
 

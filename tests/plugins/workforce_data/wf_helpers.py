@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from registry_kernel import clock
 from registry_kernel.db import unit_of_work
 from registry_kernel.testing import Factory
 from registry_kernel.testing import TestLogin as LoginPlugin  # noqa: F401 (re-exported)
@@ -38,7 +39,7 @@ def person(factory: Factory, *, county: str | None = "Alameda", language: str = 
             jobs.append((role, date(2020, 1, 1), date(2021, 1, 1) if ended else None, wage))
         if left_recently:
             jobs.append((role or "assistant", date(2019, 6, 1),
-                         date.today() - timedelta(days=60), None))
+                         clock.today() - timedelta(days=60), None))
         for category, start, end, pay in jobs:
             job = Employment(participant_id=row.id, employer_name=None if employer else "A Center",
                              employer_id=employer.id if employer else None, position="Teacher",
