@@ -8,6 +8,7 @@ Fixtures:
   a live server or migration history (SQLite file or a throw-away PostgreSQL database).
 * ``factory``: makes organizations, accounts, participants and bearer tokens.
 * ``TestLogin`` + ``WebClient(app, account)``: a signed-in test client that posts forms with CSRF.
+* ``--registry-clock ISO_TIME``: run the suite at another moment (year ends, DST, evenings).
 * ``local_evening()``: an instant in the registry's evening, when its date and UTC's differ.
 * ``live_server``, ``chromium``, ``page``, ``phone_page``, ``axe_check``: browser tests against
   a live registry (:mod:`registry_kernel.testing_live`).
@@ -21,7 +22,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -246,6 +247,39 @@ class Factory:
 def factory(make_app: Callable[..., Flask]) -> Factory:
     """A factory over an app with every built-in plugin enabled."""
     return Factory(make_app())
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--registry-clock", metavar="ISO_TIME", default=None,
+        help="run every test as if it were this time (it keeps ticking), e.g. "
+             "2026-12-31T23:30:00-08:00: New Year's Eve in California, already next year in "
+             "UTC. Needs time-machine; browser tests are skipped (Chromium keeps real time).")
+
+
+BROWSER_FIXTURES = {"chromium", "live_server", "page", "phone_page"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With ``--registry-clock``, the whole run (collection included, so module constants
+    such as "a week from now" agree) happens at that moment; the server stays on UTC."""
+    moment = config.getoption("--registry-clock", None)
+    if moment:
+        import time_machine
+
+        traveller = time_machine.travel(datetime.fromisoformat(moment).astimezone(UTC),
+                                        tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+@pytest.fixture(autouse=True)
+def _registry_clock(request: pytest.FixtureRequest) -> None:
+    """Browser tests cannot run at another moment: Chromium keeps the real time."""
+    if request.config.getoption("--registry-clock") and (
+            request.node.get_closest_marker("browser")
+            or BROWSER_FIXTURES & set(request.fixturenames)):
+        pytest.skip("--registry-clock: Chromium keeps the real time")
 
 
 def local_evening(zone_name: str = DEFAULT_TIMEZONE, hour: int = 19) -> datetime:

@@ -113,9 +113,11 @@ def test_cli_gc_deletes_unreferenced_old_blobs_only(world):
     young_orphan = storage.put(b"young orphan")
     stale_tmp = storage.root / "tmp" / "upload-stale"
     stale_tmp.write_bytes(b"half written")
-    old = time.time() - 3 * 86400
+    now = time.time()  # the test's clock (``--registry-clock`` may have moved it)
+    old = now - 3 * 86400
     for path in (storage._path(kept), storage._path(orphan), stale_tmp):
         os.utime(path, (old, old))
+    os.utime(storage._path(young_orphan), (now, now))
     world.registry.plugins.hook.cli_commands(cli=cli)  # what ``registry`` does at start-up
     result = CliRunner().invoke(cli, ["documents", "gc", "--hours", "24"],
                                 obj={"app": world.app})
