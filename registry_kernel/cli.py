@@ -82,6 +82,15 @@ def db_revision(ctx: click.Context, branch: str, message: str) -> None:
     _print_json({"created": str(path)})
 
 
+@db.command("analyze", help="Refresh the planner's statistics (registry worker does it daily on "
+                            "SQLite; run after a bulk load or a restore)")
+@click.pass_context
+def db_analyze(ctx: click.Context) -> None:
+    from .db_statistics import analyze
+
+    _print_json({"analyzed": True, "seconds": round(analyze(_ctx_app(ctx).extensions["registry"]), 3)})
+
+
 @db.command("current", help="Show the database's revisions")
 @click.pass_context
 def db_current(ctx: click.Context) -> None:
@@ -412,15 +421,28 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
-@cli.command("worker", help="Deliver outbox messages (run any number on PostgreSQL)")
+@cli.command("worker", help="Deliver outbox messages (run any number on PostgreSQL); on SQLite "
+                          "also refresh the planner's statistics daily")
 @click.option("--once", is_flag=True, help="Drain what is due and exit")
 @click.option("--interval", default=2.0, show_default=True, type=float)
 @click.pass_context
 def worker(ctx: click.Context, once: bool, interval: float) -> None:
     import time
 
+    from sqlalchemy.exc import OperationalError
+
+    from .db_statistics import analyze_if_due
+
     registry = _ctx_app(ctx).extensions["registry"]
     while True:
+        try:
+            seconds = analyze_if_due(registry)
+        except OperationalError as exc:  # the write lock stayed busy: try again next round
+            click.echo(f"registry worker: ANALYZE postponed ({exc.orig})", err=True)
+        else:
+            if seconds is not None:
+                click.echo(f"registry worker: planner statistics refreshed in {seconds:.1f} s",
+                           err=True)
         result = registry.outbox.drain()
         if once:
             _print_json(result.__dict__)

@@ -132,12 +132,21 @@ class Outbox:
         self._wake.set()
 
     def start_background(self, interval: float = 2.0) -> None:
-        """Drain in a daemon thread (the embedded default for ``registry serve``)."""
+        """Drain in a daemon thread (the embedded default for ``registry serve``); on SQLite it
+        also refreshes the planner's statistics daily, as ``registry worker`` does."""
+        from .db_statistics import analyze_if_due
+
         if self._thread is not None:
             return
 
         def loop() -> None:
             while not self._stop.is_set():
+                try:
+                    seconds = analyze_if_due(self.registry)
+                    if seconds is not None:
+                        log.info("planner statistics refreshed in %.1f s", seconds)
+                except Exception:
+                    log.exception("ANALYZE failed; trying again next round")
                 try:
                     self.drain()
                 except Exception:
