@@ -16,6 +16,7 @@ from .api import register_error_handlers
 from .config import Settings, load_settings
 from .plugins import load_plugins
 from .runtime import Registry
+from .submit_once import init_submit_once
 from .web import init_request_handling
 
 KERNEL_DIR = Path(__file__).parent
@@ -73,6 +74,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
                                 x_host=hops, x_port=hops)
     init_request_handling(app)
+    init_submit_once(app)
     register_error_handlers(app)
     from .auth.views import init_front_door
 

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 
 from registry_kernel.auth.session import login_required, web_actor
 from registry_kernel.models import Organization
+from registry_kernel.submit_once import already_submitted, mark_submitted
 from registry_kernel.web import current_registry, registry_session
 
 from .._shared import _, chosen_organization, staff_organizations
@@ -41,11 +42,14 @@ def index() -> Any:
     new_secret = None
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
+        if already_submitted():
+            return _sent_again(orgs, org, form)
         try:
             _endpoint, new_secret = svc.create_endpoint(
                 session, registry, organization_id=org.id, url=request.form.get("url", ""),
                 events=request.form.getlist("events"), actor=web_actor())
             session.commit()
+            mark_submitted()
         except svc.WebhookError as exc:
             session.rollback()
             errors = exc.errors
@@ -54,10 +58,19 @@ def index() -> Any:
                  typed_events=request.form.getlist("events"))
 
 
+def _sent_again(orgs: list[Organization], org: Organization, form: ActionForm) -> Any:
+    """A reload of a page that showed a secret: nothing is done twice, and the secret is not
+    shown again."""
+    return _page(orgs, org, form, status=409, notice=_(
+        "This form was already sent, so nothing was changed again. A signing secret is shown "
+        "only once: if you did not copy it, rotate the endpoint's secret."))
+
+
 def _page(orgs: list[Organization], org: Organization, form: ActionForm, *,
           new_secret: str | None = None, rotated: str | None = None,
           errors: dict[str, str] | None = None, typed_url: str = "",
-          typed_events: list[str] | None = None, status: int = 200) -> Any:
+          typed_events: list[str] | None = None, notice: str | None = None,
+          status: int = 200) -> Any:
     session, registry = registry_session(), current_registry()
     endpoints = svc.endpoints_of(session, org.id)
     recent = {e.id: list(session.scalars(svc.deliveries_of(session, e).limit(20)))
@@ -66,7 +79,7 @@ def _page(orgs: list[Organization], org: Organization, form: ActionForm, *,
                if svc.previous_secret_active(e)}
     return render_template("webhooks/index.html", orgs=orgs, org=org, endpoints=endpoints,
                            recent=recent, overlap=overlap, form=form, new_secret=new_secret,
-                           rotated=rotated, errors=errors or {},
+                           rotated=rotated, errors=errors or {}, notice=notice,
                            event_types=sorted(registry.event_types), typed_url=typed_url,
                            typed_events=typed_events or [],
                            overlap_choices=OVERLAP_CHOICES,
@@ -93,9 +106,12 @@ def rotate(endpoint_id: str) -> Any:
         return _page(orgs, org, form, errors={
             f"overlap:{endpoint.id}": _("Choose how long the old secret keeps working.")},
             status=422)
+    if already_submitted():
+        return _sent_again(orgs, org, form)
     secret = svc.rotate_secret(session, registry, endpoint, overlap_hours=overlap,
                                actor=web_actor())
     session.commit()
+    mark_submitted()
     return _page(orgs, org, form, new_secret=secret, rotated=endpoint.url)
 
 

@@ -145,3 +145,58 @@ def test_staff_rotate_the_secret_and_end_the_overlap(make_app, receiver):
     endpoint_path = rotate.split("?")[0]
     assert other.post(endpoint_path, data={"csrf_token": token_other, "overlap_hours": "0"}
                       ).status_code == 404
+
+
+
+def submission(html: str, form_action: str = "/webhooks/?") -> str:
+    """The one-time submission token of the form posting to ``form_action``."""
+    form = re.search(r'action="' + re.escape(form_action) + r'[^"]*"[^>]*>(.*?)</form>', html,
+                     re.S).group(1)
+    return re.search(r'name="submission" value="([^"]+)"', form).group(1)
+
+
+def endpoints(app, org) -> list:
+    from registry_adapters.webhooks import services as svc
+
+    with app.extensions["registry"].sessions() as session:
+        return svc.endpoints_of(session, org.id)
+
+
+def test_a_reload_of_the_answer_does_not_add_or_rotate_twice(make_app, receiver):
+    """The page that shows a new secret answers the POST itself (the secret is never put in a
+    redirect or the session), so the browser may send the same form again on reload: that is
+    refused with a message, nothing changes twice and no secret is shown again."""
+    from registry_adapters.webhooks import services as svc
+
+    app = make_app(plugins=["webhooks"])
+    factory = Factory(app)
+    org = factory.org(name="Valley R&R")
+    client = app.test_client()
+    sign_in(client, factory.account(role="program_admin", org=org))
+    page = client.get("/webhooks/").get_data(as_text=True)
+    form = {"csrf_token": csrf(client), "submission": submission(page), "url": receiver.url,
+            "events": ["participant.created"]}
+    first = client.post("/webhooks/", data=form)
+    answer = first.get_data(as_text=True)
+    assert first.status_code == 200 and "whsec_" in answer
+    again = client.post("/webhooks/", data=form)  # the reload
+    html = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert "already sent" in html and "whsec_" not in html
+    assert len(endpoints(app, org)) == 1
+
+    rotate = re.search(r'action="(/webhooks/[0-9a-f-]{36}/rotate[^"]*)"', answer).group(1)
+    rotation = {"csrf_token": csrf(client), "overlap_hours": "24",
+                "submission": submission(answer, rotate)}
+    rotated = client.post(rotate.replace("&amp;", "&"), data=rotation)
+    assert rotated.status_code == 200
+    shown = re.search(r"whsec_[A-Za-z0-9+/=]+", rotated.get_data(as_text=True)).group(0)
+    repeated = client.post(rotate.replace("&amp;", "&"), data=rotation)
+    assert repeated.status_code == 409 and "whsec_" not in repeated.get_data(as_text=True)
+    (endpoint,) = endpoints(app, org)  # the secret shown is still the one that signs
+    assert svc.open_secret(app.extensions["registry"], endpoint) == svc.secret_bytes(shown)
+
+    # a fresh page is a new form: adding a second endpoint on purpose still works
+    page = client.get("/webhooks/").get_data(as_text=True)
+    second = client.post("/webhooks/", data={**form, "submission": submission(page)})
+    assert second.status_code == 200 and len(endpoints(app, org)) == 2

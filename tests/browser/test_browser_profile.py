@@ -6,6 +6,7 @@ import re
 
 import pytest
 from kernel_browser import PASSWORD, expect_heading, fill_profile, sign_in, sign_out
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -71,7 +72,7 @@ def test_phone_sized_screen(phone_page, live_registry, axe_check):
     expect_heading(page, "Hello, Luz")
     assert fits()
     squares = page.locator(".quick-link")
-    assert squares.count() == 2
+    expect(squares).to_have_count(2)
     box = squares.first.bounding_box()
     assert box["width"] >= 44 and box["height"] >= 44
     axe_check(page)

@@ -22,6 +22,7 @@ from adapters_http_receiver import (  # the receiver lives with the adapter test
     signatures,
     verify_standard_webhook,
 )
+from playwright.sync_api import expect
 
 from registry_kernel.testing import Factory, bearer
 
@@ -83,7 +84,7 @@ def refresh(page: Any, env: SimpleNamespace) -> None:
 
 def row_of(page: Any, webhook_id: str) -> Any:
     row = page.locator("tbody tr", has_text=webhook_id)
-    assert row.count() == 1, page.locator("main").inner_text()
+    expect(row).to_have_count(1)
     return row
 
 
@@ -102,7 +103,7 @@ def test_register_deliver_fail_redeliver_and_rotate(page, agency, receiver, axe_
     assert url_field.input_value() == "http://hooks.example.org/in"
     assert "name at least one event" in page.locator("#wh-events-error").inner_text()
     assert "No endpoints yet." in page.locator("main").inner_text()
-    assert page.get_by_role("status").count() == 0
+    expect(page.get_by_role("status")).to_have_count(0)
     axe_check(page)
 
     secret = register_endpoint(page, receiver.url + "/hooks")
@@ -135,7 +136,7 @@ def test_register_deliver_fail_redeliver_and_rotate(page, agency, receiver, axe_
     refresh(page, env)
     row = row_of(page, failing_id)
     assert "retrying" in row.inner_text() and "HTTP 500" in row.inner_text()
-    assert row.get_by_role("button", name="Redeliver").count() == 0  # still being attempted
+    expect(row.get_by_role("button", name="Redeliver")).to_have_count(0)  # still being attempted
     make_due(live.app)
     assert live.registry.outbox.drain().failed == 1
     refresh(page, env)
@@ -160,7 +161,7 @@ def test_register_deliver_fail_redeliver_and_rotate(page, agency, receiver, axe_
     assert len(sent) == 3  # two failed attempts and the redelivery
     assert len({r.body for r in sent}) == 1
     assert verify_standard_webhook(secret, sent[-1].headers, sent[-1].body)
-    assert page.locator("tbody tr").count() == 2  # two events, two deliveries
+    expect(page.locator("tbody tr")).to_have_count(2)  # two events, two deliveries
 
     # rotate with a day's overlap: the new secret is shown once, both sign meanwhile
     endpoint = page.locator("section.wh-endpoint")
@@ -186,7 +187,7 @@ def test_register_deliver_fail_redeliver_and_rotate(page, agency, receiver, axe_
     # stop signing with the old secret now
     page.get_by_role("button", name="Stop signing with the old secret now").click()
     assert "Only the new secret signs from now on." in page.locator(".flash").inner_text()
-    assert page.locator(".wh-overlap").count() == 0
+    expect(page.locator(".wh-overlap")).to_have_count(0)
     axe_check(page)
     add_participant(env)
     assert live.registry.outbox.drain().delivered == 1
@@ -232,4 +233,4 @@ def test_on_a_phone(phone_page, agency, receiver, axe_check):
     assert page.get_by_text("Pending deliveries are cancelled").is_visible()
     axe_check(page)
     delete.click()
-    assert page.get_by_role("button", name="Delete endpoint").count() == 0
+    expect(page.get_by_role("button", name="Delete endpoint")).to_have_count(0)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from adapters_widget_helpers import sponsor_with_event
+from playwright.sync_api import expect
 from registry_plugins.training.models import Enrollment
 from sqlalchemy import select
 from werkzeug.serving import make_server
@@ -222,7 +223,7 @@ def test_without_a_client_the_widget_links_to_the_registry(live, page):
     page.goto(agency.url + "/")
     page.wait_for_selector("#trainings[data-state='ready'] .rew-item")
     page.fill("input.rew-filter", "no such training")
-    assert page.locator(".rew-item").count() == 0
+    expect(page.locator(".rew-item")).to_have_count(0)
     assert "No upcoming trainings" in page.locator(".rew-status").inner_text()
     page.fill("input.rew-filter", "outdoor")
     assert page.locator("select.rew-place option").all_inner_texts() == ["Everywhere", "Alameda"]
@@ -250,7 +251,7 @@ def test_an_unregistered_site_gets_nothing(live, page):
     stranger.html = example_page(registry_url, live["client_id"])
     page.goto(stranger.url + "/")
     page.wait_for_selector("#trainings[data-state='error']")
-    assert page.locator(".rew-item").count() == 0
+    expect(page.locator(".rew-item")).to_have_count(0)
     assert "could not be loaded" in page.locator(".rew-status").inner_text()
     # even a hand-made authorization request for that page ends on the registry's error page
     Factory(live["app"]).account(email="visitor@example.org")

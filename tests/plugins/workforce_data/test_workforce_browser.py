@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from wf_helpers import LoginPlugin, many, refresh_cli
 
 from registry_kernel.testing import Factory
@@ -33,21 +34,21 @@ def test_charts_render_in_a_browser(live, page, axe_check):
     response = page.goto(live.url + "/workforce")  # production default: no release yet
     assert response.status == 503 and response.headers["retry-after"]
     assert "being prepared" in page.locator("#wf-preparing").inner_text()
-    assert page.locator("svg.wf-chart").count() == 0
+    expect(page.locator("svg.wf-chart")).to_have_count(0)
     refresh_cli(live)  # what cron or the worker runs
     page.goto(live.url + "/workforce")
     assert page.locator("h1").inner_text() == "Workforce Data"
     charts = page.locator("svg.wf-chart")
-    assert charts.count() == 12  # 8 count tables, wages, PD hours, permits, turnover
+    expect(charts).to_have_count(12)  # 8 count tables, wages, PD hours, permits, turnover
     bars = page.locator("svg.wf-chart rect.wf-bar")
-    assert bars.count() >= 4
+    expect(bars.nth(3)).to_be_attached()
     box = bars.first.bounding_box()
     assert box and box["width"] > 10 and box["height"] > 5
     fill = bars.first.evaluate("el => getComputedStyle(el).fill")
     assert fill == "rgb(31, 111, 139)"  # from the plugin's stylesheet, allowed by the CSP
-    assert page.locator("table.wf-table").count() == 12
-    assert page.locator("#wf-wages svg rect.wf-bar").count() == 2  # teacher and assistant
-    assert page.locator("#wf-turnover svg").count() == 1
+    expect(page.locator("table.wf-table")).to_have_count(12)
+    expect(page.locator("#wf-wages svg rect.wf-bar")).to_have_count(2)  # teacher and assistant
+    expect(page.locator("#wf-turnover svg")).to_have_count(1)
     assert not [p for p in problems if "Content Security Policy" in p], problems
     axe_check(page)
 
@@ -68,7 +69,7 @@ def test_staff_filter_in_a_browser(live, page, axe_check):
     assert page.locator(".wf-scope").inner_text() == "County: Alameda"
     county = page.locator("#wf-by-county table")
     assert "12" in county.inner_text() and "Fresno" not in county.inner_text()
-    assert page.locator("#wf-wages rect.wf-bar").count() == 1  # teachers only
+    expect(page.locator("#wf-wages rect.wf-bar")).to_have_count(1)  # teachers only
     assert page.locator("#wf-county").input_value() == "Alameda"
     csv_link = page.get_by_role("link", name="Download CSV").get_attribute("href")
     assert "county=Alameda" in csv_link and "role_category=teacher" in csv_link
@@ -76,5 +77,5 @@ def test_staff_filter_in_a_browser(live, page, axe_check):
     page.goto(live.url + "/workforce?years_in_field=forever")
     assert "Unknown filter value" in page.locator("#wf-error").inner_text()
     assert page.locator("#wf-years_in_field").get_attribute("aria-invalid") == "true"
-    assert page.locator("svg.wf-chart").count() == 0
+    expect(page.locator("svg.wf-chart")).to_have_count(0)
     axe_check(page)
