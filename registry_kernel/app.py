@@ -11,7 +11,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import core_hooks
+from . import clock, core_hooks
 from .api import register_error_handlers
 from .config import Settings, load_settings
 from .plugins import load_plugins
@@ -75,6 +75,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
                                 x_host=hops, x_port=hops)
     init_request_handling(app)
     init_submit_once(app)
+    app.jinja_env.filters["local_date"] = clock.local_date_text
     register_error_handlers(app)
     from .auth.views import init_front_door
 

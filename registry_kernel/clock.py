@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .config import DEFAULT_TIMEZONE
@@ -47,3 +47,18 @@ def current_zone() -> ZoneInfo:
 def today() -> date:
     """Today's date in the running registry's time zone (see :func:`current_zone`)."""
     return datetime.now(current_zone()).date()
+
+
+def local_date_text(value: Any) -> str:
+    """A stored UTC time (datetime or ISO text) as its ``YYYY-MM-DD`` date in the registry's
+    zone, for pages: an upload at 6 PM in California is dated that day, not the UTC day after.
+    A plain date is shown as it is; None as an empty string. (Template filter ``local_date``.)"""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # stored times are UTC
+            value = value.replace(tzinfo=zone("UTC"))
+        return value.astimezone(current_zone()).date().isoformat()
+    return value.isoformat()

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -52,3 +52,17 @@ def test_a_birth_date_of_californias_today_is_accepted_and_its_tomorrow_refused(
             "first_name": "Ana", "last_name": "Ruiz", "email": "ana@example.org",
             "birth_date": evening.date().isoformat()})
         assert today.status_code == 201, today.get_json()
+
+
+def test_pages_date_a_stored_utc_time_by_the_registrys_day(make_app):
+    """The ``local_date`` filter: 02:30 UTC on the 29th is the evening of the 28th in
+    California, and still the 29th for a registry in Tokyo."""
+    stored = "2026-11-29T02:30:00+00:00"
+    la_app, tokyo_app = make_app(plugins=[]), make_app(plugins=[], timezone="Asia/Tokyo")
+    for app, shown in ((la_app, "2026-11-28"), (tokyo_app, "2026-11-29")):
+        with app.app_context():
+            render = app.jinja_env.from_string("{{ when|local_date }}").render
+            assert render(when=stored) == shown
+            assert render(when=datetime.fromisoformat(stored)) == shown
+            assert render(when=date(2026, 11, 29)) == "2026-11-29"
+            assert render(when=None) == ""

@@ -271,3 +271,26 @@ def test_permit_guidance_is_translated(ui):
     html = client.get("/documents/report?lang=es").get_data(as_text=True)
     assert "6.00 unidades más de ECE/CD" in html
     assert "curso básico: child growth (3 unidades)" in html
+
+
+def test_an_evening_upload_is_dated_by_californias_day_in_my_documents_and_the_queue(ui):
+    """Uploaded at 7:30 PM in California (already tomorrow in UTC): both pages show today."""
+    from datetime import UTC, timedelta
+
+    import time_machine
+
+    from registry_kernel.testing import local_evening
+
+    evening = local_evening()
+    with time_machine.travel(evening.astimezone(UTC), tick=True):
+        client = _client(ui, ui.participant)
+        page = client.get("/documents/").get_data(as_text=True)
+        client.post("/documents/", data={
+            "csrf_token": _csrf(page), "type": "transcript",
+            "file": (io.BytesIO(pdf_bytes("evening upload")), "evening.pdf")},
+            content_type="multipart/form-data")
+        day, utc_day = evening.date().isoformat(), (evening.date() + timedelta(days=1)).isoformat()
+        listing = client.get("/documents/").get_data(as_text=True)
+        assert "evening.pdf" in listing and day in listing and utc_day not in listing
+        queue = _client(ui, ui.staff).get("/documents/verification").get_data(as_text=True)
+        assert day in queue and utc_day not in queue
