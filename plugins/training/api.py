@@ -200,6 +200,8 @@ class CalendarPage(BaseModel):
     total: int
     page: int
     per_page: int
+    time_zone: str = Field(description="The registry's time zone (IANA name): show times in it, "
+                                       "as the registry's own pages do")
 
 
 class EnrollmentIn(ApiModel):
@@ -507,7 +509,8 @@ def calendar(query: CalendarQuery) -> Any:
                            {"to": "must not be before 'from'"})
     items, total = svc.calendar(registry_session(), filters, page=query.page,
                                 per_page=per_page)
-    return {"items": items, "total": total, "page": query.page, "per_page": per_page}
+    return {"items": items, "total": total, "page": query.page, "per_page": per_page,
+            "time_zone": current_registry().settings.timezone}
 
 
 def _aware(value: datetime | None, *, end: bool = False) -> datetime | None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from adapters_widget_helpers import sponsor_with_event
 from playwright.sync_api import expect
-from registry_plugins.training.models import Enrollment
+from registry_plugins.training.models import Enrollment, TrainingEvent
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -212,6 +212,29 @@ def test_visitor_enrolls_through_oauth_pkce_from_the_agency_page(live, browser, 
             OAuthToken.client_id == live["client_id"])).all()
     assert len(tokens) == 3
     assert all(token.revoked_at is not None for token in tokens)
+
+
+@pytest.mark.browser
+def test_a_visitor_abroad_sees_the_trainings_time_where_it_takes_place(live, browser):
+    """The visitor's computer is set to Tokyo: the widget still shows the training's time in
+    the registry's zone (California), named, as the registry's own pages do."""
+    from registry_kernel.clock import zone
+
+    agency, registry_url = live["agency"], live["url"]
+    agency.html = example_page(registry_url, None)
+    with live["registry"].sessions() as session:
+        starts_at = session.get(TrainingEvent, live["event_id"]).starts_at
+    local = starts_at.astimezone(zone("America/Los_Angeles"))
+    context = browser.new_context(locale="en-US", timezone_id="Asia/Tokyo")
+    try:
+        page = context.new_page()
+        page.goto(agency.url + "/")
+        page.wait_for_selector("#trainings[data-state='ready'] .rew-item")
+        shown = page.locator(".rew-when").first.inner_text()
+        expected = f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+        assert expected in shown and local.tzname() in shown, (shown, local)
+    finally:
+        context.close()
 
 
 @pytest.mark.browser

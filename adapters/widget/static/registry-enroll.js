@@ -133,11 +133,14 @@
   root.appendChild(section);
 
   var items = [];
+  var timeZone = null;  // the registry's, from the calendar: a training's time is where it is
 
   function when(iso) {
+    var options = {weekday: "short", month: "short", day: "numeric", hour: "numeric",
+      minute: "2-digit"};
+    if (timeZone) { options.timeZone = timeZone; options.timeZoneName = "short"; }
     try {
-      return new Date(iso).toLocaleString(lang, {weekday: "short", month: "short",
-        day: "numeric", hour: "numeric", minute: "2-digit"});
+      return new Date(iso).toLocaleString(lang, options);
     } catch (e) { return iso; }
   }
 
@@ -322,7 +325,8 @@
     var url = base + "/api/v1/calendar?sponsor=" + encodeURIComponent(sponsor) + "&per_page=50";
     return fetch(url, {credentials: "omit", headers: {"Accept": "application/json"}})
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
-      .then(function (data) { items = data.items || []; fillPlaces();
+      .then(function (data) { items = data.items || []; timeZone = data.time_zone || null;
+        fillPlaces();
         root.setAttribute("data-state", "ready"); render(); })
       .catch(function () { root.setAttribute("data-state", "error"); status.textContent = t.error; });
   }
