@@ -59,6 +59,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
         REGISTRY_SETTINGS=settings,
     )
     app.extensions["registry"] = registry
+    registry.app = app  # background jobs (outbox handlers) that need an app context
     if settings.theme_path is not None:
         app.jinja_loader = ChoiceLoader([FileSystemLoader(str(settings.theme_path / "templates")),
                                          app.jinja_loader])  # type: ignore[list-item]

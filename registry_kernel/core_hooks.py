@@ -48,4 +48,6 @@ def event_types() -> list[str]:
 
 @hookimpl
 def outbox_handlers() -> dict[str, Any]:
-    return {"mail": deliver_mail}
+    from .report_runs import KIND, build_run
+
+    return {"mail": deliver_mail, KIND: build_run}

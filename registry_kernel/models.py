@@ -297,3 +297,31 @@ class EndedWebSession(Base):
 
     nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
     ended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ReportRun(Base):
+    """A report built in the background (``POST /api/v1/reports/<name>/runs``): who asked, with
+    which parameters, and, once built, the workbook, encrypted with a key of its own wrapped
+    under the master key ring (reports hold personal data). Kept until ``expires_at``."""
+
+    __tablename__ = "report_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                                   index=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_tokens.id",
+                                                            ondelete="SET NULL"))
+    client_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    via: Mapped[str] = mapped_column(String(16))  # token | client | session
+    language: Mapped[str] = mapped_column(String(16), default="en")  # of the headings
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|done|failed
+    rows: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
+    content_kek_id: Mapped[str | None] = mapped_column(String(32))
+    content_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -2,7 +2,9 @@
 
 ``GET /api/v1/reports/<name>.xlsx?from=&to=`` builds the named report with openpyxl in
 write-only mode, row by row, so a report of a million rows needs little memory. Every export is
-audited (reports can hold personal data).
+audited (reports can hold personal data). ``POST /api/v1/reports/<name>/runs`` builds the same
+workbook in the background instead (:mod:`registry_kernel.report_runs`): poll
+``GET /api/v1/report-runs/<id>``, then download ``/api/v1/report-runs/<id>.xlsx``.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import tempfile
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import get_locale
 from openpyxl import Workbook
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from . import audit
+from . import report_runs as runs
 from .api import ApiModel, ProblemError, api_route, current_actor
 from .extension import ReportDefinition
 from .web import current_registry, registry_session
@@ -24,7 +28,7 @@ bp = Blueprint("kernel_reports", __name__, url_prefix="/api/v1")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ReportQuery(ApiModel):
+class ReportParams(ApiModel):
     from_: date | None = Field(None, alias="from")
     to: date | None = None
     organization_id: int | None = Field(
@@ -43,6 +47,31 @@ class ReportQuery(ApiModel):
         if self.from_ and self.to and self.from_ > self.to:
             raise ValueError("'from' must not be after 'to'")
         return self
+
+
+class ReportQuery(ReportParams):
+    """The parameters, as query parameters of the direct download."""
+
+
+class ReportRunIn(ReportParams):
+    """The parameters, as the JSON body of a background run."""
+
+
+class ReportRunOut(BaseModel):
+    id: str
+    report: str
+    status: str = Field(description="queued, done or failed")
+    params: dict[str, Any]
+    rows: int | None = Field(None, description="rows in the workbook, once done")
+    error: str | None = Field(None, description="why it failed, in the requester's terms")
+    created_at: str
+    finished_at: str | None = None
+    expires_at: str = Field(description="the run and its workbook are deleted then")
+    file_url: str | None = Field(None, description="the workbook, once done")
+
+
+class ReportRunList(BaseModel):
+    items: list[ReportRunOut]
 
 
 def definitions() -> dict[str, ReportDefinition]:
@@ -71,9 +100,7 @@ def download_report(name: str, query: ReportQuery) -> Response:
     if definition is None or not actor.has_scope(definition.scope):
         raise ProblemError(404, "Not Found", f"no report named {name!r}")
     session = registry_session()
-    params = {"from": query.from_, "to": query.to,
-              **{k: v for k, v in query.model_dump(exclude={"from_", "to"}).items()
-                 if v is not None}}
+    params = _params(query)
     rows = definition.build(session, current_registry(), actor, params)
     handle = write_xlsx(definition.title, definition.columns, rows)
     audit.record(session, actor=actor, action="report.export", resource_type="report",
@@ -81,4 +108,90 @@ def download_report(name: str, query: ReportQuery) -> Response:
     session.commit()
     response = Response(handle, mimetype=XLSX, direct_passthrough=True)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+def _params(query: ReportParams) -> dict[str, Any]:
+    return {"from": query.from_, "to": query.to,
+            **{k: v for k, v in query.model_dump(exclude={"from_", "to"}).items()
+               if v is not None}}
+
+
+def _definition_for(name: str) -> ReportDefinition:
+    definition = definitions().get(name)
+    if definition is None or not current_actor().has_scope(definition.scope):
+        raise ProblemError(404, "Not Found", f"no report named {name!r}")
+    return definition
+
+
+def _run_out(run: Any) -> dict[str, Any]:
+    out = runs.run_json(run)
+    out["file_url"] = url_for("kernel_reports.download_run", run_id=run.id) \
+        if run.status == "done" else None
+    return out
+
+
+def _token_id() -> int | None:
+    from sqlalchemy import select
+
+    from .crypto import token_hash
+    from .models import OAuthToken
+
+    value = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    return registry_session().scalar(select(OAuthToken.id).where(
+        OAuthToken.access_token_hash == token_hash(value))) if value else None
+
+
+@api_route(bp, "/reports/<name>/runs", methods=("POST",), scope="reports:read",
+           body=ReportRunIn, response=ReportRunOut, status=202, errors=(404,),
+           summary="Build a report in the background", tags=["reports"])
+def request_report_run(name: str, body: ReportRunIn) -> Any:
+    """Queue the report; a worker builds it. Parameters a report checks itself (organization,
+    program codes) are checked then: a run that cannot be built ends ``failed`` with the reason
+    in ``error``."""
+    _definition_for(name)
+    session = registry_session()
+    run = runs.request_run(session, current_actor(), name, _params(body), token_id=_token_id(),
+                           language=str(get_locale() or "en"))
+    session.commit()
+    if current_registry().settings.drain_outbox_in_process:
+        current_registry().outbox.wake()
+    response = jsonify(_run_out(run))
+    response.status_code = 202
+    response.headers["Location"] = url_for("kernel_reports.report_run", run_id=run.id)
+    return response
+
+
+@api_route(bp, "/report-runs", scope="reports:read", response=ReportRunList,
+           summary="Your background report runs (newest first, unexpired)", tags=["reports"])
+def report_run_list() -> Any:
+    return {"items": [_run_out(r) for r in runs.runs_of(registry_session(), current_actor())]}
+
+
+@api_route(bp, "/report-runs/<run_id>", scope="reports:read", response=ReportRunOut,
+           errors=(404,), summary="A background report run", tags=["reports"])
+def report_run(run_id: str) -> Any:
+    run = runs.get_run(registry_session(), run_id, current_actor())
+    if run is None:
+        raise ProblemError(404, "Not Found", "no such report run (or it has expired)")
+    return _run_out(run)
+
+
+@api_route(bp, "/report-runs/<run_id>.xlsx", scope="reports:read", produces=XLSX,
+           errors=(404, 409), summary="Download a finished report run", tags=["reports"])
+def download_run(run_id: str) -> Response:
+    session = registry_session()
+    actor = current_actor()
+    run = runs.get_run(session, run_id, actor)
+    if run is None:
+        raise ProblemError(404, "Not Found", "no such report run (or it has expired)")
+    if run.status != "done":
+        raise ProblemError(409, "Conflict", f"the report run is {run.status}"
+                           + (f": {run.error}" if run.error else ""))
+    data = runs.open_content(current_registry(), run)
+    audit.record(session, actor=actor, action="report.download", resource_type="report",
+                 resource_id=run.name, reason=f"run {run.id}")
+    session.commit()
+    response = Response(data, mimetype=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="{run.name}.xlsx"'
     return response

@@ -56,6 +56,7 @@ class Registry:
         self.vault = Vault(keyring, indexer)
         self.outbox = Outbox(self)
         self.sent_mail: list[EmailMessage] = []
+        self.app: Any = None  # the Flask app built around this registry (create_app sets it)
         self.permission_roles: dict[str, tuple[str, ...]] = {}
         for permission in plugins.collect("permissions"):
             self.permission_roles[permission.name] = tuple(

@@ -67,8 +67,15 @@ def actor_from_token(session: Session, registry: Registry, plaintext: str) -> Ac
     """The actor a bearer token stands for, or ``None`` if it is unknown, expired or revoked."""
     token = session.scalar(select(OAuthToken).where(
         OAuthToken.access_token_hash == token_hash(plaintext)))
-    now = utcnow()
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
+    if token is None or token.expires_at <= utcnow():
+        return None
+    return actor_for_token(session, registry, token)
+
+
+def actor_for_token(session: Session, registry: Registry, token: OAuthToken) -> Actor | None:
+    """The actor ``token`` stands for now, ignoring its expiry (a background job it started
+    outlives it) but not its revocation, nor its account's, client's or roles' changes."""
+    if token.revoked_at is not None:
         return None
     requested = frozenset(token.scope.split())
     if token.account_id is not None:
