@@ -88,6 +88,9 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     from .reports import bp as kernel_reports
 
     app.register_blueprint(kernel_reports)
+    from .report_runs_web import bp as kernel_report_runs
+
+    app.register_blueprint(kernel_report_runs)
     for blueprint in manager.collect("blueprints"):
         app.register_blueprint(blueprint)
     from .oauth import init_oauth

@@ -129,8 +129,9 @@ def education_report_sections(session: Any, registry: Any, participant: Any) -> 
 
 @hookspec
 def report_definitions() -> Any:
-    """Return ``ReportDefinition``s (or a list) for ``/api/v1/reports/<name>.xlsx``.
-    Not firstresult."""
+    """Return ``ReportDefinition``s (or a list) for ``/api/v1/reports/<name>.xlsx`` and for
+    background runs (``POST /api/v1/reports/<name>/runs``, built by a worker as the same actor,
+    in their language: ``build`` must not rely on a web request). Not firstresult."""
 
 
 @hookspec

@@ -52,9 +52,10 @@ def _report_list() -> list[tuple[str, str, str]]:
     ]
 
 
-def _params(org_id: int | None) -> tuple[dict[str, Any], dict[str, str]]:
-    """The page's query string as report parameters, with a message per bad one."""
-    args = request.args
+def _params(org_id: int | None, args: Any = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The page's query string (or ``args``) as report parameters, with a message per bad
+    one."""
+    args = request.args if args is None else args
     params: dict[str, Any] = {"organization_id": org_id}
     errors: dict[str, str] = {}
     for name in ("from", "to"):
@@ -95,13 +96,15 @@ def _page(org: Organization | None, errors: dict[str, str], status: int = 200,
         chosen=set(request.args.getlist("fields")), failed=failed), status
 
 
-def _download(org: Organization | None, name: str) -> Any:
+def _checked(org: Organization | None, name: str, args: Any = None
+             ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """The page's parameters for report ``name``, as given and as checked, and a message per
+    bad one (404 for an unknown report or another sponsor's data)."""
     session, registry, actor = registry_session(), current_registry(), web_actor()
-    known = reports.REPORTS.get(name)
-    if known is None:
+    if name not in reports.REPORTS:
         abort(404)
-    title, rows, columns = known
-    params, errors = _params(org.id if org else None)
+    params, errors = _params(org.id if org else None, args)
+    clean: dict[str, Any] = {}
     if not errors:
         try:
             clean = reports.check_params(name, session, registry, actor, params)
@@ -110,8 +113,17 @@ def _download(org: Organization | None, name: str) -> Any:
         except svc.TrainingError as exc:
             errors = {key.split(".")[0]: message for key, message in (exc.errors or {}).items()}
             flash(exc.detail, "error")
+    return params, clean, errors
+
+
+def _download(org: Organization | None, name: str) -> Any:
+    session, registry, actor = registry_session(), current_registry(), web_actor()
+    params, clean, errors = _checked(org, name)
     if errors:
         return _page(org, errors, 422, failed=name)
+    if request.args.get("background"):
+        return _confirm_background(org, name)
+    title, rows, columns = reports.REPORTS[name]
     from registry_kernel.reports import write_xlsx
 
     handle = write_xlsx(title, columns, rows(session, registry, actor, clean))
@@ -122,6 +134,28 @@ def _download(org: Organization | None, name: str) -> Any:
     response = Response(handle, mimetype=XLSX, direct_passthrough=True)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
+
+
+def _confirm_background(org: Organization | None, name: str) -> Any:
+    """A GET may not change anything: a page with the same parameters and a POST button."""
+    kept = [(key, value) for key, values in request.args.lists() if key != "background"
+            for value in values]
+    title = dict((n, t) for n, t, _d in _report_list()).get(name, name)
+    action = url_for("training_reports.sponsor_report_run", org_id=org.id, name=name) if org \
+        else url_for("training_reports.staff_report_run", name=name)
+    return render_template("training/reports_background.html", org=org, title=title,
+                           kept=kept, action=action, form=ActionForm())
+
+
+def _queue(org: Organization | None, name: str) -> Any:
+    from registry_kernel.report_runs_web import queue_from_page
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    params, _clean, errors = _checked(org, name, request.form)
+    if errors:
+        return _page(org, errors, 422, failed=name)
+    return queue_from_page(web_actor(), name, params)
 
 
 def _sponsor_org(org_id: int) -> Organization:
@@ -139,6 +173,13 @@ def sponsor_reports(org_id: int) -> Any:
 @signed_in
 def sponsor_report(org_id: int, name: str) -> Any:
     return _download(_sponsor_org(org_id), name)
+
+
+@bp.post("/manage/<int:org_id>/reports/<name>/runs")
+@signed_in
+def sponsor_report_run(org_id: int, name: str) -> Any:
+    """Prepare the report in the background (then see it on My reports)."""
+    return _queue(_sponsor_org(org_id), name)
 
 
 def _staff_only() -> None:
@@ -159,6 +200,13 @@ def staff_reports() -> Any:
 def staff_report(name: str) -> Any:
     _staff_only()
     return _download(None, name)
+
+
+@bp.post("/reports/<name>/runs")
+@signed_in
+def staff_report_run(name: str) -> Any:
+    _staff_only()
+    return _queue(None, name)
 
 
 # --- the sign-in sheet as Excel --------------------------------------------------------------

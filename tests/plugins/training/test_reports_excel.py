@@ -351,3 +351,55 @@ def test_sign_in_sheet_as_excel_and_back_as_attendance(tf):
     other = make_sponsor(tf)
     assert other.client.get(f"/api/v1/events/{event['id']}/sign-in-sheet.xlsx",
                             headers=other.headers).status_code == 404
+
+
+def test_a_sponsor_prepares_a_report_in_the_background_and_downloads_it(tf):
+    """Reports page -> "Prepare in the background" -> a confirmation with a POST button ->
+    My reports (refreshing while it is prepared) -> the same workbook as the direct download.
+    Another person cannot download it; bad dates are shown on the page and queue nothing."""
+    from registry_kernel.models import ReportRun
+
+    sponsor = _set_up_sponsor(tf)
+    person = tf.participant()
+    event = sponsor.event(funding_source="CCIP")
+    sponsor.enroll(event["id"], person.registry_id)
+    shift_event(tf, event["id"], -8)
+    _attend(sponsor, event["id"], [person])
+    client = tf.app.test_client()
+    sign_in(client, sponsor.manager)
+    base = f"/training/manage/{sponsor.org.id}/reports"
+    assert "Prepare in the background" in client.get(base).get_data(as_text=True)
+
+    bad = client.get(f"{base}/attendance.xlsx", query_string={"from": "yesterday",
+                                                               "background": "1"})
+    assert bad.status_code == 422 and "a date like" in bad.get_data(as_text=True)
+    confirm = client.get(f"{base}/attendance.xlsx", query_string={"from": "2020-06-01",
+                                                                   "background": "1"})
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and f'action="{base}/attendance/runs"' in html
+    assert 'name="from" value="2020-06-01"' in html and 'name="background"' not in html
+    assert client.post(f"{base}/attendance/runs", data={"from": "2020-06-01"}
+                       ).status_code == 400  # no CSRF token
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    queued = client.post(f"{base}/attendance/runs", data={"csrf_token": csrf,
+                                                          "from": "2020-06-01"})
+    assert queued.status_code == 303 and queued.headers["Location"].endswith("/my/reports")
+    waiting = client.get("/my/reports").get_data(as_text=True)
+    assert "Being prepared" in waiting and 'http-equiv="refresh"' in waiting
+
+    tf.registry.outbox.drain()  # the worker
+    ready = client.get("/my/reports").get_data(as_text=True)
+    assert "Ready: 2 rows" in ready and 'http-equiv="refresh"' not in ready
+    assert "Attendance" in ready
+    link = re.search(r'href="(/my/reports/[^"]+\.xlsx)"', ready).group(1)
+    prepared = client.get(link)
+    assert prepared.status_code == 200
+    direct = client.get(f"{base}/attendance.xlsx", query_string={"from": "2020-06-01"})
+    assert _rows(prepared.data) == _rows(direct.data)
+
+    stranger = tf.app.test_client()
+    sign_in(stranger, tf.account("sponsor_manager", org=sponsor.org))
+    assert stranger.get(link).status_code == 404
+    assert "Being prepared" not in stranger.get("/my/reports").get_data(as_text=True)
+    with tf.registry.sessions() as session:
+        assert session.query(ReportRun).count() == 1
