@@ -267,3 +267,31 @@ def test_instructor_publishes_a_profile_and_schedules_an_event(new_page, live_se
     assert "Supporting Dual-Language Learners" in profile  # upcoming trainings
     axe_check(visitor)
     visitor.context.close()
+
+
+def test_a_manager_prepares_a_report_in_the_background(new_page, live_server, axe_check):
+    """Reports -> Prepare in the background -> confirm -> My reports refreshes by itself until
+    the workbook (built by a worker, here the test) can be downloaded."""
+    live = live_server(plugins=["training"])
+    factory = Factory(live.app)
+    org = factory.org(kind="training_sponsor", name="East Bay Training Partners")
+    factory.account("sponsor_manager", org=org, email="manager@example.org",
+                    password=PASSWORD)
+    page = new_page()
+    page.goto(f"{live.url}/training/manage/{org.id}/reports")
+    sign_in(page, "manager@example.org")
+    attendance = page.locator("section", has=page.get_by_role("heading", name="Attendance"))
+    attendance.get_by_role("button", name="Prepare in the background").click()
+    expect(page.locator("h1")).to_contain_text("Prepare in the background: Attendance")
+    axe_check(page)
+    page.get_by_role("button", name="Prepare the report").click()
+    expect(page.locator("h1")).to_have_text("My reports")
+    expect(page.get_by_role("status")).to_contain_text("still being prepared")
+    live.registry.outbox.drain()  # what registry worker does
+    link = page.get_by_role("link", name="Download (Excel)")
+    expect(link).to_be_visible(timeout=20_000)  # the page reloaded itself when it was ready
+    expect(page.locator("tbody tr")).to_contain_text("Attendance")
+    axe_check(page)
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "attendance.xlsx"
