@@ -8,14 +8,13 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from flask_babel import get_locale
 
-from . import audit
 from . import report_runs as runs
 from .auth.actor import Actor
 from .auth.session import login_required, web_actor
+from .reports import run_file_response
 from .web import current_registry, registry_session
 
 bp = Blueprint("kernel_report_runs", __name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def queue_from_page(actor: Actor, name: str, params: dict[str, Any]) -> Any:
@@ -50,10 +49,4 @@ def my_report_file(run_id: str) -> Response:
     run = runs.get_run(session, run_id, actor)
     if run is None or run.status != "done":
         abort(404)
-    data = runs.open_content(current_registry(), run)
-    audit.record(session, actor=actor, action="report.download", resource_type="report",
-                 resource_id=run.name, reason=f"run {run.id}")
-    session.commit()
-    response = Response(data, mimetype=XLSX)
-    response.headers["Content-Disposition"] = f'attachment; filename="{run.name}.xlsx"'
-    return response
+    return run_file_response(session, actor, run)

@@ -188,6 +188,11 @@ def download_run(run_id: str) -> Response:
     if run.status != "done":
         raise ProblemError(409, "Conflict", f"the report run is {run.status}"
                            + (f": {run.error}" if run.error else ""))
+    return run_file_response(session, actor, run)
+
+
+def run_file_response(session: Any, actor: Any, run: Any) -> Response:
+    """A finished run's workbook as a download (the download is audited)."""
     data = runs.open_content(current_registry(), run)
     audit.record(session, actor=actor, action="report.download", resource_type="report",
                  resource_id=run.name, reason=f"run {run.id}")
