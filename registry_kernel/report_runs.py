@@ -13,6 +13,7 @@ it is deleted ``KEEP`` after it was asked for.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -151,36 +152,65 @@ def _definition(registry: Registry, name: str) -> ReportDefinition:
 
 
 def build_run(registry: Registry, message: OutboxMessage) -> None:
-    """Outbox handler: build the run's workbook (or record why it cannot be built)."""
-    from flask_babel import force_locale
+    """Outbox handler: build the run's workbook (or record why it cannot be built).
 
-    from .api import ProblemError
-    from .reports import write_xlsx
+    The build only reads, in a read-only session (on SQLite it takes no write lock, however
+    long it runs; what it audits is written in short transactions of its own, as in a GET
+    request); the result is stored afterwards in a short write transaction."""
+    from flask_babel import force_locale
 
     with unit_of_work(registry.sessions) as session:
         purge_expired(session)
     run_id = message.payload["run_id"]
-    with registry.app.app_context(), force_locale(_run_language(registry, run_id)), \
-            unit_of_work(registry.sessions) as session:
+    with registry.app.app_context(), force_locale(_run_language(registry, run_id)):
+        outcome = _build(registry, run_id)
+    if outcome is None:
+        return
+    with unit_of_work(registry.sessions) as session:
         run = session.get(ReportRun, run_id)
         if run is None or run.status != "queued":
-            return  # expired and purged, or built by an earlier delivery
+            return  # purged meanwhile, or stored by another delivery of the message
+        if isinstance(outcome, _Built):
+            _seal(registry, run, outcome.data)
+            run.rows, run.status = outcome.rows, "done"
+        else:
+            run.status, run.error = "failed", outcome[:500]
+        run.finished_at = utcnow()
+
+
+@dataclass(frozen=True)
+class _Built:
+    data: bytes
+    rows: int
+
+
+def _build(registry: Registry, run_id: str) -> _Built | str | None:
+    """The workbook, or why it cannot be built (None: nothing to build any more)."""
+    from .api import ProblemError
+    from .read_only import mark_read_only
+    from .reports import write_xlsx
+
+    session = mark_read_only(registry.sessions())
+    try:
+        run = session.get(ReportRun, run_id)
+        if run is None or run.status != "queued":
+            return None  # expired and purged, or built by an earlier delivery
         try:
             actor = _actor(session, registry, run)
             definition = _definition(registry, run.name)
             if not actor.has_scope(definition.scope):
                 raise RunProblem(f"this token lacks the scope {definition.scope!r}")
             counted = _Counted(definition.build(session, registry, actor, _loaded(run.params)))
-            handle = write_xlsx(definition.title, definition.columns, counted)
-            _seal(registry, run, handle.read())
-            run.rows, run.status = counted.rows, "done"
-            audit.record(session, actor=actor, action="report.export",
-                         resource_type="report", resource_id=run.name,
-                         reason=f"run {run.id}: " + ", ".join(
-                             f"{k}={v}" for k, v in sorted(run.params.items())))
+            data = write_xlsx(definition.title, definition.columns, counted).read()
         except (RunProblem, ProblemError) as exc:
-            run.status, run.error = "failed", _detail(exc)[:500]
-        run.finished_at = utcnow()
+            return _detail(exc)
+        audit.record(session, actor=actor, action="report.export", resource_type="report",
+                     resource_id=run.name, reason=f"run {run.id}: " + ", ".join(
+                         f"{k}={v}" for k, v in sorted(run.params.items())))
+        return _Built(data, counted.rows)
+    finally:
+        session.rollback()
+        session.close()
 
 
 def _detail(exc: Exception) -> str:

@@ -175,3 +175,53 @@ def test_a_run_outlives_its_token_but_not_its_week(env):
         factory.registry.outbox.drain()  # each build first deletes what has expired
         with factory.registry.sessions() as session:
             assert session.get(ReportRun, run["id"]) is None
+
+
+class WriterProbe:
+    """A report whose build checks that another program can write to the SQLite file while it
+    runs (a worker building a long report must not hold the write lock)."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.wrote = path, None
+
+    def rows(self, session, registry, actor, params):
+        import sqlite3
+
+        probe = sqlite3.connect(self.path, timeout=1, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            self.wrote = True
+        except sqlite3.OperationalError:
+            self.wrote = False
+        finally:
+            probe.close()
+        yield (1,)
+
+    @hookimpl
+    def report_definitions(self):
+        return [ReportDefinition(name="probe", title="Probe", scope="reports:read",
+                                 build=self.rows, columns=("n",))]
+
+
+def test_a_build_on_sqlite_leaves_the_write_lock_free(fresh_database, tmp_path):
+    from sqlalchemy.engine import make_url
+
+    from registry_kernel.app import create_app
+    from registry_kernel.testing import test_settings
+
+    url = fresh_database(plugins=[])
+    if make_url(url).get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    probe = WriterProbe(make_url(url).database)
+    app = create_app(test_settings(url, tmp_path / "inst", plugins=[]), extra_plugins=(probe,))
+    factory = Factory(app)
+    org = factory.org()
+    token = factory.token(factory.account("sponsor_manager", org=org), "reports:read", org=org)
+    run = app.test_client().post("/api/v1/reports/probe/runs", headers=bearer(token),
+                                 json={}).get_json()
+    app.extensions["registry"].outbox.drain()
+    assert probe.wrote is True
+    done = app.test_client().get(f"/api/v1/report-runs/{run['id']}", headers=bearer(token))
+    assert done.get_json()["status"] == "done"
+    app.extensions["registry"].engine.dispose()
