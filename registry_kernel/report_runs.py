@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KIND = "report.run"
+UNEXPECTED = ("the report could not be built because of an unexpected error (it has been "
+              "logged); ask for it again later")
 KEEP = timedelta(days=7)
 DATE_PARAMS = ("from", "to")
 
@@ -204,6 +206,9 @@ def _build(registry: Registry, run_id: str) -> _Built | str | None:
             data = write_xlsx(definition.title, definition.columns, counted).read()
         except (RunProblem, ProblemError) as exc:
             return _detail(exc)
+        except Exception:  # a bug in a report: say so, instead of "being prepared" for a week
+            log.exception("report run %s (%s) failed", run_id, run.name)
+            return UNEXPECTED
         audit.record(session, actor=actor, action="report.export", resource_type="report",
                      resource_id=run.name, reason=f"run {run.id}: " + ", ".join(
                          f"{k}={v}" for k, v in sorted(run.params.items())))

@@ -20,6 +20,8 @@ from registry_kernel.testing import Factory, bearer
 
 def people_rows(session, registry, actor, params):
     """A small report: five rows, the county asked for in each; 'Atlantis' is refused."""
+    if params.get("county") == "Bug":
+        raise RuntimeError("a bug in the report")
     if params.get("county") == "Atlantis":
         raise ProblemError(422, "Unprocessable Content", "the request has invalid fields",
                            {"county": "no such county"})
@@ -118,6 +120,18 @@ def test_bad_parameters_end_the_run_failed_with_the_reason(env):
     assert failed["status"] == "failed" and "county: no such county" in failed["error"]
     download = client.get(f"/api/v1/report-runs/{run['id']}.xlsx", headers=bearer(token))
     assert download.status_code == 409 and "no such county" in download.get_json()["detail"]
+
+
+def test_a_bug_in_a_report_ends_the_run_failed_instead_of_pending_for_a_week(env, caplog):
+    factory, _org, _staff, token = env
+    client = factory.app.test_client()
+    run = client.post("/api/v1/reports/people/runs", headers=bearer(token),
+                      json={"county": "Bug"}).get_json()
+    factory.registry.outbox.drain()
+    failed = client.get(f"/api/v1/report-runs/{run['id']}", headers=bearer(token)).get_json()
+    assert failed["status"] == "failed" and "unexpected error" in failed["error"]
+    assert "a bug in the report" not in failed["error"]  # the details go to the log only
+    assert "a bug in the report" in caplog.text
 
 
 @pytest.mark.parametrize(("body", "field"), [
