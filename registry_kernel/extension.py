@@ -108,6 +108,9 @@ class ReportDefinition:
     scope: str
     build: Callable[..., Any]  # build(session, registry, actor, params) -> iterable of rows
     columns: tuple[str, ...] = ()
+    # check(session, registry, actor, params): raise ProblemError for a bad parameter. Called
+    # when a background run is asked for, so the caller gets a 422 at once, not a failed run.
+    check: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)

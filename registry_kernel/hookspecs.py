@@ -131,7 +131,8 @@ def education_report_sections(session: Any, registry: Any, participant: Any) -> 
 def report_definitions() -> Any:
     """Return ``ReportDefinition``s (or a list) for ``/api/v1/reports/<name>.xlsx`` and for
     background runs (``POST /api/v1/reports/<name>/runs``, built by a worker as the same actor,
-    in their language: ``build`` must not rely on a web request). Not firstresult."""
+    in their language: ``build`` must not rely on a web request; give a ``check`` so bad
+    parameters are a 422 when the run is asked for). Not firstresult."""
 
 
 @hookspec

@@ -146,12 +146,15 @@ def _token_id() -> int | None:
            body=ReportRunIn, response=ReportRunOut, status=202, errors=(404,),
            summary="Build a report in the background", tags=["reports"])
 def request_report_run(name: str, body: ReportRunIn) -> Any:
-    """Queue the report; a worker builds it. Parameters a report checks itself (organization,
-    program codes) are checked then: a run that cannot be built ends ``failed`` with the reason
-    in ``error``."""
-    _definition_for(name)
+    """Queue the report; a worker builds it. A report with a ``check`` has its own parameters
+    (organization, program codes) checked now (422); otherwise a run that cannot be built ends
+    ``failed`` with the reason in ``error``."""
+    definition = _definition_for(name)
     session = registry_session()
-    run = runs.request_run(session, current_actor(), name, _params(body), token_id=_token_id(),
+    params = _params(body)
+    if definition.check is not None:
+        definition.check(session, current_registry(), current_actor(), params)
+    run = runs.request_run(session, current_actor(), name, params, token_id=_token_id(),
                            language=str(get_locale() or "en"))
     session.commit()
     if current_registry().settings.drain_outbox_in_process:

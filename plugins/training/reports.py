@@ -643,21 +643,31 @@ def check_params(name: str, session: Session, registry: Any, actor: Actor,
     return clean
 
 
-def _checked(name: str, rows: Callable[..., Iterator[list[Any]]]) -> Callable[..., Any]:
-    """Check the parameters before the kernel starts writing the workbook; a bad one is a
-    problem+json answer (422, or 404 for another sponsor)."""
+def _checker(name: str) -> Callable[..., dict[str, Any]]:
+    """``check_params`` for report ``name``, a bad parameter being a problem+json answer (422,
+    or 404 for another sponsor); returns the checked parameters."""
 
-    def build(session: Session, registry: Any, actor: Actor, params: dict[str, Any]) -> Any:
+    def check(session: Session, registry: Any, actor: Actor,
+              params: dict[str, Any]) -> dict[str, Any]:
         from registry_kernel.api import ProblemError
 
         try:
-            clean = check_params(name, session, registry, actor, params)
+            return check_params(name, session, registry, actor, params)
         except svc.NotFound as exc:
             raise ProblemError(404, "Not Found", exc.detail) from exc
         except svc.TrainingError as exc:
             raise ProblemError(422, "Unprocessable Content", exc.detail,
                                exc.errors or {}) from exc
-        return rows(session, registry, actor, clean)
+
+    return check
+
+
+def _checked(name: str, rows: Callable[..., Iterator[list[Any]]]) -> Callable[..., Any]:
+    """Check the parameters before the kernel starts writing the workbook."""
+    check = _checker(name)
+
+    def build(session: Session, registry: Any, actor: Actor, params: dict[str, Any]) -> Any:
+        return rows(session, registry, actor, check(session, registry, actor, params))
 
     return build
 
@@ -674,7 +684,8 @@ REPORTS: dict[str, tuple[str, Callable[..., Iterator[list[Any]]], tuple[str, ...
 
 def definitions() -> list[ReportDefinition]:
     """The sponsors' reports (the custom report writes its own header row)."""
-    return [ReportDefinition(name, title, "reports:read", _checked(name, rows), columns)
+    return [ReportDefinition(name, title, "reports:read", _checked(name, rows), columns,
+                             check=_checker(name))
             for name, (title, rows, columns) in REPORTS.items()]
 
 

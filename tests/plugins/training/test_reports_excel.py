@@ -147,6 +147,18 @@ def test_direct_service_profile_with_profile_data_and_codes(pf):
                                      headers=sponsor.headers, query_string={"program": "ZZZ"})
     assert bad_program.status_code == 422
     assert bad_program.headers["Content-Type"].startswith("application/problem+json")
+    # in the background: the same rows; a bad parameter is a 422 at once, nothing queued
+    for body, field in (({"program": "ZZZ"}, "program"), ({"county": "Atlantis"}, "county")):
+        refused = sponsor.client.post("/api/v1/reports/direct-service-profile/runs",
+                                      headers=sponsor.headers, json=body)
+        assert refused.status_code == 422 and field in refused.get_json()["errors"]
+    run = sponsor.client.post("/api/v1/reports/direct-service-profile/runs",
+                              headers=sponsor.headers, json={"county": "alameda"})
+    assert run.status_code == 202, run.get_json()
+    pf.registry.outbox.drain()
+    done = sponsor.client.get(f"/api/v1/report-runs/{run.get_json()['id']}.xlsx",
+                              headers=sponsor.headers)
+    assert done.status_code == 200 and _rows(done.data) == only_alameda
 
 
 def test_dsp_columns_are_blank_without_the_profile_plugin(tf):
