@@ -8,7 +8,7 @@ from 4 or 5 PM in California. Times are stored in UTC (:func:`registry_kernel.db
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -59,6 +59,6 @@ def local_date_text(value: Any) -> str:
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:  # stored times are UTC
-            value = value.replace(tzinfo=zone("UTC"))
+            value = value.replace(tzinfo=UTC)
         return value.astimezone(current_zone()).date().isoformat()
     return value.isoformat()

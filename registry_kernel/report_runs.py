@@ -159,12 +159,10 @@ def build_run(registry: Registry, message: OutboxMessage) -> None:
     The build only reads, in a read-only session (on SQLite it takes no write lock, however
     long it runs; what it audits is written in short transactions of its own, as in a GET
     request); the result is stored afterwards in a short write transaction."""
-    from flask_babel import force_locale
-
     with unit_of_work(registry.sessions) as session:
         purge_expired(session)
     run_id = message.payload["run_id"]
-    with registry.app.app_context(), force_locale(_run_language(registry, run_id)):
+    with registry.app.app_context():
         outcome = _build(registry, run_id)
     if outcome is None:
         return
@@ -187,10 +185,12 @@ class _Built:
 
 
 def _build(registry: Registry, run_id: str) -> _Built | str | None:
-    """The workbook, or why it cannot be built (None: nothing to build any more)."""
+    """The workbook (headings in the requester's language), or why it cannot be built
+    (None: nothing to build any more)."""
+    from flask_babel import force_locale
+
     from .api import ProblemError
     from .read_only import mark_read_only
-    from .reports import write_xlsx
 
     session = mark_read_only(registry.sessions())
     try:
@@ -198,24 +198,32 @@ def _build(registry: Registry, run_id: str) -> _Built | str | None:
         if run is None or run.status != "queued":
             return None  # expired and purged, or built by an earlier delivery
         try:
-            actor = _actor(session, registry, run)
-            definition = _definition(registry, run.name)
-            if not actor.has_scope(definition.scope):
-                raise RunProblem(f"this token lacks the scope {definition.scope!r}")
-            counted = _Counted(definition.build(session, registry, actor, _loaded(run.params)))
-            data = write_xlsx(definition.title, definition.columns, counted).read()
+            with force_locale(run.language):
+                return _built(session, registry, run)
         except (RunProblem, ProblemError) as exc:
             return _detail(exc)
         except Exception:  # a bug in a report: say so, instead of "being prepared" for a week
             log.exception("report run %s (%s) failed", run_id, run.name)
             return UNEXPECTED
-        audit.record(session, actor=actor, action="report.export", resource_type="report",
-                     resource_id=run.name, reason=f"run {run.id}: " + ", ".join(
-                         f"{k}={v}" for k, v in sorted(run.params.items())))
-        return _Built(data, counted.rows)
     finally:
         session.rollback()
         session.close()
+
+
+def _built(session: Session, registry: Registry, run: ReportRun) -> _Built:
+    """Build the run's workbook as its requester (raises RunProblem or ProblemError)."""
+    from .reports import write_xlsx
+
+    actor = _actor(session, registry, run)
+    definition = _definition(registry, run.name)
+    if not actor.has_scope(definition.scope):
+        raise RunProblem(f"this token lacks the scope {definition.scope!r}")
+    counted = _Counted(definition.build(session, registry, actor, _loaded(run.params)))
+    data = write_xlsx(definition.title, definition.columns, counted).read()
+    audit.record(session, actor=actor, action="report.export", resource_type="report",
+                 resource_id=run.name, reason=f"run {run.id}: " + ", ".join(
+                     f"{k}={v}" for k, v in sorted(run.params.items())))
+    return _Built(data, counted.rows)
 
 
 def _detail(exc: Exception) -> str:
@@ -224,11 +232,6 @@ def _detail(exc: Exception) -> str:
     if errors:
         detail += " (" + "; ".join(f"{k}: {v}" for k, v in errors.items()) + ")"
     return detail
-
-
-def _run_language(registry: Registry, run_id: str) -> str:
-    with registry.sessions() as session:
-        return session.scalar(select(ReportRun.language).where(ReportRun.id == run_id)) or "en"
 
 
 class _Counted:
