@@ -4,6 +4,7 @@ then sees that on My privacy. No axe-core violations on these pages."""
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from registry_kernel import registry_id
 from registry_kernel.auth import recovery
@@ -40,21 +41,21 @@ def test_help_desk_corrects_a_name_and_the_participant_sees_it(page, live_regist
 
     sign_in(page, live, "desk@example.org", code=lambda: pyotp.TOTP(SECRET).now())
     page.get_by_role("link", name="Help desk").click()
-    assert "find a participant" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("find a participant")
     axe_check(page)
     page.get_by_label("Registry ID or email").fill(registry_id.display(rid))
     page.get_by_label("Reason for looking").fill("caller asked to fix her first name, ticket 7")
     page.get_by_role("button", name="Find").click()
-    assert "Kym Nguyen" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Kym Nguyen")
     axe_check(page)
 
     page.locator("#names-first_name").fill("Kim")
     page.locator("#names-reason").fill("passport checked on video call")
     page.get_by_role("button", name="Save the name").click()
-    assert "Kim Nguyen" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Kim Nguyen")
     page.locator("#trail-reason").fill("checking the name change was recorded")
     page.get_by_role("button", name="Show the history").click()
-    assert "participant.update" in page.locator("table.trail").inner_text()
+    expect(page.locator("table.trail")).to_contain_text("participant.update")
     axe_check(page)
     page.get_by_role("button", name="Sign out").click()
 

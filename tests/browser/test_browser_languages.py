@@ -3,6 +3,7 @@ sign-in; no axe-core violations on any page."""
 
 import pytest
 from kernel_browser import PASSWORD, expect_heading
+from playwright.sync_api import expect
 
 from registry_kernel.testing import Factory
 
@@ -19,7 +20,7 @@ def test_switch_to_spanish_and_to_chinese(page, live_registry, axe_check):
     page.get_by_role("link", name="Crear un perfil").click()
     expect_heading(page, "Crear un perfil")
     page.get_by_role("button", name="Crear mi perfil").click()
-    assert "Escriba su nombre." in page.locator("#first_name-error").inner_text()
+    expect(page.locator("#first_name-error")).to_contain_text("Escriba su nombre.")
     axe_check(page)
 
     page.get_by_role("link", name="繁體中文").click()

@@ -4,6 +4,7 @@ mailed link, in a real browser; no axe-core violations on any page."""
 import pyotp
 import pytest
 from kernel_browser import PASSWORD, expect_heading, sign_in, sign_out
+from playwright.sync_api import expect
 
 from registry_kernel.testing import Factory
 
@@ -21,7 +22,7 @@ def test_two_factor_enrolment_and_sign_in(page, live_registry, axe_check):
     assert page.locator("#totp-uri").get_attribute("href").startswith("otpauth://totp/")
     page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn on").click()
-    assert "Two-factor sign-in is on" in page.locator(".flash").inner_text()
+    expect(page.locator(".flash")).to_contain_text("Two-factor sign-in is on")
     sign_out(page)
 
     sign_in(page, live, "lee@example.org")

@@ -64,7 +64,7 @@ def add_participant(env: SimpleNamespace) -> None:
 def open_webhooks(page: Any, env: SimpleNamespace) -> None:
     env.live.sign_in(page, "dana@example.org", PASSWORD)
     page.get_by_role("link", name="Webhooks").first.click()
-    assert page.locator("h1").inner_text() == "Webhooks: Valley R&R"
+    expect(page.locator("h1")).to_have_text("Webhooks: Valley R&R")
 
 
 def register_endpoint(page: Any, url: str) -> str:
@@ -152,7 +152,7 @@ def test_register_deliver_fail_redeliver_and_rotate(page, agency, receiver, axe_
     # the receiver is back: redeliver sends the same event once more, with the same id
     receiver.responder = lambda r: (204, b"")
     row.get_by_role("button", name="Redeliver").click()
-    assert "The event will be sent again." in page.locator(".flash").inner_text()
+    expect(page.locator(".flash")).to_contain_text("The event will be sent again.")
     assert "pending" in row_of(page, failing_id).inner_text()
     assert live.registry.outbox.drain().delivered == 1
     make_due(live.app)
@@ -189,7 +189,7 @@ def test_register_deliver_fail_redeliver_and_rotate(page, agency, receiver, axe_
 
     # stop signing with the old secret now
     page.get_by_role("button", name="Stop signing with the old secret now").click()
-    assert "Only the new secret signs from now on." in page.locator(".flash").inner_text()
+    expect(page.locator(".flash")).to_contain_text("Only the new secret signs from now on.")
     expect(page.locator(".wh-overlap")).to_have_count(0)
     axe_check(page)
     add_participant(env)

@@ -306,7 +306,7 @@ def test_staff_register_a_page_in_the_browser(live, phone_page, axe_check):
     axe_check(page)
     page.fill("#ws-page", "ftp://www.valley-rr.example/")
     page.get_by_role("button", name="Register page").click()
-    assert "starting with https://" in page.locator("#ws-page-error").inner_text()
+    expect(page.locator("#ws-page-error")).to_contain_text("starting with https://")
     assert page.locator("#ws-page").get_attribute("aria-invalid") == "true"
     assert page.locator("#ws-page").input_value() == "ftp://www.valley-rr.example/"
     axe_check(page)

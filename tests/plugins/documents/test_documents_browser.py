@@ -38,7 +38,7 @@ def test_upload_in_the_browser_then_verified_records_on_the_report(page, live, t
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="My Documents").first.click()
-    assert "My Documents" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("My Documents")
     axe_check(page)
 
     # a file that is not a PDF, JPEG or PNG: the message is beside the field
@@ -47,7 +47,7 @@ def test_upload_in_the_browser_then_verified_records_on_the_report(page, live, t
     page.get_by_label("Document type").select_option("transcript")
     page.get_by_label("File (PDF, JPEG or PNG)").set_input_files(str(fake))
     page.get_by_role("button", name="Upload").click()
-    assert "only PDF, JPEG or PNG" in page.locator("#file-error").inner_text()
+    expect(page.locator("#file-error")).to_contain_text("only PDF, JPEG or PNG")
 
     page.get_by_label("Document type").select_option("transcript")
     page.get_by_label("File (PDF, JPEG or PNG)").set_input_files(str(scan))
@@ -69,7 +69,7 @@ def test_upload_in_the_browser_then_verified_records_on_the_report(page, live, t
     page.reload()
     assert "Verified" in page.locator("tr[data-document-id]").inner_text()
     page.get_by_role("link", name="See your Education & Training Report").click()
-    assert page.locator("#total-ece").inner_text() == "2.67"
+    expect(page.locator("#total-ece")).to_have_text("2.67")
     assert "Child Growth and Development" in page.locator("main").inner_text()
     axe_check(page)
     with page.expect_download() as download:
@@ -106,13 +106,13 @@ def test_staff_verify_through_the_queue_page_with_the_keyboard_form(page, live, 
     page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("link", name="Verification queue").first.click()
-    assert "1 documents waiting" in page.locator("#queue-stats").inner_text()
+    expect(page.locator("#queue-stats")).to_contain_text("1 documents waiting")
     axe_check(page)
     page.get_by_label("County").fill("Fresno")
     page.get_by_role("button", name="Filter").click()
     rid = person.participant.registry_id
     page.get_by_role("link", name=f"Open Transcript {rid}").click()
-    assert "Verify a document" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Verify a document")
     assert "Lee" in page.locator("main").inner_text()
     axe_check(page)
 
@@ -126,7 +126,7 @@ def test_staff_verify_through_the_queue_page_with_the_keyboard_form(page, live, 
     page.locator("#courses-0-grade").fill("C")
     page.locator("#courses-0-completed_on").fill("2019-06-10")
     page.get_by_role("button", name="Verify and save records").click()
-    assert "The document was verified." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("The document was verified.")
     assert "Nothing is waiting." in page.locator("main").inner_text()
     report = live.test_client().get("/api/v1/me/education-report",
                                     headers=bearer(factory.token(person, "me"))).get_json()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from registry_kernel import clock
 from registry_kernel.testing import Factory, bearer
@@ -67,7 +68,7 @@ def test_administrator_flow_and_job_found_by_a_participant(live, tmp_path, new_p
     page.get_by_label("Letter on the agency's letterhead (PDF, JPEG or PNG)").set_input_files(
         str(letter))
     page.get_by_role("button", name="Send request").click()
-    assert "Waiting for registry staff" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Waiting for registry staff")
     axe_check(page)
 
     with unit_of_work(registry.sessions) as session:  # registry staff approve
@@ -83,10 +84,10 @@ def test_administrator_flow_and_job_found_by_a_participant(live, tmp_path, new_p
         page.locator("main").inner_text()
     axe_check(page)
     page.get_by_role("button", name="Confirm", exact=True).first.click()
-    assert "Confirmed" in page.locator("tbody").inner_text()
+    expect(page.locator("tbody")).to_contain_text("Confirmed")
 
     page.get_by_role("link", name="Staff qualifications").click()
-    assert "Ana Ruiz" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Ana Ruiz")
     axe_check(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the verified staff report (PDF)").click()
@@ -110,10 +111,10 @@ def test_administrator_flow_and_job_found_by_a_participant(live, tmp_path, new_p
     page.get_by_label("Description (plain text)").fill("Play-based classroom")
     page.get_by_label("Closing date").fill((clock.today() + timedelta(days=30)).isoformat())
     page.get_by_role("button", name="Post job").click()
-    assert "cannot be below the lowest" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("cannot be below the lowest")
     page.get_by_label("Highest hourly pay ($)").fill("29.00")
     page.get_by_role("button", name="Post job").click()
-    assert "Job posted." in page.content()
+    expect(page.locator("main")).to_contain_text("Job posted.")
     axe_check(page)
 
     phone = new_page(viewport={"width": 390, "height": 844})

@@ -8,6 +8,7 @@ import io
 
 import docx
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from registry_kernel.testing import Factory, TestLogin
@@ -93,7 +94,7 @@ def test_profile_editor_pages_are_accessible_and_keep_typed_input(page, live, ax
     page.get_by_label("Ethnicity").select_option("declined")
     page.locator("#ages_served_declined").check()
     page.get_by_role("button", name="Save").click()
-    assert page.locator("h1").inner_text() == "Personal Profile"
+    expect(page.locator("h1")).to_have_text("Personal Profile")
     assert page.get_by_text("Prefer not to say").first.is_visible()
     page.goto(f"{base}/profile/help/contact")
     axe_check(page)

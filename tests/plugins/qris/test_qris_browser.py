@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from qris_helpers import PLUGINS, World, permit, training
 
 from registry_kernel.testing import Factory
@@ -50,7 +51,7 @@ def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp
     assert "QRIS is off." in page.locator(".qris-status").inner_text()
     axe_check(page)
     page.get_by_role("button", name="Switch QRIS on").click()
-    assert "QRIS is on." in page.locator(".qris-status").inner_text()
+    expect(page.locator(".qris-status")).to_contain_text("QRIS is on.")
 
     bad = tmp_path / "alameda-bad.toml"
     bad.write_text('[rule_set]\ncounty = "Alameda"\nversion = "x"\nextends = "statewide"\n'
@@ -68,7 +69,7 @@ def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp
                     '[elements.3]\naggregate = "average"\n')
     page.get_by_label("County rule file (TOML)").set_input_files(str(good))
     page.get_by_role("button", name="Upload rule file").click()
-    assert "alameda-2026.2" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("alameda-2026.2")
     assert "The highest level met counts" in page.locator(".qris-levels").inner_text()
 
     page.get_by_role("link", name="See the county's sites and scores").click()

@@ -30,6 +30,12 @@ SSN, SSN_DIGITS = "123-45-6789", "123456789"
 OTHER_SSN, OTHER_DIGITS = "234-56-7890", "234567890"
 
 
+def loaded_html(page: Any) -> str:
+    """The page's whole HTML once it has loaded (``content()`` alone may catch it half-parsed)."""
+    page.wait_for_load_state()
+    return page.content()
+
+
 @pytest.fixture
 def live(live_server: Any) -> Any:
     """A live registry (the Flask app, with its ``url``)."""
@@ -78,7 +84,7 @@ def test_program_applications_payment_and_plan_in_a_real_browser(
     assert "stipends are off" in admin.locator("main").inner_text()
     admin.get_by_label("Stipends are on for the county").check()
     admin.get_by_role("button", name="Save", exact=True).click()
-    assert "stipends are on" in admin.locator("main").inner_text()
+    expect(admin.locator("main")).to_contain_text("stipends are on")
     axe_check(admin)
     admin.get_by_role("link", name="New program").click()
     admin.get_by_label("Name", exact=True).fill("Retention Stipend")
@@ -92,7 +98,7 @@ def test_program_applications_payment_and_plan_in_a_real_browser(
     admin.get_by_label("Role categories (any of)").select_option(["teacher", "lead_teacher"])
     axe_check(admin)
     admin.get_by_role("button", name="Save program").click()
-    assert "Program saved." in admin.content()
+    expect(admin.locator("main")).to_contain_text("Program saved.")
     program_url = admin.url
 
     # --- the eligible participant applies -------------------------------------------------
@@ -107,9 +113,9 @@ def test_program_applications_payment_and_plan_in_a_real_browser(
     ana.get_by_label("Taxpayer ID (123-45-6789)").fill(SSN)
     axe_check(ana)
     ana.get_by_role("button", name="Apply").click()
-    assert "Your application was sent" in ana.content()
+    expect(ana.locator("main")).to_contain_text("Your application was sent")
     assert "submitted" in ana.locator(".application-status").inner_text()
-    assert SSN not in ana.content() and "6789" not in ana.locator("main").inner_text()
+    assert SSN not in loaded_html(ana) and "6789" not in ana.locator("main").inner_text()
 
     # --- the ineligible participant applies and sees every unmet rule ------------------------
     ben = new_page(viewport={"width": 1280, "height": 900})
@@ -127,7 +133,7 @@ def test_program_applications_payment_and_plan_in_a_real_browser(
                         "A current Child Development Permit at one of these levels is "
                         "required: teacher, master_teacher; verified: —"):
         assert explanation in unmet, explanation
-    assert OTHER_SSN not in ben.content()
+    assert OTHER_SSN not in loaded_html(ben)
     axe_check(ben)
     ben.goto(live.url + "/stipends/")
     assert "You have not applied for a stipend yet." in ben.locator("main").inner_text()
@@ -137,18 +143,18 @@ def test_program_applications_payment_and_plan_in_a_real_browser(
     assert "Applications (1)" in admin.locator("main").inner_text()
     admin.locator("tbody a").first.click()
     review = admin.locator("main").inner_text()
-    assert "Ana Ruiz" in review and "***-**-6789" in review and SSN not in admin.content()
+    assert "Ana Ruiz" in review and "***-**-6789" in review and SSN not in loaded_html(admin)
     axe_check(admin)
     admin.get_by_label("Decision", exact=True).select_option("approve")
     admin.get_by_label("Reason (sent to the applicant)").fill("Meets every rule; welcome!")
     admin.get_by_role("button", name="Record decision").click()
-    assert "Decision recorded" in admin.content()
+    expect(admin.locator("main")).to_contain_text("Decision recorded")
     review_url = admin.url
 
     # --- export payments, upload the return file (bad, then good) --------------------------
     admin.goto(live.url + "/stipends/admin")
     admin.get_by_role("link", name="Payments and return file").click()
-    assert "pending" in admin.locator(".payment-status").inner_text()
+    expect(admin.locator(".payment-status")).to_contain_text("pending")
     with admin.expect_download() as download:
         admin.get_by_role("link", name="Download the payments for the payment system "
                                        "(Excel)").click()
@@ -183,7 +189,7 @@ def test_program_applications_payment_and_plan_in_a_real_browser(
     admin.get_by_label(label).set_input_files(return_file("good.csv", [
         [payment_id, paid_on, "500.00"]]))
     admin.get_by_role("button", name="Mark the listed payments paid").click()
-    assert "1 payment marked paid." in admin.content()
+    expect(admin.locator("main")).to_contain_text("1 payment marked paid.")
     assert admin.locator(".payment-status").inner_text().strip() == "paid"
 
     # --- staff write a professional development plan --------------------------------------
@@ -197,7 +203,7 @@ def test_program_applications_payment_and_plan_in_a_real_browser(
     admin.locator("#goals-1-amount").fill("21")
     admin.locator("#goals-1-competency_area").select_option("HSN")
     admin.get_by_role("button", name="Save plan").click()
-    assert "Plan saved." in admin.content()
+    expect(admin.locator("main")).to_contain_text("Plan saved.")
     axe_check(admin)
 
     # --- the participant sees the decision, the payment and the plan ------------------------

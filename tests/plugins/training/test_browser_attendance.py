@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from registry_kernel.testing import Factory, bearer
@@ -81,7 +82,7 @@ def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate
     page.get_by_label("Walk-ins: one Registry ID a line (marked Attended)").fill(
         "12345\n")  # not a Registry ID: nothing is recorded
     page.get_by_role("button", name="Save attendance").click()
-    assert "nothing was recorded" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("nothing was recorded")
     page.get_by_label(f"Attendance for {ana.participant.registry_id}").select_option(
         "attended")
     page.get_by_label(f"Attendance for {bo.registry_id}").select_option("no_show")
@@ -105,7 +106,7 @@ def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate
     section.get_by_label("From").fill("2026-05-02")
     section.get_by_label("To").fill("2026-05-01")
     section.get_by_role("button", name="Download (Excel)").click()
-    assert "'from' must not be after 'to'" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("'from' must not be after 'to'")
     axe_check(page)
     section = page.locator("section", has=page.get_by_role("heading", name="Attendance",
                                                             exact=True))
@@ -126,7 +127,7 @@ def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate
     page.goto(f"{live.url}/training/manage/{org.id}/catalog/{training['id']}/survey")
     page.get_by_label("Question", exact=True).first.fill("Was the pace right?")
     page.get_by_role("button", name="Save survey").click()
-    assert "The survey is saved." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("The survey is saved.")
     axe_check(page)
     page.context.close()
 
@@ -148,7 +149,7 @@ def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate
     axe_check(page)
     # the anonymous survey the sponsor configured for this catalog entry
     page.get_by_role("link", name="Give feedback (anonymous)").click()
-    assert "Was the pace right?" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Was the pace right?")
     page.get_by_role("button", name="Send").click()  # nothing chosen: each question says so
     assert page.locator("main").inner_text().count("choose 1 to 5") == 3
     axe_check(page)
@@ -156,6 +157,6 @@ def test_sponsor_takes_attendance_and_the_participant_sees_hours_and_certificate
         group.get_by_role("radio").nth(3).check()
     page.get_by_label("Comments (optional)").fill("Clear and practical")
     page.get_by_role("button", name="Send").click()
-    assert "Thank you: your answers are in." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Thank you: your answers are in.")
     assert "Give feedback (anonymous)" not in page.locator("main").inner_text()
     page.context.close()

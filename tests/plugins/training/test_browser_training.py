@@ -122,7 +122,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(new_page, live_serve
     ana.get_by_label("Competency area").select_option("")
     ana.get_by_label("County").select_option("")
     ana.get_by_role("button", name="Search").click()
-    assert "No trainings match your search." in ana.locator(".tr-results").inner_text()
+    expect(ana.locator(".tr-results")).to_contain_text("No trainings match your search.")
     ana.get_by_label("Keyword").fill("literacy")
     ana.get_by_role("button", name="Search").click()
     ana.get_by_role("link", name="Early Literacy Series").click()
@@ -133,7 +133,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(new_page, live_serve
     sign_in(ana, "ana@example.org")  # back on the details page, signed in
     assert "Early Literacy Series" in ana.locator("h1").inner_text()
     ana.get_by_role("button", name="Enroll Now").click()
-    assert ana.locator("h1").inner_text() == "Enrolled"
+    expect(ana.locator("h1")).to_have_text("Enrolled")
     assert "3 sessions" in ana.locator("main").inner_text()
     axe_check(ana)
 
@@ -141,7 +141,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(new_page, live_serve
     ana.goto(invite_url)
     assert "Coaching Circle for Directors" in ana.locator("h1").inner_text()
     ana.get_by_role("button", name="Enroll Now").click()
-    assert ana.locator("h1").inner_text() == "Enrolled"
+    expect(ana.locator("h1")).to_have_text("Enrolled")
     ana.goto(live.url + "/training/invite/not-a-real-token")
     assert "This invitation link does not work" in ana.locator("main").inner_text()
 
@@ -149,7 +149,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(new_page, live_serve
     ana.goto(live.url + "/training/calendar?q=sleep")
     ana.get_by_role("link", name="Safe Sleep Basics").click()
     ana.get_by_role("button", name="Enroll Now").click()
-    assert ana.locator("h1").inner_text() == "Enrolled"
+    expect(ana.locator("h1")).to_have_text("Enrolled")
     ana.goto(live.url + "/training/my")
     mine = ana.locator("main").inner_text()
     assert mine.count("Enrolled") >= 3 and "Coaching Circle for Directors" in mine
@@ -162,7 +162,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(new_page, live_serve
     card = ben.locator(".tr-card", has_text="Safe Sleep Basics")
     assert "Full: waitlist open" in card.inner_text()
     card.get_by_role("button", name="Join the waitlist").click()
-    assert ben.locator("h1").inner_text() == "Waitlisted"
+    expect(ben.locator("h1")).to_have_text("Waitlisted")
     assert "position 1" in ben.locator("main").inner_text()
     ben.context.close()
 
@@ -172,7 +172,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(new_page, live_serve
     cy.goto(live.url + "/training/calendar?q=sleep")
     cy.get_by_role("link", name="Safe Sleep Basics").click()
     cy.get_by_role("button", name="Join the waitlist").click()
-    assert "position 2" in cy.locator("main").inner_text()
+    expect(cy.locator("main")).to_contain_text("position 2")
     cy.context.close()
 
     mails = [(m["To"], m["Subject"]) for m in live.mails()]
@@ -240,9 +240,9 @@ def test_instructor_publishes_a_profile_and_schedules_an_event(new_page, live_se
     page.get_by_role("checkbox", name="Español (Spanish)").check()
     page.get_by_label("About you").fill("I coach teachers in English and Spanish.")
     page.get_by_role("button", name="Save profile").click()
-    assert "Instructor Profile saved." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Instructor Profile saved.")
     page.get_by_role("button", name="Publish my profile").click()
-    assert "is published" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("is published")
 
     page.goto(live.url + "/training/manage")
     page.get_by_role("link", name="Schedule an event").first.click()
@@ -254,7 +254,7 @@ def test_instructor_publishes_a_profile_and_schedules_an_event(new_page, live_se
     page.get_by_role("link", name="Edit the event").click()
     page.get_by_label("Capacity", exact=True).fill("18")
     page.get_by_role("button", name="Save").click()
-    assert "Event saved." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Event saved.")
     assert "0/18" in page.locator("main").inner_text()
     page.context.close()
 
