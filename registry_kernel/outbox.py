@@ -3,7 +3,10 @@
 ``enqueue`` adds a row in the caller's transaction. A worker claims due rows (PostgreSQL:
 ``FOR UPDATE SKIP LOCKED``; SQLite: inside ``BEGIN IMMEDIATE``), runs the handler outside any
 transaction, and marks the row done or schedules a retry with exponential backoff and jitter.
-Delivery is at least once; ``message_id`` is stable across retries for de-duplication.
+A claim lasts ``claim_seconds``; while the worker holds a batch it renews the claim of the
+messages it has not finished, so a slow handler (a large report) is never picked up by a second
+worker. Delivery is at least once (a worker that dies mid-handler leaves its claim to expire);
+``message_id`` is stable across retries for de-duplication.
 """
 
 from __future__ import annotations
@@ -55,8 +58,9 @@ class DrainResult:
 class Outbox:
     """Claims and delivers outbox messages with the handlers plugins declare."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, claim_seconds: float = CLAIM_SECONDS) -> None:
         self.registry = registry
+        self.claim_seconds = claim_seconds
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -80,7 +84,7 @@ class Outbox:
                 query = query.with_for_update(skip_locked=True)
             messages = list(session.scalars(query))
             for message in messages:
-                message.locked_until = now + timedelta(seconds=CLAIM_SECONDS)
+                message.locked_until = now + timedelta(seconds=self.claim_seconds)
             return messages
 
     def _finish(self, message: OutboxMessage, error: str | None) -> str:
@@ -111,22 +115,38 @@ class Outbox:
             batch = self._claim(limit)
             if not batch:
                 break
-            for message in batch:
-                handler = handlers.get(message.kind)
-                error: str | None = None
-                if handler is None:
-                    error = f"no handler for outbox kind {message.kind!r} (plugin disabled?)"
-                else:
-                    try:
-                        handler(self.registry, message)
-                    except Exception as exc:  # the handler asks for a retry by raising
-                        error = f"{type(exc).__name__}: {exc}"
-                        log.warning("outbox %s %s attempt failed: %s", message.kind,
-                                    message.message_id, type(exc).__name__)
-                outcome = self._finish(message, error)
-                setattr(result, outcome if outcome != "done" else "delivered",
-                        getattr(result, outcome if outcome != "done" else "delivered") + 1)
+            with _ClaimRenewal(self, [message.id for message in batch]) as claim:
+                for message in batch:
+                    outcome = self._finish(message, self._deliver(handlers, message))
+                    claim.release(message.id)
+                    attribute = "delivered" if outcome == "done" else outcome
+                    setattr(result, attribute, getattr(result, attribute) + 1)
         return result
+
+    def _deliver(self, handlers: dict[str, Handler], message: OutboxMessage) -> str | None:
+        """Run the message's handler; the error that asks for a retry, or None."""
+        handler = handlers.get(message.kind)
+        if handler is None:
+            return f"no handler for outbox kind {message.kind!r} (plugin disabled?)"
+        try:
+            handler(self.registry, message)
+        except Exception as exc:  # the handler asks for a retry by raising
+            log.warning("outbox %s %s attempt failed: %s", message.kind, message.message_id,
+                        type(exc).__name__)
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    def renew_claims(self, message_ids: list[int]) -> None:
+        """Push back the claim of messages this worker still holds (pending and claimed)."""
+        if not message_ids:
+            return
+        with unit_of_work(self.registry.sessions) as session:
+            session.execute(update(OutboxMessage)
+                            .where(OutboxMessage.id.in_(message_ids),
+                                   OutboxMessage.status == "pending",
+                                   OutboxMessage.locked_until.is_not(None))
+                            .values(locked_until=utcnow()
+                                    + timedelta(seconds=self.claim_seconds)))
 
     def wake(self) -> None:
         self._wake.set()
@@ -160,3 +180,37 @@ class Outbox:
     def stop_background(self) -> None:
         self._stop.set()
         self._wake.set()
+
+
+class _ClaimRenewal:
+    """While a batch is being delivered, renew the claim of its unfinished messages every third
+    of the claim's length, in a daemon thread (a renewal that fails is logged and tried again)."""
+
+    def __init__(self, outbox: Outbox, message_ids: list[int]) -> None:
+        self._outbox = outbox
+        self._held = set(message_ids)
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="registry-outbox-claim",
+                                        daemon=True)
+
+    def __enter__(self) -> _ClaimRenewal:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def release(self, message_id: int) -> None:
+        with self._lock:
+            self._held.discard(message_id)
+
+    def _run(self) -> None:
+        while not self._done.wait(self._outbox.claim_seconds / 3):
+            with self._lock:
+                held = sorted(self._held)
+            try:
+                self._outbox.renew_claims(held)
+            except Exception:
+                log.exception("renewing outbox claims failed; trying again")

@@ -61,9 +61,6 @@ TABLE = "workforce_snapshots"
 FORMAT = 2
 #: seconds a client is asked to wait while statistics are being prepared
 RETRY_AFTER = 300
-#: how long a worker keeps the refresh job to itself (statewide builds take many minutes;
-#: a crashed worker's job is taken up again after this)
-CLAIM = timedelta(hours=2)
 
 
 def fingerprint(min_cell_size: int, order: tuple[str, ...]) -> str:
@@ -171,14 +168,28 @@ def open_snapshot(registry: Registry, row: Snapshot) -> Released:
 def _rewrap(registry: Registry, session: Session, row: Snapshot) -> None:
     """Re-wrap a snapshot's key under the primary master key (after a key rotation), committed
     at once (a reading request's session: in a short transaction of its own)."""
+    with side_write(session) as writer:
+        _rewrap_row(registry, writer, row)
+        writer.commit()
+
+
+def _rewrap_row(registry: Registry, session: Session, row: Snapshot) -> None:
     keyring = registry.vault.keyring
     dek = keyring.unwrap(row.kek_id, bytes(row.wrapped_key), _binding(row.id))
     kek_id, wrapped = keyring.wrap(dek, _binding(row.id))
-    with side_write(session) as writer:
-        writer.execute(update(Snapshot).where(Snapshot.id == row.id,
-                                              Snapshot.kek_id == row.kek_id)
-                       .values(kek_id=kek_id, wrapped_key=wrapped))
-        writer.commit()
+    session.execute(update(Snapshot).where(Snapshot.id == row.id, Snapshot.kek_id == row.kek_id)
+                    .values(kek_id=kek_id, wrapped_key=wrapped))
+
+
+def rewrap_keys(session: Session, registry: Registry) -> int:
+    """Re-wrap every snapshot's key under the primary master key (``registry keys rotate``);
+    commits and returns how many."""
+    rows = session.scalars(select(Snapshot).where(
+        Snapshot.kek_id != registry.vault.keyring.primary)).all()
+    for row in rows:
+        _rewrap_row(registry, session, row)
+    session.commit()
+    return len(rows)
 
 
 _OPENING = threading.Lock()  # one thread of a process opens a new snapshot; the others wait
@@ -246,13 +257,11 @@ def ensure_scheduled(registry: Registry, session: Session | None = None,
 
 def refresh_job(registry: Registry, message: OutboxMessage) -> None:
     """Outbox handler: refresh unless a snapshot was made after this job was queued (another
-    worker, or cron), then queue the next run in ``refresh_seconds``."""
+    worker, or cron), then queue the next run in ``refresh_seconds``. A statewide build takes
+    minutes: the outbox renews this worker's claim meanwhile."""
     from . import config
 
     settings = config(registry)
-    with unit_of_work(registry.sessions) as session:  # a build outlasts the outbox's claim
-        session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id)
-                        .values(locked_until=utcnow() + CLAIM))
     with registry.sessions() as session:
         newest = session.scalar(select(func.max(Snapshot.created_at)).where(
             Snapshot.settings == fingerprint(settings.min_cell_size, settings.order)))

@@ -60,3 +60,51 @@ def test_two_workers_never_deliver_one_message_twice(fresh_database, tmp_path):
                               .where(OutboxMessage.status != "done")) == 0
     for registry in workers:
         registry.engine.dispose()
+
+
+class SlowReport:
+    """A handler that outlasts several claim periods (a large report build)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.deliveries = 0
+        self.started = threading.Event()
+
+    @hookimpl
+    def outbox_handlers(self):
+        return {"slow": self.deliver}
+
+    def deliver(self, registry, message):
+        with self.lock:
+            self.deliveries += 1
+        self.started.set()
+        time.sleep(self.seconds)
+
+
+def test_a_handler_that_outlasts_its_claim_is_not_delivered_again(fresh_database, tmp_path):
+    """The worker renews the claim of what it holds, so a second worker polling all along never
+    takes the slow message (nor the one queued behind it in the same batch)."""
+    url = fresh_database(plugins=[])
+    slow = SlowReport(seconds=2.5)
+    workers = [create_app(test_settings(url, tmp_path / "inst", plugins=[], worker=name),
+                          extra_plugins=(slow,)).extensions["registry"]
+               for name in ("w1", "w2")]
+    for registry in workers:
+        registry.outbox.claim_seconds = 0.6
+    with unit_of_work(workers[0].sessions) as session:
+        enqueue(session, "slow", {"n": 1})
+        enqueue(session, "slow", {"n": 2})
+    first = threading.Thread(target=workers[0].outbox.drain, kwargs={"max_rounds": 1})
+    first.start()
+    assert slow.started.wait(10)
+    while first.is_alive():  # the second worker polls while the first one works
+        workers[1].outbox.drain(max_rounds=1)
+        time.sleep(0.1)
+    first.join()
+    assert slow.deliveries == 2  # each message once, both by the first worker
+    with workers[0].sessions() as session:
+        statuses = session.scalars(select(OutboxMessage.status)).all()
+        assert statuses == ["done", "done"]
+    for registry in workers:
+        registry.engine.dispose()
