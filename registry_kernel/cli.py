@@ -343,7 +343,8 @@ def keys_generate() -> None:
     _print_json({"key": generate_key_text()})
 
 
-@keys.command("rotate", help="Re-wrap every data key under the primary master key")
+@keys.command("rotate", help="Re-wrap every data key (and every other key the plugins wrapped) "
+                             "under the primary master key")
 @click.pass_context
 def keys_rotate(ctx: click.Context) -> None:
     from . import audit
@@ -352,10 +353,16 @@ def keys_rotate(ctx: click.Context) -> None:
     registry = _ctx_app(ctx).extensions["registry"]
     with registry.sessions() as session:
         count = registry.vault.rewrap_all(session)
+        other: dict[str, int] = {}
+        for counts in registry.plugins.hook.rewrap_keys(session=session, registry=registry):
+            other.update(counts or {})
+    primary = registry.vault.keyring.primary
     with unit_of_work(registry.sessions) as session:
         audit.record(session, actor=None, action="keys.rotate", resource_type="data_keys",
-                     reason=f"re-wrapped {count} data keys under {registry.vault.keyring.primary}")
-    _print_json({"rewrapped": count, "primary": registry.vault.keyring.primary})
+                     reason=f"re-wrapped {count} data keys and "
+                            f"{sum(other.values())} other keys under {primary}")
+    _print_json({"rewrapped": count, "other_keys": dict(sorted(other.items())),
+                 "primary": primary})
 
 
 @cli.group(help="Audit log")

@@ -51,3 +51,10 @@ def outbox_handlers() -> dict[str, Any]:
     from .report_runs import KIND, build_run
 
     return {"mail": deliver_mail, KIND: build_run}
+
+
+@hookimpl
+def rewrap_keys(session: Any, registry: Any) -> dict[str, int]:
+    from .report_runs import rewrap_keys as rewrap_report_runs
+
+    return {"report_runs": rewrap_report_runs(session, registry)}

@@ -156,6 +156,14 @@ def participants_merged(session: Any, registry: Any, survivor_id: str, merged_id
 
 
 @hookspec
+def rewrap_keys(session: Any, registry: Any) -> Any:
+    """The master key was rotated (``registry keys rotate``): re-wrap, under the primary master
+    key, every key this plugin wrapped itself with ``registry.vault.keyring`` (participants' data
+    keys are the kernel's), commit, and return ``{what: how many were re-wrapped}``. Touch only
+    keys whose master key id is not the primary, so a second run does nothing. Not firstresult."""
+
+
+@hookspec
 def workforce_facts(session: Any, registry: Any, participant_ids: Any, today: Any) -> Any:
     """Return ``{participant_id: {fact: value}}`` for many participants at once (bulk reads
     for anonymous workforce statistics). Facts: ``"education"`` (``permits``: dicts with

@@ -129,6 +129,19 @@ def _seal(registry: Registry, run: ReportRun, data: bytes) -> None:
     run.content = encrypt_value(dek, _dek_id(run), data, _binding(run.id).encode())
 
 
+def rewrap_keys(session: Session, registry: Registry) -> int:
+    """Re-wrap finished runs' keys under the primary master key (after a rotation); commits and
+    returns how many. Runs live a week, so they are few: one batch."""
+    keyring = registry.vault.keyring
+    runs = session.scalars(select(ReportRun).where(
+        ReportRun.content_kek_id.is_not(None), ReportRun.content_kek_id != keyring.primary)).all()
+    for run in runs:
+        dek = keyring.unwrap(run.content_kek_id, run.content_key, _binding(run.id))
+        run.content_kek_id, run.content_key = keyring.wrap(dek, _binding(run.id))
+    session.commit()
+    return len(runs)
+
+
 def _actor(session: Session, registry: Registry, run: ReportRun) -> Actor:
     """The requester as they are now (roles or a revoked token count; an expired one not)."""
     from .auth.actor import actor_for_account

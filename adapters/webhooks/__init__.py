@@ -84,3 +84,10 @@ def outbox_handlers() -> dict[str, Any]:
     from .services import OUTBOX_KIND, deliver
 
     return {OUTBOX_KIND: deliver}
+
+
+@hookimpl
+def rewrap_keys(session: Any, registry: Any) -> dict[str, int]:
+    from .services import rewrap_secrets
+
+    return {"webhook_secrets": rewrap_secrets(session, registry)}

@@ -94,6 +94,30 @@ def open_secret(registry: Registry, endpoint: WebhookEndpoint) -> bytes:
                                          _binding(endpoint.id))
 
 
+def rewrap_secrets(session: Session, registry: Registry) -> int:
+    """Re-wrap signing secrets (the current one and one still in its overlap) under the primary
+    master key after a rotation; commits and returns how many."""
+    keyring, count = registry.vault.keyring, 0
+    endpoints = session.scalars(select(WebhookEndpoint).where(
+        (WebhookEndpoint.secret_kek_id != keyring.primary)
+        | (WebhookEndpoint.previous_secret_kek_id != keyring.primary))).all()
+    for endpoint in endpoints:
+        binding = _binding(endpoint.id)
+        if endpoint.secret_kek_id != keyring.primary:
+            secret = keyring.unwrap(endpoint.secret_kek_id, endpoint.secret_wrapped, binding)
+            endpoint.secret_kek_id, endpoint.secret_wrapped = keyring.wrap(secret, binding)
+            count += 1
+        if (endpoint.previous_secret_kek_id is not None
+                and endpoint.previous_secret_kek_id != keyring.primary):
+            previous = keyring.unwrap(endpoint.previous_secret_kek_id,
+                                      endpoint.previous_secret_wrapped, binding)
+            endpoint.previous_secret_kek_id, endpoint.previous_secret_wrapped = keyring.wrap(
+                previous, binding)
+            count += 1
+    session.commit()
+    return count
+
+
 def signing_keys(registry: Registry, endpoint: WebhookEndpoint, now: datetime | None = None
                  ) -> list[bytes]:
     """The keys that sign a delivery now: the current secret, then the previous one while a

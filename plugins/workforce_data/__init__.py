@@ -115,3 +115,10 @@ def quick_links(actor: Any, participant: Any) -> list[QuickLink]:
     return [QuickLink("workforce", _l("Workforce Data"), "workforce_web.dashboard",
                       color="#37474f", icon="chart", order=90,
                       description=_l("Anonymous statistics about California's ECE workforce"))]
+
+
+@hookimpl
+def rewrap_keys(session: Any, registry: Any) -> dict[str, int]:
+    from .snapshot import rewrap_keys as rewrap_snapshots
+
+    return {"workforce_snapshots": rewrap_snapshots(session, registry)}
