@@ -50,10 +50,11 @@ def _binding(run_id: str) -> str:
 
 
 def request_run(session: Session, actor: Actor, name: str, params: dict[str, Any], *,
-                token_id: int | None, language: str) -> ReportRun:
-    """Queue report ``name`` with ``params`` for ``actor`` (the caller checked the scopes)."""
+                language: str) -> ReportRun:
+    """Queue report ``name`` with ``params`` for ``actor`` (the caller checked the scopes); a
+    token's run is built only while the token is not revoked."""
     run = ReportRun(name=name, params=_stored(params), account_id=actor.account_id,
-                    token_id=token_id, client_id=actor.client_id, via=actor.via,
+                    token_id=actor.token_id, client_id=actor.client_id, via=actor.via,
                     language=language, status="queued",
                     expires_at=utcnow() + KEEP)
     session.add(run)

@@ -21,8 +21,7 @@ def queue_from_page(actor: Actor, name: str, params: dict[str, Any]) -> Any:
     """Queue report ``name`` for the signed-in ``actor`` (parameters already checked by the
     page), commit, and send them to My reports."""
     session, registry = registry_session(), current_registry()
-    runs.request_run(session, actor, name, params, token_id=None,
-                     language=str(get_locale() or "en"))
+    runs.request_run(session, actor, name, params, language=str(get_locale() or "en"))
     session.commit()
     if registry.settings.drain_outbox_in_process:
         registry.outbox.wake()

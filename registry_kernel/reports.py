@@ -13,7 +13,7 @@ import tempfile
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, url_for
 from flask_babel import get_locale
 from openpyxl import Workbook
 from pydantic import BaseModel, Field, model_validator
@@ -131,17 +131,6 @@ def _run_out(run: Any) -> dict[str, Any]:
     return out
 
 
-def _token_id() -> int | None:
-    from sqlalchemy import select
-
-    from .crypto import token_hash
-    from .models import OAuthToken
-
-    value = request.headers.get("Authorization", "").partition(" ")[2].strip()
-    return registry_session().scalar(select(OAuthToken.id).where(
-        OAuthToken.access_token_hash == token_hash(value))) if value else None
-
-
 @api_route(bp, "/reports/<name>/runs", methods=("POST",), scope="reports:read",
            body=ReportRunIn, response=ReportRunOut, status=202, errors=(404,),
            summary="Build a report in the background", tags=["reports"])
@@ -154,7 +143,7 @@ def request_report_run(name: str, body: ReportRunIn) -> Any:
     params = _params(body)
     if definition.check is not None:
         definition.check(session, current_registry(), current_actor(), params)
-    run = runs.request_run(session, current_actor(), name, params, token_id=_token_id(),
+    run = runs.request_run(session, current_actor(), name, params,
                            language=str(get_locale() or "en"))
     session.commit()
     if current_registry().settings.drain_outbox_in_process:

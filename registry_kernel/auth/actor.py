@@ -26,6 +26,7 @@ class Actor:
     roles: frozenset[tuple[str, int | None]] = frozenset()
     scopes: frozenset[str] | None = None  # None: a web session, not limited by scopes
     via: str = "session"  # session | token | client | cli | system
+    token_id: int | None = None  # the OAuth token a request came with (a job it starts keeps it)
     permission_roles: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False,
                                                          hash=False, repr=False)
 
@@ -94,10 +95,14 @@ def load_roles(session: Session, account_id: int) -> frozenset[tuple[str, int | 
 def actor_for_account(session: Session, account: Account, *, via: str = "session",
                       scopes: frozenset[str] | None = None, client_id: str | None = None,
                       organization_id: int | None = None,
-                      permission_roles: dict[str, tuple[str, ...]] | None = None) -> Actor:
+                      permission_roles: dict[str, tuple[str, ...]] | None = None,
+                      roles: frozenset[tuple[str, int | None]] | None = None,
+                      token_id: int | None = None) -> Actor:
+    """The account's actor; ``roles`` if the caller already loaded them."""
     return Actor(account_id=account.id, participant_id=account.participant_id,
                  client_id=client_id, organization_id=organization_id,
-                 roles=load_roles(session, account.id), scopes=scopes, via=via,
+                 roles=load_roles(session, account.id) if roles is None else roles,
+                 scopes=scopes, via=via, token_id=token_id,
                  permission_roles=permission_roles or {})
 
 

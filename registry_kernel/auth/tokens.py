@@ -92,13 +92,14 @@ def actor_for_token(session: Session, registry: Registry, token: OAuthToken) -> 
         return actor_for_account(session, account, via="token", scopes=frozenset(effective),
                                  client_id=token.client_id,
                                  organization_id=token.organization_id,
-                                 permission_roles=registry.permission_roles)
+                                 permission_roles=registry.permission_roles, roles=roles,
+                                 token_id=token.id)
     client = session.scalar(select(OAuthClient).where(OAuthClient.client_id == token.client_id))
     if client is None or client.revoked_at is not None:
         return None
     effective = requested & frozenset(client.scopes.split())
     return Actor(client_id=client.client_id, organization_id=client.organization_id,
-                 scopes=frozenset(effective), via="client",
+                 scopes=frozenset(effective), via="client", token_id=token.id,
                  permission_roles=registry.permission_roles)
 
 
