@@ -14,7 +14,7 @@ def test_switch_to_spanish_and_to_chinese(page, live_registry, axe_check):
     live = live_registry
     page.goto(live.url + "/")
     page.get_by_role("link", name="Español").click()
-    assert page.locator("html").get_attribute("lang") == "es"
+    expect(page.locator("html")).to_have_attribute("lang", "es")
     expect_heading(page, "Su carrera en educación y cuidado infantil")
     axe_check(page)
     page.get_by_role("link", name="Crear un perfil").click()
@@ -24,7 +24,7 @@ def test_switch_to_spanish_and_to_chinese(page, live_registry, axe_check):
     axe_check(page)
 
     page.get_by_role("link", name="繁體中文").click()
-    assert page.locator("html").get_attribute("lang") == "zh-Hant"
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
     expect_heading(page, "建立檔案")
     axe_check(page)
     page.goto(live.url + "/")

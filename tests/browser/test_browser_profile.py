@@ -23,8 +23,8 @@ def test_create_profile_confirm_email_and_sign_in(page, live_registry, axe_check
     # A weak password and a mismatch: messages beside the fields, what was typed is kept.
     fill_profile(page, password="password123", confirm="something else")
     page.get_by_role("button", name="Create my profile").click()
-    assert page.locator("#password-error").is_visible()
-    assert page.locator("#password_confirm-error").is_visible()
+    expect(page.locator("#password-error")).to_be_visible()
+    expect(page.locator("#password_confirm-error")).to_be_visible()
     assert page.get_by_label("First name").input_value() == "Rosa"
     assert page.get_by_label("County where you live").input_value() == "San Francisco"
     axe_check(page)

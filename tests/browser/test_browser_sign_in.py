@@ -31,7 +31,7 @@ def test_two_factor_enrolment_and_sign_in(page, live_registry, axe_check):
     page.get_by_label("6-digit code").fill("000000" if pyotp.TOTP(secret).now() != "000000"
                                             else "111111")
     page.get_by_role("button", name="Continue").click()
-    assert page.locator("#code-error").is_visible()
+    expect(page.locator("#code-error")).to_be_visible()
     axe_check(page)
     page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Continue").click()

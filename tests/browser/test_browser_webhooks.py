@@ -72,6 +72,7 @@ def register_endpoint(page: Any, url: str) -> str:
     page.get_by_label("URL (https)").fill(url)
     page.get_by_label(EVENT).check()
     page.get_by_role("button", name="Add endpoint").click()
+    expect(page.get_by_role("status").locator("code")).to_contain_text("whsec_")
     secret = page.get_by_role("status").locator("code").inner_text()
     assert secret.startswith("whsec_")
     # the secret is in the DOM before the stylesheet may have arrived on a busy machine; a
@@ -241,7 +242,7 @@ def test_on_a_phone(phone_page, agency, receiver, axe_check):
     delete = page.get_by_role("button", name="Delete endpoint")
     assert not delete.is_visible()
     page.locator("summary", has_text="Delete endpoint").click()
-    assert page.get_by_text("Pending deliveries are cancelled").is_visible()
+    expect(page.get_by_text("Pending deliveries are cancelled")).to_be_visible()
     axe_check(page)
     delete.click()
     expect(page.get_by_role("button", name="Delete endpoint")).to_have_count(0)

@@ -123,6 +123,7 @@ def test_administrator_flow_and_job_found_by_a_participant(live, tmp_path, new_p
     phone.get_by_label("Position").select_option("teacher")
     phone.get_by_role("button", name="Search").click()
     phone.get_by_role("link", name="Preschool Teacher").click()
+    expect(phone.locator("main")).to_contain_text("Sunshine Learning Center")
     body = phone.locator("main").inner_text()
     assert "Sunshine Learning Center" in body and "$25.00" in body
     axe_check(phone)

@@ -35,7 +35,7 @@ def test_add_a_job_build_a_resume_and_download_the_card(phone_page, live, axe_ch
 
     # Employment history: empty, then add a job found by license number
     page.get_by_role("link", name="Employment History").first.click()
-    assert page.get_by_text("No jobs yet").is_visible()
+    expect(page.get_by_text("No jobs yet")).to_be_visible()
     page.get_by_role("link", name="Add a job").click()
     page.get_by_label("Find your employer by name or license number").fill("010203040")
     page.get_by_role("button", name="Search").click()
@@ -49,9 +49,9 @@ def test_add_a_job_build_a_resume_and_download_the_card(phone_page, live, axe_ch
     page.get_by_label("Responsibilities").fill("Planned daily activities\nMet with families")
     axe_check(page)
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Waiting for employer").is_visible()
+    expect(page.get_by_text("Waiting for employer")).to_be_visible()
     page.locator("summary").first.click()
-    assert page.get_by_text("$24.10").is_visible()
+    expect(page.get_by_text("$24.10")).to_be_visible()
     axe_check(page)
 
     # Resume Builder: save a summary and download the Word document
@@ -67,7 +67,7 @@ def test_add_a_job_build_a_resume_and_download_the_card(phone_page, live, axe_ch
 
     # Membership Card: the page, then the PDF it links to
     page.goto(f"{base}/profile/card")
-    assert page.get_by_text("Rosa Chan").is_visible()
+    expect(page.get_by_text("Rosa Chan")).to_be_visible()
     axe_check(page)
     href = page.get_by_role("link", name="Open the card").get_attribute("href")
     pdf = page.request.get(base + href)
@@ -87,7 +87,7 @@ def test_profile_editor_pages_are_accessible_and_keep_typed_input(page, live, ax
     page.get_by_label("City").fill("Oakland")
     page.get_by_label("ZIP code").fill("9461")
     page.get_by_role("button", name="Save").click()
-    assert page.locator("#zip-error").is_visible()
+    expect(page.locator("#zip-error")).to_be_visible()
     assert page.get_by_label("City").input_value() == "Oakland"
     axe_check(page)
     page.goto(f"{base}/profile/edit/demographics")

@@ -58,8 +58,8 @@ def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp
                    '[elements.3]\naggregate = "median"\n')
     page.get_by_label("County rule file (TOML)").set_input_files(str(bad))
     page.get_by_role("button", name="Upload rule file").click()
-    error = page.locator(".field-error").inner_text()
-    assert "alameda-bad.toml:6: aggregate must be one of" in error
+    expect(page.locator(".field-error")).to_contain_text(
+        "alameda-bad.toml:6: aggregate must be one of")
     axe_check(page)
 
     good = tmp_path / "alameda.toml"
@@ -79,8 +79,8 @@ def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp
     page.get_by_label("Element", exact=True).select_option("3")
     page.get_by_label("Points").select_option("3")  # average of 5 and 2, rounded down
     page.get_by_role("button", name="Filter").click()
-    assert "Sunshine Center" in table.inner_text()
-    assert "Rosa Family" not in table.inner_text()
+    expect(table).not_to_contain_text("Rosa Family")
+    expect(table).to_contain_text("Sunshine Center")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the county QRIS data file (Excel)").click()
@@ -93,6 +93,7 @@ def test_county_admin_switches_on_uploads_rules_and_reads_scores(page, live, tmp
     assert {r[0] for r in rows[1:]} == {center.slug, fcc.slug}
 
     page.get_by_role("link", name="Sunshine Center").click()
+    expect(page.locator("main")).to_contain_text("3 points")
     main = page.locator("main").inner_text()
     assert "3 points" in main and "alameda-2026.2" in main
     assert "The highest level met counts, whatever lies below it." in main

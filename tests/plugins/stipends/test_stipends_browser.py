@@ -142,6 +142,7 @@ def test_program_applications_payment_and_plan_in_a_real_browser(
     admin.goto(program_url)
     assert "Applications (1)" in admin.locator("main").inner_text()
     admin.locator("tbody a").first.click()
+    expect(admin.locator("main")).to_contain_text("Ana Ruiz")
     review = admin.locator("main").inner_text()
     assert "Ana Ruiz" in review and "***-**-6789" in review and SSN not in loaded_html(admin)
     axe_check(admin)

@@ -85,7 +85,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(new_page, live_serve
         manager.get_by_label("Competency area").select_option(area)
         manager.get_by_role("combobox", name="Language").select_option("en")
         manager.get_by_role("button", name="Save").click()
-        assert title in manager.locator("main").inner_text()  # the catalog lists it
+        expect(manager.locator("main")).to_contain_text(title)  # the catalog lists it
         manager.get_by_role("link", name="East Bay Training Partners").first.click()
 
     manager.get_by_role("link", name="Schedule an event").first.click()
@@ -114,9 +114,9 @@ def test_sponsor_schedules_and_participants_find_and_enroll(new_page, live_serve
     ana.get_by_label("County").select_option("Alameda")
     ana.get_by_label("Competency area").select_option("LEC")
     ana.get_by_role("button", name="Search").click()
+    expect(ana.locator(".tr-count")).to_contain_text("1 training found")
     results = ana.locator(".tr-results").inner_text()
     assert "Early Literacy Series" in results and "Safe Sleep" not in results
-    assert "1 training found" in ana.locator(".tr-count").inner_text()
     axe_check(ana)
     ana.get_by_label("Keyword").fill("coaching")
     ana.get_by_label("Competency area").select_option("")
@@ -126,6 +126,7 @@ def test_sponsor_schedules_and_participants_find_and_enroll(new_page, live_serve
     ana.get_by_label("Keyword").fill("literacy")
     ana.get_by_role("button", name="Search").click()
     ana.get_by_role("link", name="Early Literacy Series").click()
+    expect(ana.locator("main")).to_contain_text("3 sessions")
     details = ana.locator("main").inner_text()
     assert "3 sessions" in details and "1:00 PM" in details
     axe_check(ana)
@@ -262,6 +263,7 @@ def test_instructor_publishes_a_profile_and_schedules_an_event(new_page, live_se
     visitor.goto(live.url + "/training/calendar?q=dual")
     visitor.get_by_role("link", name="Supporting Dual-Language Learners").click()
     visitor.get_by_role("link", name="Lucía Ortega").click()
+    expect(visitor.locator("main")).to_contain_text("Dual-language development")
     profile = visitor.locator("main").inner_text()
     assert "Dual-language development" in profile and "Español" in profile
     assert "Supporting Dual-Language Learners" in profile  # upcoming trainings
