@@ -10,7 +10,7 @@ from flask_babel import gettext as babel_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from pydantic import ValidationError
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import Length, Optional
 
 from registry_kernel import clock
@@ -22,6 +22,7 @@ from registry_kernel.auth.session import (
     two_factor_required,
     web_actor,
 )
+from registry_kernel.form_fields import SelectField
 from registry_kernel.models import Participant
 from registry_kernel.web import current_registry, registry_session, writes_on_get
 

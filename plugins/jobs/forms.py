@@ -10,15 +10,13 @@ from wtforms import (
     DateField,
     DecimalField,
     HiddenField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry_kernel.counties import CALIFORNIA_COUNTIES
+from registry_kernel.form_fields import MultiCheckboxField, SelectField
 
 COUNTY_CHOICES = [(c, c) for c in CALIFORNIA_COUNTIES]
 
@@ -62,10 +60,6 @@ class EndDateForm(FlaskForm):
     end_date = DateField(_l("Last day of work"), validators=[Optional()])
 
 
-class MultiCheckbox(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
 
 class PostingForm(FlaskForm):
     title = StringField(_l("Job title"), validators=[Length(max=200)])
@@ -75,7 +69,7 @@ class PostingForm(FlaskForm):
     schedule = SelectField(_l("Schedule"), choices=[("", "-"), *list(SCHEDULE_LABELS.items())])
     pay_min = DecimalField(_l("Lowest hourly pay ($)"), places=2, validators=[Optional()])
     pay_max = DecimalField(_l("Highest hourly pay ($)"), places=2, validators=[Optional()])
-    age_groups = MultiCheckbox(_l("Ages of children"), choices=list(AGE_LABELS.items()))
+    age_groups = MultiCheckboxField(_l("Ages of children"), choices=list(AGE_LABELS.items()))
     required_permit = SelectField(_l("Required permit level"),
                                   choices=[("", _l("None required")), *list(PERMIT_LABELS.items())])
     description = TextAreaField(_l("Description (plain text)"), validators=[Length(max=10000)])

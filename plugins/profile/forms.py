@@ -16,17 +16,15 @@ from wtforms import (
     DecimalField,
     EmailField,
     HiddenField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import Email, Length, Optional
 
 from registry_kernel import clock
 from registry_kernel.counties import CALIFORNIA_COUNTIES
+from registry_kernel.form_fields import MultiCheckboxField, SelectField
 
 DECLINED_LABEL = _l("Prefer not to say")
 
@@ -68,10 +66,6 @@ def with_blank(choices: list[Any], declinable: bool = True) -> list[Any]:
     return [("", _l("Not answered")), *choices,
             *([("declined", DECLINED_LABEL)] if declinable else [])]
 
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class PersonalForm(FlaskForm):

@@ -13,12 +13,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from registry_kernel import audit
 from registry_kernel.auth.session import permission_required, web_actor
 from registry_kernel.counties import is_active as county_active
+from registry_kernel.form_fields import SelectField
 from registry_kernel.web import current_registry, registry_session
 
 from . import services as svc

@@ -14,13 +14,13 @@ from wtforms import (
     FormField,
     IntegerField,
     PasswordField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from registry_kernel.form_fields import SelectField, SelectMultipleField
 
 from .eligibility import FUNDING_TYPES
 

@@ -95,8 +95,8 @@ def apply(program_id: int) -> Any:
     form.tier.choices = [(t["key"], f'{t["label"]} (${svc.money(t["amount"])})')
                          for t in program.tiers or []]
     form.tin_kind.choices = [c for c in form.tin_kind.choices
-                             if (c[0] != "itin" or program.allow_itin)
-                             and (c[0] != "payroll" or program.allow_payroll)]
+                             if (c.value != "itin" or program.allow_itin)
+                             and (c.value != "payroll" or program.allow_payroll)]
     unmet: list[str] = []
     status = 200
     if form.validate_on_submit():

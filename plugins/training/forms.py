@@ -12,17 +12,14 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
-    widgets,
 )
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from registry_kernel.counties import CALIFORNIA_COUNTIES
+from registry_kernel.form_fields import MultiCheckboxField, RadioField, SelectField
 
 from .i18n import lazy_gettext as _l
 from .services import COMPETENCY_AREAS
@@ -117,10 +114,6 @@ class DecisionForm(FlaskForm):
     reason = StringField(_l("Reason (required to deny)"), validators=[Optional(),
                                                                        Length(max=500)])
 
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class InstructorProfileForm(FlaskForm):

@@ -15,7 +15,6 @@ from wtforms import (
     DateField,
     EmailField,
     PasswordField,
-    SelectField,
     StringField,
 )
 from wtforms.validators import (
@@ -31,6 +30,7 @@ from wtforms.validators import (
 
 from .. import clock
 from ..counties import CALIFORNIA_COUNTIES
+from ..form_fields import SelectField
 from ..passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 
 PASSWORD_MESSAGES = {
