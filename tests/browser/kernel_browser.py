@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 PASSWORD = "violet tractor umbrella"
 
 
 def expect_heading(page: Any, text: str) -> None:
-    heading = page.locator("h1").first.inner_text()
-    assert text in heading, heading
+    """The page's heading says ``text``; then wait until the page has loaded, stylesheets
+    included, so that size and layout checks after it measure the styled page (a click that
+    submits a form returns before the next page's stylesheet has arrived)."""
+    expect(page.locator("h1").first).to_contain_text(text)
+    page.wait_for_load_state("load")
 
 
 def fill_profile(page: Any, **values: str) -> None:

@@ -61,6 +61,7 @@ def test_phone_sized_screen(phone_page, live_registry, axe_check):
     page, live = phone_page, live_registry
 
     def fits():
+        page.wait_for_load_state("load")  # measured with the stylesheet applied
         return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
     page.goto(live.url + "/")
