@@ -86,12 +86,13 @@ def test_a_handler_that_outlasts_its_claim_is_not_delivered_again(fresh_database
     """The worker renews the claim of what it holds, so a second worker polling all along never
     takes the slow message (nor the one queued behind it in the same batch)."""
     url = fresh_database(plugins=[])
-    slow = SlowReport(seconds=2.5)
+    slow = SlowReport(seconds=5.0)  # outlasts the claim more than twice
     workers = [create_app(test_settings(url, tmp_path / "inst", plugins=[], worker=name),
                           extra_plugins=(slow,)).extensions["registry"]
                for name in ("w1", "w2")]
     for registry in workers:
-        registry.outbox.claim_seconds = 0.6
+        registry.outbox.claim_seconds = 2.0  # renewed every 0.67 s: a busy CI machine may
+        # hold a renewal back a moment without the claim running out
     with unit_of_work(workers[0].sessions) as session:
         enqueue(session, "slow", {"n": 1})
         enqueue(session, "slow", {"n": 2})
