@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
-from flask_babel import get_locale
 
 from . import report_runs as runs
 from .auth.actor import Actor
 from .auth.session import login_required, web_actor
-from .reports import run_file_response
+from .reports import queue_run, run_file_response
 from .web import current_registry, registry_session
 
 bp = Blueprint("kernel_report_runs", __name__)
@@ -20,11 +19,7 @@ bp = Blueprint("kernel_report_runs", __name__)
 def queue_from_page(actor: Actor, name: str, params: dict[str, Any]) -> Any:
     """Queue report ``name`` for the signed-in ``actor`` (parameters already checked by the
     page), commit, and send them to My reports."""
-    session, registry = registry_session(), current_registry()
-    runs.request_run(session, actor, name, params, language=str(get_locale() or "en"))
-    session.commit()
-    if registry.settings.drain_outbox_in_process:
-        registry.outbox.wake()
+    queue_run(actor, name, params)
     return redirect(url_for("kernel_report_runs.my_reports"), 303)
 
 

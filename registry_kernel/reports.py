@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, url_for
 from flask_babel import get_locale
@@ -23,6 +23,10 @@ from . import report_runs as runs
 from .api import ApiModel, ProblemError, api_route, current_actor
 from .extension import ReportDefinition
 from .web import current_registry, registry_session
+
+if TYPE_CHECKING:
+    from .auth.actor import Actor
+    from .models import ReportRun
 
 bp = Blueprint("kernel_reports", __name__, url_prefix="/api/v1")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -131,6 +135,18 @@ def _run_out(run: Any) -> dict[str, Any]:
     return out
 
 
+def queue_run(actor: Actor, name: str, params: dict[str, Any]) -> ReportRun:
+    """Queue report ``name`` for ``actor`` in this request's language and commit; a registry
+    that delivers its outbox in-process is woken to build it now."""
+    registry = current_registry()
+    run = runs.request_run(registry_session(), actor, name, params,
+                           language=str(get_locale() or "en"))
+    registry_session().commit()
+    if registry.settings.drain_outbox_in_process:
+        registry.outbox.wake()
+    return run
+
+
 @api_route(bp, "/reports/<name>/runs", methods=("POST",), scope="reports:read",
            body=ReportRunIn, response=ReportRunOut, status=202, errors=(404,),
            summary="Build a report in the background", tags=["reports"])
@@ -143,11 +159,7 @@ def request_report_run(name: str, body: ReportRunIn) -> Any:
     params = _params(body)
     if definition.check is not None:
         definition.check(session, current_registry(), current_actor(), params)
-    run = runs.request_run(session, current_actor(), name, params,
-                           language=str(get_locale() or "en"))
-    session.commit()
-    if current_registry().settings.drain_outbox_in_process:
-        current_registry().outbox.wake()
+    run = queue_run(current_actor(), name, params)
     response = jsonify(_run_out(run))
     response.status_code = 202
     response.headers["Location"] = url_for("kernel_reports.report_run", run_id=run.id)
